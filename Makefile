@@ -1,0 +1,36 @@
+# The two commands: `make run` starts the portal, `make test` runs the whole test suite.
+PORT ?= 8000
+export PORT
+PY := .venv/bin/python
+
+.PHONY: setup run test test-postgres lint format bench messages clean
+
+setup:
+	@scripts/setup.sh
+
+run: setup
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py load_demo
+	@scripts/banner.sh
+	@exec .venv/bin/honcho start -f Procfile -p $(PORT)
+
+test: setup
+	VAR_DIR=var/test $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: setup
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+bench: setup
+	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+messages: setup
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var/static var/broker var/test-db.sqlite3*

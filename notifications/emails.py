@@ -1,0 +1,123 @@
+"""Composing and sending emails.
+
+Each kind of message has three templates under ``templates/emails/``: ``<kind>-subject.txt``,
+``<kind>-body.txt`` and ``<kind>-body.html``, rendered in the recipient's language. ``send``
+records the message and queues its delivery after the transaction commits; ``deliver`` does the
+sending and is what the Celery task calls.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from kombu.exceptions import OperationalError
+
+from notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+STALE_CLAIM = timedelta(minutes=15)
+UNQUEUED_AFTER = timedelta(minutes=2)
+
+
+def render(kind: str, language: str, context: dict) -> tuple[str, str, str]:
+    context = {"SITE_URL": settings.SITE_URL, "PORTAL_NAME": settings.PORTAL_NAME, **context}
+    with translation.override(language):
+        subject = render_to_string(f"emails/{kind}-subject.txt", context)
+        text = render_to_string(f"emails/{kind}-body.txt", context)
+        html = render_to_string(f"emails/{kind}-body.html", context)
+    subject = " ".join(subject.split())
+    return subject, text.strip() + "\n", html
+
+
+def send(kind: str, *, to: str, language: str, context: dict) -> Notification:
+    subject, text, html = render(kind, language, context)
+    notification = Notification.objects.create(
+        kind=kind,
+        recipient=to,
+        language=language,
+        subject=subject[:255],
+        body_text=text,
+        body_html=html,
+    )
+    transaction.on_commit(lambda: queue(notification.pk))
+    return notification
+
+
+def queue(notification_id: int) -> None:
+    """Hand the email to a worker; if the broker is away, the periodic sweep will do it later."""
+    from notifications.tasks import deliver_notification
+
+    try:
+        deliver_notification.delay(notification_id)
+    except OperationalError:
+        logger.warning("Broker unreachable; email %s left for the sweep", notification_id)
+
+
+def deliver(notification_id: int) -> bool:
+    """Send one email once. Returns False when another worker has it or it was already sent."""
+    claimed = Notification.objects.filter(
+        pk=notification_id, status__in=[Notification.Status.PENDING, Notification.Status.FAILED]
+    ).update(
+        status=Notification.Status.SENDING,
+        claimed_at=timezone.now(),
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return False
+    notification = Notification.objects.get(pk=notification_id)
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient],
+    )
+    if notification.body_html:
+        message.attach_alternative(notification.body_html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:
+        Notification.objects.filter(pk=notification_id).update(
+            status=Notification.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    Notification.objects.filter(pk=notification_id).update(
+        status=Notification.Status.SENT, sent_at=timezone.now(), error=""
+    )
+    return True
+
+
+def unsent_ids(now=None) -> list[int]:
+    """Emails that no worker is handling: never queued (broker down) or failed with tries left."""
+
+    now = now or timezone.now()
+    return list(
+        Notification.objects.filter(
+            Q(status=Notification.Status.PENDING, created_at__lt=now - UNQUEUED_AFTER)
+            | Q(status=Notification.Status.FAILED, attempts__lt=MAX_ATTEMPTS)
+        ).values_list("pk", flat=True)[:1000]
+    )
+
+
+def release_stale_claims(now=None) -> int:
+    """A worker that died while sending leaves a claim behind; after a while, let another try."""
+    now = now or timezone.now()
+    return Notification.objects.filter(
+        status=Notification.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+    ).update(status=Notification.Status.PENDING)
+
+
+def resend(notification_ids) -> int:
+    """An administrator's resend: a fresh set of attempts for each email."""
+    count = Notification.objects.filter(pk__in=notification_ids).update(
+        status=Notification.Status.PENDING, attempts=0, error=""
+    )
+    for notification_id in notification_ids:
+        transaction.on_commit(lambda nid=notification_id: queue(nid))
+    return count

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+cat <<TXT
+
+  人脸识别技术应用备案系统 · Facial Recognition Filing Portal
+  Open http://127.0.0.1:${PORT:-8000}/   (review workspace: /admin/)
+
+  Demo logins (email / password):
+    filer          filer@demo.example      demo-filer-2026
+    reviewer       reviewer@demo.example   demo-reviewer-2026
+    administrator  admin@demo.example      demo-admin-2026
+
+  Web server, Celery worker and Celery beat start below; Ctrl-C stops all three.
+  Emails are written to var/mail/.
+
+TXT

@@ -1,0 +1,15 @@
+import pytest
+
+from portal.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _celery_runs_tasks_inline(request):
+    """Unit tests run Celery tasks in-process; integration tests talk to a real worker."""
+    if request.node.get_closest_marker("integration"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

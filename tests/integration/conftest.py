@@ -1,0 +1,71 @@
+"""A real Celery worker process, on the same test database and broker as the test process."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+from portal.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url_of_test_database() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    credentials = quote(db["USER"] or "")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"])
+    return f"postgres://{credentials}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+@pytest.fixture(scope="session")
+def worker_mail_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("worker-mail")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, worker_mail_dir, tmp_path_factory):
+    log_file = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_of_test_database(),
+        "EMAIL_HOST": "",
+        "EMAIL_FILE_PATH": str(worker_mail_dir),
+    }
+    with open(log_file, "w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "portal", "worker",
+                "--loglevel", "INFO", "--pool", "prefork", "--concurrency", "1",
+                "--without-mingle", "--without-gossip", "--hostname", f"test-{os.getpid()}@%h",
+            ],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        answered = wait_until(lambda: celery_app.control.ping(timeout=0.5), timeout=60)
+        if not answered:
+            pytest.fail("the Celery worker did not answer a ping in 60 s:\n" + log_file.read_text())
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

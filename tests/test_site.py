@@ -1,0 +1,103 @@
+"""The site skeleton: the home page in Chinese first, the language switch, health, error pages."""
+
+import pytest
+from django.urls import reverse
+
+from portal.celery import app as celery_app
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_is_in_chinese_even_for_an_english_browser(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'lang="zh-CN"' in html
+    assert "人脸识别技术应用备案系统" in html
+    assert "Facial Recognition Filing Portal" not in html
+
+
+def test_language_switch_turns_the_site_english_and_back(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert 'lang="en"' in html
+    assert "Facial Recognition Filing Portal" in html
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert "人脸识别技术应用备案系统" in client.get("/").content.decode()
+
+
+def test_page_header_offers_both_languages(client):
+    html = client.get("/").content.decode()
+    assert 'name="language" value="en"' in html
+    assert 'name="language" value="zh-hans"' in html
+
+
+def test_assets_are_served_locally_not_from_a_cdn(client):
+    html = client.get("/").content.decode()
+    assert "/static/vendor/bootstrap/" in html
+    assert "cdn" not in html.lower()
+    assert "https://" not in html
+
+
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Point the app at a port where nothing listens: a real refused connection, no mock."""
+    previous = celery_app.conf.broker_url
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:9/0")
+    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
+    yield
+    celery_app.conf.broker_url = previous
+
+
+def test_healthz_is_503_when_the_broker_is_down(client, broker_down):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["database"] == "ok"
+    assert body["broker"].startswith("error")
+
+
+def test_not_found_page_is_friendly_in_both_languages(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get("/no-such-page/")
+    assert "Page not found" in response.content.decode()
+
+
+def test_server_error_page_renders_in_both_languages(rf):
+    from django.utils import translation
+    from django.views.defaults import server_error
+
+    for language, text in (("zh-hans", "没有丢失"), ("en", "Nothing you submitted has been lost")):
+        with translation.override(language):
+            response = server_error(rf.get("/"))
+        assert response.status_code == 500
+        assert text in response.content.decode()
+
+
+def test_forbidden_page_renders_in_chinese(rf):
+    from django.core.exceptions import PermissionDenied
+    from django.utils import translation
+    from django.views.defaults import permission_denied
+
+    with translation.override("zh-hans"):
+        response = permission_denied(rf.get("/"), PermissionDenied())
+    assert response.status_code == 403
+    assert "无权" in response.content.decode()
+
+
+def test_admin_is_at_admin(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
