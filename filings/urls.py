@@ -1,1 +1,54 @@
-urlpatterns: list = []
+from django.urls import include, path
+
+from filings.views import dashboard, filings, systems
+
+urlpatterns = [
+    path("dashboard/", dashboard.my_dashboard, name="my_dashboard"),
+    path("organizations/<int:org_id>/", dashboard.organization_dashboard, name="dashboard"),
+    path("organizations/<int:org_id>/systems/new/", systems.declare, name="system_new"),
+    path(
+        "organizations/<int:org_id>/systems/<int:system_id>/",
+        systems.declare,
+        name="system_edit",
+    ),
+    path("organizations/<int:org_id>/filings/start/", filings.start_initial, name="filing_start"),
+    path(
+        "organizations/<int:org_id>/filings/<int:filing_id>/", filings.detail, name="filing_detail"
+    ),
+    path(
+        "organizations/<int:org_id>/filings/<int:filing_id>/follow-up/<str:kind>/",
+        filings.start_follow_up,
+        name="filing_follow_up",
+    ),
+    path(
+        "organizations/<int:org_id>/filings/<int:filing_id>/steps/<str:step>/",
+        filings.step,
+        name="filing_step",
+    ),
+    path(
+        "organizations/<int:org_id>/filings/<int:filing_id>/attachments/",
+        filings.upload,
+        name="attachment_upload",
+    ),
+    path(
+        "organizations/<int:org_id>/filings/<int:filing_id>/attachments/<int:attachment_id>/",
+        filings.download,
+        name="attachment_download",
+    ),
+    path(
+        "organizations/<int:org_id>/filings/<int:filing_id>/attachments/<int:attachment_id>/withdraw/",
+        filings.withdraw,
+        name="attachment_withdraw",
+    ),
+    path(
+        "organizations/<int:org_id>/filings/<int:filing_id>/documents/",
+        filings.documents_panel,
+        name="documents_panel",
+    ),
+    path(
+        "organizations/<int:org_id>/filings/<int:filing_id>/documents/<int:document_id>/",
+        filings.document_download,
+        name="document_download",
+    ),
+    path("", include("filings.organization_urls")),
+]

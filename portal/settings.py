@@ -124,8 +124,8 @@ PRIVATE_ROOT = VAR_DIR / "private"
 STORAGES = {
     "default": {
         # Uploads and generated documents are never served by URL: only through permission checks.
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None},
+        "BACKEND": "portal.storage.PrivateStorage",
+        "OPTIONS": {"location": PRIVATE_ROOT},
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
@@ -195,6 +195,14 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-unsent-notifications": {
         "task": "notifications.tasks.requeue_unsent",
         "schedule": crontab(minute="*/5"),
+    },
+    "requeue-documents": {
+        "task": "filings.tasks.requeue_documents",
+        "schedule": crontab(minute="*/2"),
+    },
+    "recompute-current-deadlines": {
+        "task": "filings.tasks.recompute_current_deadlines",
+        "schedule": crontab(hour=6, minute=30),
     },
 }
 

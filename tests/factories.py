@@ -17,3 +17,38 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save(update_fields=["password"])
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    """Registered in Shenzhen (440300) by default; the USCC is valid, check character included."""
+
+    class Meta:
+        model = "filings.Organization"
+
+    name = factory.Sequence(lambda n: f"测试科技有限公司{n}")
+    uscc = factory.Sequence(lambda n: valid_uscc(n))
+    address_division = "440300"
+    street_address = "南山区科技园一路1号"
+    legal_representative = "张三"
+    responsible_person = "李四"
+    responsible_person_id_number = "11010519491231002X"
+    contact_name = "王五"
+    contact_mobile = "13800138000"
+    contact_email = factory.Sequence(lambda n: f"contact{n}@example.com")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "filings.Membership"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "admin"
+
+
+def valid_uscc(n: int) -> str:
+    """A syntactically valid USCC (9144030 + a 10-digit body + its mod-31 check character)."""
+    from stdnum.cn import uscc
+
+    body = f"91440300{n:09d}"
+    return body + uscc.calc_check_digit(body)

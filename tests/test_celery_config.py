@@ -24,7 +24,9 @@ def test_every_beat_entry_names_a_task_that_exists(entry):
     assert task_name in celery_app.tasks, f"beat entry {entry!r} names unknown task {task_name!r}"
 
 
-@pytest.mark.django_db(transaction=True)  # the scheduler closes connections itself
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # the scheduler closes connections
 def test_beat_schedule_reaches_the_database_scheduler():
     from django_celery_beat.models import PeriodicTask
     from django_celery_beat.schedulers import DatabaseScheduler

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from portal.celery import app as celery_app
+from tests.integration.conftest import broker_unreachable
 
 pytestmark = pytest.mark.django_db
 
@@ -47,14 +47,10 @@ def test_healthz_reports_database_and_broker(client):
 
 
 @pytest.fixture
-def broker_down(monkeypatch):
+def broker_down():
     """Point the app at a port where nothing listens: a real refused connection, no mock."""
-    previous = celery_app.conf.broker_url
-    # Celery reads CELERY_BROKER_URL from the environment before its configuration.
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:9/0")
-    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
-    yield
-    celery_app.conf.broker_url = previous
+    with broker_unreachable():
+        yield
 
 
 def test_healthz_is_503_when_the_broker_is_down(client, broker_down):

@@ -69,3 +69,30 @@ def celery_worker_process(django_db_setup, django_db_blocker, worker_mail_dir, t
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+DEAD_BROKER = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
+
+
+class broker_unreachable:  # noqa: N801 - used as a context manager, reads like a condition
+    """While inside, publishing fails exactly as with Redis down (a refused connection)."""
+
+    def __enter__(self):
+        self.previous_env = os.environ.get("CELERY_BROKER_URL")
+        self.previous_conf = celery_app.conf.broker_url
+        self._point_at(DEAD_BROKER)
+        return self
+
+    def __exit__(self, *exc):
+        if self.previous_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = self.previous_env
+        self._point_at(self.previous_conf)
+
+    @staticmethod
+    def _point_at(url):
+        os.environ["CELERY_BROKER_URL"] = url  # Celery reads the environment before its conf
+        celery_app.conf.broker_url = url
+        # The producer pool is cached per app; let it be looked up again for the new URL.
+        celery_app.amqp._producer_pool = None

@@ -7,7 +7,10 @@ from notifications.models import Notification
 from tests.factories import UserFactory
 from tests.integration.conftest import wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_password_reset_email_is_sent_by_the_worker(client, celery_worker_process, worker_mail_dir):

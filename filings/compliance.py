@@ -1,0 +1,715 @@
+"""Whether a filing shows the user meets the substantive duties of the draft provisions.
+
+Pure functions over a filing's JSON document (its shape is in ``filings.vocabulary``): no ORM, no
+request. ``check_filing`` runs every registered check and returns ``Finding`` objects: errors block
+submission, warnings are shown to the reviewer. Each check is a small function of its own,
+``check_xxx(data, attachment_kinds, *, today=None) -> list[Finding]``, listed in ``CHECKS``.
+
+A half-filled draft must never raise: a missing or mistyped key reads as empty. Where a value is
+garbage, the checks fail closed: a duty is *triggered* by any truthy value
+(``minors_under_14="yes"`` counts), but a duty is *met* only by a real ``True``
+(``separate_consent="yes"`` does not count).
+
+Rule texts cite the draft provisions by subject, not by article number (no article numbers are at
+hand). Messages stay lazy, so ``Finding.to_dict`` can render them in every language of the site.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext_lazy as _
+
+from filings.vocabulary import (
+    LISTED_VENUES,
+    ORIGINALS_BASES,
+    PROHIBITED_PLACES,
+    SECURITY_MEASURES,
+    SENSITIVE_ATTRIBUTES,
+    SENSITIVE_BASES,
+    STEPS,
+    STORAGE,
+)
+
+ERROR = "error"
+WARNING = "warning"
+SEVERITIES = (ERROR, WARNING)
+# Follow-up filings open with a step of their own, before the content steps.
+STEP_KEYS = ("change", "cancellation", *(key for key, _label in STEPS))
+
+# Storage that takes facial information off the device that captures it.
+OFF_DEVICE_STORAGE = ("own_servers", "cloud")
+# The fewest security measures a filing may tick before the reviewer is warned.
+MIN_SECURITY_MEASURES = 3
+
+
+# --- Rendering ----------------------------------------------------------------------------------
+
+
+def _render(value) -> str:
+    """A message parameter as text in the active language; a list is joined."""
+    if isinstance(value, list | tuple):
+        separator = "、" if (translation.get_language() or "").startswith("zh") else ", "
+        return separator.join(_render(item) for item in value)
+    return str(value)
+
+
+def _format(template, params: dict) -> str:
+    return str(template) % {key: _render(value) for key, value in params.items()}
+
+
+# ``gettext_lazy(...) % {...}`` would render at once, in the language of the moment; this waits.
+_format_lazy = lazy(_format, str)
+
+
+def fmt(template: Promise, **params) -> Promise:
+    """``template % params``, rendered only when the result is turned into text."""
+    return _format_lazy(template, params)
+
+
+def _in_every_language(text) -> dict[str, str]:
+    rendered = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            rendered[code] = str(text)
+    return rendered
+
+
+# --- Findings -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a finding's code stands for: how serious it is, which step fixes it, which rule."""
+
+    code: str
+    severity: str
+    step: str
+    text: Promise
+
+    def __post_init__(self):
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+        if self.step not in STEP_KEYS:
+            raise ValueError(f"unknown step {self.step!r}")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # stable identifier, e.g. "prohibited_place"
+    severity: str  # "error" (blocks submission) or "warning" (shown to the reviewer)
+    step: str  # the STEPS key of the step that fixes it
+    rule: Promise  # the rule it comes from, short, translatable
+    message: Promise | str  # what is wrong in this filing, translatable
+
+    def __post_init__(self):
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+        if self.step not in STEP_KEYS:
+            raise ValueError(f"unknown step {self.step!r}")
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable, rule and message rendered in every language of the site; this is what
+        a submitted version keeps, so the reviewer reads it later in either language."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "step": self.step,
+            "rule": _in_every_language(self.rule),
+            "message": _in_every_language(self.message),
+        }
+
+
+RULES: dict[str, Rule] = {}
+
+
+def _rule(code: str, severity: str, step: str, text: Promise) -> Rule:
+    rule = Rule(code, severity, step, text)
+    if code in RULES:
+        raise ValueError(f"duplicate rule code {code!r}")
+    RULES[code] = rule
+    return rule
+
+
+def _finding(rule: Rule, message) -> Finding:
+    return Finding(rule.code, rule.severity, rule.step, rule.text, message)
+
+
+# --- Reading a document that may be half-filled or malformed ------------------------------------
+
+
+def _section(data, name: str) -> dict:
+    value = data.get(name) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value) -> str:
+    """A text field, stripped; anything that is not a string reads as blank."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _asserted(value) -> bool:
+    """A box that meets a duty counts only when really ticked."""
+    return value is True
+
+
+def _possibly(value) -> bool:
+    """A box that brings a duty counts whenever it is not plainly off."""
+    return bool(value)
+
+
+def _codes(value) -> list[str]:
+    """A list of vocabulary codes: its non-blank strings, once each, in order. A lone string
+    is read as a list of one."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        return []
+    codes = []
+    for item in value:
+        code = _text(item)
+        if code and code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _deployments(data) -> list[tuple[int, dict]]:
+    """The deployments that are dicts, numbered from 1 as the form shows them."""
+    value = data.get("deployments") if isinstance(data, dict) else None
+    if not isinstance(value, list | tuple):
+        return []
+    return [(number, item) for number, item in enumerate(value, 1) if isinstance(item, dict)]
+
+
+def _deployment_name(number: int, deployment: dict):
+    return _text(deployment.get("name")) or fmt(_("Deployment %(number)s"), number=number)
+
+
+def _labels(codes: Iterable[str], vocabulary: dict) -> list:
+    return [vocabulary.get(code, code) for code in codes]
+
+
+def _kinds(attachment_kinds) -> frozenset[str]:
+    if attachment_kinds is None or isinstance(attachment_kinds, str | bytes):
+        return frozenset()
+    try:
+        return frozenset(kind for kind in attachment_kinds if isinstance(kind, str))
+    except TypeError:
+        return frozenset()
+
+
+def _date(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(_text(value))
+    except ValueError:
+        return None
+
+
+# --- Rules --------------------------------------------------------------------------------------
+
+_PURPOSE_AND_SCOPE = _(
+    "Draft provisions: a stated purpose and scope of processing; facial information is used "
+    "for that purpose alone"
+)
+PURPOSE_MISSING = _rule(
+    "purpose_missing",
+    ERROR,
+    "purpose",
+    _PURPOSE_AND_SCOPE,
+)
+SCOPE_MISSING = _rule(
+    "scope_missing",
+    WARNING,
+    "purpose",
+    _PURPOSE_AND_SCOPE,
+)
+ALTERNATIVE_DISMISSED = _rule(
+    "alternative_dismissed_without_reason",
+    WARNING,
+    "purpose",
+    _(
+        "Draft provisions: where a non-biometric solution achieves the same purpose, it is to be "
+        "preferred"
+    ),
+)
+PUBLIC_PLACE_NECESSITY = _rule(
+    "public_place_necessity_unstated",
+    WARNING,
+    "purpose",
+    _(
+        "Draft provisions: facial recognition devices in public places only where needed for "
+        "public security"
+    ),
+)
+ORIGINALS_WITHOUT_BASIS = _rule(
+    "originals_without_basis",
+    ERROR,
+    "facial_data",
+    _(
+        "Draft provisions: no keeping of original face images, pictures or videos unless a legal "
+        "condition or the individual's consent allows it; anonymised facial information is allowed"
+    ),
+)
+STORAGE_OFF_DEVICE = _rule(
+    "storage_off_device",
+    WARNING,
+    "facial_data",
+    _(
+        "Draft provisions: security measures against unauthorised access to and leakage of facial "
+        "information"
+    ),
+)
+STORED_OUTSIDE_CHINA = _rule(
+    "stored_outside_china",
+    WARNING,
+    "facial_data",
+    _(
+        "Personal-information export rules: facial information kept outside China is provided "
+        "abroad and needs its own legal basis for export"
+    ),
+)
+RETENTION_UNSPECIFIED = _rule(
+    "retention_unspecified",
+    WARNING,
+    "facial_data",
+    _(
+        "Personal-information protection: facial information is kept no longer than its purpose "
+        "needs, so the filing states how long"
+    ),
+)
+PROHIBITED_PLACE = _rule(
+    "prohibited_place",
+    ERROR,
+    "deployments",
+    _(
+        "Draft provisions: no image capture or personal-identification devices in hotel rooms, "
+        "public bathrooms, fitting rooms, toilets or other places that may infringe privacy; no "
+        "exception exists"
+    ),
+)
+LISTED_VENUE_WITHOUT_ALTERNATIVE = _rule(
+    "listed_venue_without_alternative",
+    ERROR,
+    "deployments",
+    _(
+        "Draft provisions: hotels, banks, railway stations, airports, sports venues, exhibition "
+        "halls, museums, art galleries and libraries may not force face verification unless a law "
+        "or administrative regulation requires it, and must offer another way"
+    ),
+)
+PUBLIC_PLACE_WITHOUT_SIGNAGE = _rule(
+    "public_place_without_signage",
+    ERROR,
+    "deployments",
+    _("Draft provisions: facial recognition devices in public places carry prominent signage"),
+)
+NO_CONSENT_METHOD = _rule(
+    "no_consent_method",
+    ERROR,
+    "consent",
+    _("Draft provisions: the individual's informed consent before facial information is collected"),
+)
+NO_SEPARATE_CONSENT = _rule(
+    "no_separate_consent",
+    ERROR,
+    "consent",
+    _("Draft provisions: the individual's separate consent or written consent"),
+)
+MINORS_WITHOUT_GUARDIAN_CONSENT = _rule(
+    "minors_without_guardian_consent",
+    ERROR,
+    "consent",
+    _(
+        "Draft provisions: for minors under 14, the separate or written consent of a parent or "
+        "guardian"
+    ),
+)
+SENSITIVE_WITHOUT_BASIS = _rule(
+    "sensitive_without_basis",
+    ERROR,
+    "consent",
+    _(
+        "Draft provisions: no analysis of race, ethnicity, religious belief, health status or "
+        "social class unless for national security, public safety, protecting life, health or "
+        "property in an emergency, or with the individual's consent"
+    ),
+)
+FEW_SECURITY_MEASURES = _rule(
+    "few_security_measures",
+    WARNING,
+    "security",
+    _(
+        "Draft provisions: security measures against unauthorised access and leakage, such as "
+        "encryption, access control and audit"
+    ),
+)
+NO_ASSESSMENT = _rule(
+    "no_assessment",
+    ERROR,
+    "assessment",
+    _("Draft provisions: a personal-information protection impact assessment done in advance"),
+)
+NO_ASSESSMENT_REPORT = _rule(
+    "no_assessment_report",
+    ERROR,
+    "assessment",
+    _(
+        "Filing materials: the personal-information protection impact assessment report, which is "
+        "kept for at least 3 years"
+    ),
+)
+NOT_DECLARED_TRUTHFUL = _rule(
+    "not_declared_truthful",
+    ERROR,
+    "review",
+    _("Filing: the filer declares that the materials are true, accurate and complete"),
+)
+
+
+# --- Checks -------------------------------------------------------------------------------------
+
+
+def check_purpose_missing(data, attachment_kinds, *, today=None) -> list[Finding]:
+    if _text(_section(data, "purpose").get("purpose")):
+        return []
+    return [_finding(PURPOSE_MISSING, _("The purpose of processing facial information is blank."))]
+
+
+def check_scope_missing(data, attachment_kinds, *, today=None) -> list[Finding]:
+    if _text(_section(data, "purpose").get("scope")):
+        return []
+    return [_finding(SCOPE_MISSING, _("The scope of processing facial information is blank."))]
+
+
+def check_alternative_dismissed_without_reason(
+    data, attachment_kinds, *, today=None
+) -> list[Finding]:
+    purpose = _section(data, "purpose")
+    considered = _text(purpose.get("alternative_considered"))
+    if not considered:
+        message = _("The filing does not say which non-biometric solution was considered.")
+    elif not _text(purpose.get("alternative_rejected_reason")):
+        message = fmt(
+            _(
+                "The filing names a non-biometric solution (%(alternative)s) but not why it was "
+                "set aside."
+            ),
+            alternative=considered,
+        )
+    else:
+        return []
+    return [_finding(ALTERNATIVE_DISMISSED, message)]
+
+
+def check_public_place_necessity_unstated(data, attachment_kinds, *, today=None) -> list[Finding]:
+    if _text(_section(data, "purpose").get("necessity")):
+        return []
+    public = [
+        _deployment_name(number, deployment)
+        for number, deployment in _deployments(data)
+        if _possibly(deployment.get("is_public_place"))
+    ]
+    if not public:
+        return []
+    message = fmt(
+        _(
+            "Facial recognition is used in public places (%(deployments)s) but the filing does not "
+            "say why it is necessary."
+        ),
+        deployments=public,
+    )
+    return [_finding(PUBLIC_PLACE_NECESSITY, message)]
+
+
+def check_originals_without_basis(data, attachment_kinds, *, today=None) -> list[Finding]:
+    facial_data = _section(data, "facial_data")
+    if not _possibly(facial_data.get("keeps_originals")):
+        return []
+    if _text(facial_data.get("originals_basis")) in ORIGINALS_BASES:
+        return []
+    message = _(
+        "Original face images, pictures or videos are kept, but no law or consent that allows it "
+        "is given."
+    )
+    return [_finding(ORIGINALS_WITHOUT_BASIS, message)]
+
+
+def check_storage_off_device(data, attachment_kinds, *, today=None) -> list[Finding]:
+    facial_data = _section(data, "facial_data")
+    where = [
+        code for code in _codes(facial_data.get("storage_locations")) if code in OFF_DEVICE_STORAGE
+    ]
+    if not where:
+        return []
+    message = fmt(
+        _(
+            "Facial information leaves the device that captures it (%(where)s): check how it is "
+            "transmitted and protected."
+        ),
+        where=_labels(where, STORAGE),
+    )
+    return [_finding(STORAGE_OFF_DEVICE, message)]
+
+
+def check_stored_outside_china(data, attachment_kinds, *, today=None) -> list[Finding]:
+    if not _possibly(_section(data, "facial_data").get("stored_outside_china")):
+        return []
+    return [_finding(STORED_OUTSIDE_CHINA, _("Facial information is stored outside China."))]
+
+
+def check_retention_unspecified(data, attachment_kinds, *, today=None) -> list[Finding]:
+    if _text(_section(data, "facial_data").get("retention_period")):
+        return []
+    message = _("The filing does not say how long facial information is kept.")
+    return [_finding(RETENTION_UNSPECIFIED, message)]
+
+
+def check_prohibited_place(data, attachment_kinds, *, today=None) -> list[Finding]:
+    findings = []
+    for number, deployment in _deployments(data):
+        place_kind = _text(deployment.get("place_kind"))
+        if place_kind in PROHIBITED_PLACES:
+            message = fmt(
+                _(
+                    "“%(deployment)s” is in a place where facial recognition is forbidden: "
+                    "%(place)s."
+                ),
+                deployment=_deployment_name(number, deployment),
+                place=PROHIBITED_PLACES[place_kind],
+            )
+            findings.append(_finding(PROHIBITED_PLACE, message))
+    return findings
+
+
+def check_listed_venue_without_alternative(data, attachment_kinds, *, today=None) -> list[Finding]:
+    findings = []
+    for number, deployment in _deployments(data):
+        place_kind = _text(deployment.get("place_kind"))
+        if (
+            place_kind in LISTED_VENUES
+            and _possibly(deployment.get("verifies_identity"))
+            and not _text(deployment.get("alternative_offered"))
+            and not _text(deployment.get("law_requiring_face"))
+        ):
+            message = fmt(
+                _(
+                    "“%(deployment)s” (%(place)s) verifies identity by face but offers no other "
+                    "way and names no law that requires it."
+                ),
+                deployment=_deployment_name(number, deployment),
+                place=LISTED_VENUES[place_kind],
+            )
+            findings.append(_finding(LISTED_VENUE_WITHOUT_ALTERNATIVE, message))
+    return findings
+
+
+def check_public_place_without_signage(data, attachment_kinds, *, today=None) -> list[Finding]:
+    findings = []
+    for number, deployment in _deployments(data):
+        if _possibly(deployment.get("is_public_place")) and not _asserted(
+            deployment.get("signage")
+        ):
+            message = fmt(
+                _("“%(deployment)s” is in a public place but has no prominent signage."),
+                deployment=_deployment_name(number, deployment),
+            )
+            findings.append(_finding(PUBLIC_PLACE_WITHOUT_SIGNAGE, message))
+    return findings
+
+
+def check_no_consent_method(data, attachment_kinds, *, today=None) -> list[Finding]:
+    if _text(_section(data, "consent").get("informed_consent_method")):
+        return []
+    message = _("The filing does not say how informed consent is obtained before collection.")
+    return [_finding(NO_CONSENT_METHOD, message)]
+
+
+def check_no_separate_consent(data, attachment_kinds, *, today=None) -> list[Finding]:
+    consent = _section(data, "consent")
+    if _asserted(consent.get("separate_consent")) or _asserted(consent.get("written_consent")):
+        return []
+    message = _("Neither separate consent nor written consent is obtained.")
+    return [_finding(NO_SEPARATE_CONSENT, message)]
+
+
+def check_minors_without_guardian_consent(data, attachment_kinds, *, today=None) -> list[Finding]:
+    consent = _section(data, "consent")
+    if not _possibly(consent.get("minors_under_14")):
+        return []
+    if _text(consent.get("guardian_consent_method")):
+        return []
+    message = _(
+        "Facial information of minors under 14 is processed, but the filing does not say how a "
+        "parent or guardian consents."
+    )
+    return [_finding(MINORS_WITHOUT_GUARDIAN_CONSENT, message)]
+
+
+def check_sensitive_without_basis(data, attachment_kinds, *, today=None) -> list[Finding]:
+    consent = _section(data, "consent")
+    attributes = _codes(consent.get("sensitive_attributes"))
+    if not attributes or _text(consent.get("sensitive_basis")) in SENSITIVE_BASES:
+        return []
+    message = fmt(
+        _("Facial information is analysed for %(attributes)s without one of the allowed grounds."),
+        attributes=_labels(attributes, SENSITIVE_ATTRIBUTES),
+    )
+    return [_finding(SENSITIVE_WITHOUT_BASIS, message)]
+
+
+def check_few_security_measures(data, attachment_kinds, *, today=None) -> list[Finding]:
+    ticked = set(_codes(_section(data, "security").get("measures")))
+    if len(ticked & SECURITY_MEASURES.keys()) >= MIN_SECURITY_MEASURES:
+        return []
+    missing = [label for code, label in SECURITY_MEASURES.items() if code not in ticked]
+    message = fmt(
+        _("Few security measures are in place; missing: %(missing)s."),
+        missing=missing,
+    )
+    return [_finding(FEW_SECURITY_MEASURES, message)]
+
+
+def check_no_assessment(data, attachment_kinds, *, today=None) -> list[Finding]:
+    raw = _section(data, "assessment").get("assessment_date")
+    if today is None:
+        today = timezone.localdate()
+    if not raw:
+        message = _("The date of the impact assessment is blank.")
+    elif (assessed := _date(raw)) is None:
+        message = _("The date of the impact assessment is not a valid date.")
+    elif assessed > today:
+        message = fmt(
+            _("The impact assessment is dated %(date)s, after today: it must be done in advance."),
+            date=assessed.isoformat(),
+        )
+    else:
+        return []
+    return [_finding(NO_ASSESSMENT, message)]
+
+
+def check_no_assessment_report(data, attachment_kinds, *, today=None) -> list[Finding]:
+    if "assessment_report" in _kinds(attachment_kinds):
+        return []
+    message = _("The impact assessment report is not attached.")
+    return [_finding(NO_ASSESSMENT_REPORT, message)]
+
+
+def check_not_declared_truthful(data, attachment_kinds, *, today=None) -> list[Finding]:
+    if _asserted(_section(data, "declaration").get("truthful")):
+        return []
+    message = _("The declaration that the filing is true, accurate and complete is not ticked.")
+    return [_finding(NOT_DECLARED_TRUTHFUL, message)]
+
+
+Check = Callable[..., list[Finding]]
+
+# In step order; ``check_filing`` sorts again, so the order here only settles ties within a step.
+CHECKS: list[Check] = [
+    check_purpose_missing,
+    check_scope_missing,
+    check_alternative_dismissed_without_reason,
+    check_public_place_necessity_unstated,
+    check_originals_without_basis,
+    check_storage_off_device,
+    check_stored_outside_china,
+    check_retention_unspecified,
+    check_prohibited_place,
+    check_listed_venue_without_alternative,
+    check_public_place_without_signage,
+    check_no_consent_method,
+    check_no_separate_consent,
+    check_minors_without_guardian_consent,
+    check_sensitive_without_basis,
+    check_few_security_measures,
+    check_no_assessment,
+    check_no_assessment_report,
+    check_not_declared_truthful,
+]
+
+
+def check_filing(
+    data: dict, attachment_kinds: Iterable[str], today: date | None = None
+) -> list[Finding]:
+    """Every finding on this filing: errors first, then warnings, each in step order."""
+    kinds = _kinds(attachment_kinds)
+    if today is None:
+        today = timezone.localdate()
+    findings = [finding for check in CHECKS for finding in check(data, kinds, today=today)]
+    return sorted(
+        findings,
+        key=lambda finding: (SEVERITIES.index(finding.severity), STEP_KEYS.index(finding.step)),
+    )
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    return [finding for finding in findings if finding.severity == ERROR]
+
+
+def warnings(findings: Iterable[Finding]) -> list[Finding]:
+    return [finding for finding in findings if finding.severity == WARNING]
+
+
+# --- Follow-up filings ---------------------------------------------------------------------------
+
+CHANGE_UNDESCRIBED = _rule(
+    "change_undescribed",
+    ERROR,
+    "change",
+    _("Changes: a material change to what was filed is filed again, saying what changed and when"),
+)
+CANCELLATION_UNDESCRIBED = _rule(
+    "cancellation_undescribed",
+    ERROR,
+    "cancellation",
+    _(
+        "Cancellation: stopping the use of facial recognition is filed, with the date and what "
+        "became of the facial information"
+    ),
+)
+
+
+def _event_problem(raw, today, label) -> Promise | None:
+    if not raw:
+        return fmt(_("%(what)s is blank."), what=label)
+    day = _date(raw)
+    if day is None:
+        return fmt(_("%(what)s is not a valid date."), what=label)
+    if day > today:
+        return fmt(_("%(what)s is in the future."), what=label)
+    return None
+
+
+def check_change(data, *, today=None) -> list[Finding]:
+    """What a change filing must say on top of the whole filing."""
+    today = today or timezone.localdate()
+    section = _section(data, "change")
+    problems = []
+    if not _text(section.get("description")):
+        problems.append(_("The description of what changed is blank."))
+    if problem := _event_problem(section.get("effective_date"), today, _("The date of the change")):
+        problems.append(problem)
+    return [_finding(CHANGE_UNDESCRIBED, message) for message in problems]
+
+
+def check_cancellation(data, *, today=None) -> list[Finding]:
+    """A cancellation is checked on its own: the date, the fate of the data, the declaration."""
+    today = today or timezone.localdate()
+    section = _section(data, "cancellation")
+    problems = []
+    if problem := _event_problem(section.get("stopped_on"), today, _("The date use stopped")):
+        problems.append(problem)
+    if not _text(section.get("deletion_method")) or not _text(section.get("deletion_detail")):
+        problems.append(_("Say how the facial information was deleted or anonymised."))
+    findings = [_finding(CANCELLATION_UNDESCRIBED, message) for message in problems]
+    return findings + check_not_declared_truthful(data, (), today=today)

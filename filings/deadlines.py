@@ -1,0 +1,78 @@
+"""Deadlines move when a calendar year is entered or edited: recompute the open ones it touches,
+record each change, and tell the organization's administrators when a date moved."""
+
+import logging
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q
+from kombu.exceptions import OperationalError
+
+from filings import calendars
+from filings.models import DeadlineChange, Membership, Obligation
+from filings.obligations import days_to_file
+from filings.regimes import get_regime
+from notifications import emails
+
+logger = logging.getLogger(__name__)
+
+
+def calendar_changed(year: int) -> None:
+    """Called when a calendar year was saved: recompute after commit, in a worker."""
+    from filings.tasks import recompute_deadlines
+
+    def queue():
+        try:
+            recompute_deadlines.delay(year)
+        except OperationalError:
+            logger.warning(
+                "Broker unreachable; deadlines of %s recomputed by the daily sweep", year
+            )
+
+    transaction.on_commit(queue)
+
+
+def affected_by(year: int):
+    """Open obligations whose counting interval may touch the year, and every provisional one."""
+    return Obligation.objects.filter(status=Obligation.Status.OPEN).filter(
+        Q(trigger_date__lte=date(year, 12, 31), deadline__gte=date(year, 1, 1))
+        | Q(deadline_final=False)
+    )
+
+
+@transaction.atomic
+def recompute_for_year(year: int) -> list[DeadlineChange]:
+    index = calendars.current_index()
+    changes = []
+    for obligation in affected_by(year).select_for_update().select_related("organization"):
+        regime = get_regime(obligation.regime)
+        new = index.add_working_days(obligation.trigger_date, days_to_file(obligation.kind, regime))
+        if (new.date, new.final) == (obligation.deadline, obligation.deadline_final):
+            continue
+        change = DeadlineChange.objects.create(
+            obligation=obligation,
+            old_deadline=obligation.deadline,
+            old_final=obligation.deadline_final,
+            new_deadline=new.date,
+            new_final=new.final,
+            calendar_year=year,
+        )
+        obligation.deadline, obligation.deadline_final = new.date, new.final
+        obligation.save(update_fields=["deadline", "deadline_final", "updated_at"])
+        if change.old_deadline != change.new_deadline:
+            notify_deadline_moved(obligation, change)
+        changes.append(change)
+    return changes
+
+
+def notify_deadline_moved(obligation: Obligation, change: DeadlineChange) -> None:
+    admins = Membership.objects.filter(
+        organization=obligation.organization, role=Membership.Role.ADMIN, user__is_active=True
+    ).select_related("user")
+    for membership in admins:
+        emails.send(
+            "deadline_moved",
+            to=membership.user.email,
+            language=membership.user.language,
+            context={"obligation": obligation, "change": change, "user": membership.user},
+        )

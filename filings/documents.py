@@ -1,0 +1,207 @@
+"""The PDF documents of a filing, rendered from HTML templates with WeasyPrint.
+
+``request`` is called by the service verbs inside their transaction: it records the document as
+pending and queues its rendering after commit. ``generate`` is what the Celery task calls: it
+renders under a row lock, so duplicate messages or retries still make one document.
+"""
+
+import hashlib
+import io
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from kombu.exceptions import OperationalError
+
+from filings import summary, vocabulary
+from filings.models import Document, FilingEvent, FilingVersion
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+TEMPLATES = {
+    Document.Kind.FORM: "documents/form.html",
+    Document.Kind.NOTICE: "documents/notice.html",
+    Document.Kind.RETURN_NOTICE: "documents/return_notice.html",
+    Document.Kind.REFUSAL_NOTICE: "documents/refusal_notice.html",
+}
+
+
+def language_of(version: FilingVersion) -> str:
+    """A filing's documents are in the language of the person who submitted it."""
+    submitter = version.submitted_by
+    return submitter.language if submitter else settings.LANGUAGE_CODE
+
+
+def request(version: FilingVersion, kind: str, event: FilingEvent | None = None) -> Document:
+    document, _created = Document.objects.get_or_create(
+        version=version,
+        kind=kind,
+        defaults={"filing_id": version.filing_id, "event": event, "language": language_of(version)},
+    )
+    transaction.on_commit(lambda: queue(document.pk))
+    return document
+
+
+def queue(document_id: int) -> None:
+    from filings.tasks import render_document
+
+    try:
+        render_document.delay(document_id)
+    except OperationalError:
+        logger.warning("Broker unreachable; document %s left for the sweep", document_id)
+
+
+class RenderingFailed(Exception):
+    pass
+
+
+def generate(document_id: int) -> bool:
+    """Render one document once. False when it was already ready."""
+    failure = None
+    with transaction.atomic():
+        document = (
+            # Lock the document row only: PostgreSQL cannot lock the nullable side of a join.
+            Document.objects.select_for_update(of=("self",))
+            .select_related("filing__office", "filing__original", "version__submitted_by", "event")
+            .get(pk=document_id)
+        )
+        if document.status == Document.Status.READY:
+            return False
+        document.attempts += 1
+        try:
+            pdf = render_pdf(document)
+        except Exception as error:
+            logger.exception("Rendering document %s failed", document_id)
+            document.status = Document.Status.FAILED
+            document.error = f"{type(error).__name__}: {error}"[:2000]
+            document.save(update_fields=["status", "error", "attempts"])
+            failure = error
+        else:
+            document.file.save("document.pdf", ContentFile(pdf), save=False)
+            document.sha256 = hashlib.sha256(pdf).hexdigest()
+            document.size = len(pdf)
+            document.status = Document.Status.READY
+            document.generated_at = timezone.now()
+            document.error = ""
+            document.save()
+    if failure is not None:
+        raise RenderingFailed(str(failure)) from failure
+    return True
+
+
+def stale_ids(now=None, older_than_seconds: int = 120) -> list[int]:
+    """Documents no worker is handling: pending for a while (the broker lost or never got the
+    message), or failed with tries left."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+
+    now = now or timezone.now()
+    return list(
+        Document.objects.filter(
+            Q(
+                status=Document.Status.PENDING,
+                created_at__lt=now - timedelta(seconds=older_than_seconds),
+            )
+            | Q(status=Document.Status.FAILED, attempts__lt=MAX_ATTEMPTS)
+        ).values_list("pk", flat=True)[:500]
+    )
+
+
+def retry(document_ids) -> int:
+    """An administrator's retry: fresh attempts for each failed document."""
+    count = Document.objects.filter(pk__in=document_ids, status=Document.Status.FAILED).update(
+        status=Document.Status.PENDING, attempts=0, error=""
+    )
+    for document_id in document_ids:
+        transaction.on_commit(lambda pk=document_id: queue(pk))
+    return count
+
+
+# --- Rendering -----------------------------------------------------------------------------------
+
+
+def verification_url(filing_number: str) -> str:
+    from urllib.parse import urlencode
+
+    return f"{settings.SITE_URL}/verify/?{urlencode({'number': filing_number})}"
+
+
+def qr_svg(text: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+def context_for(document: Document) -> dict:
+    filing, version = document.filing, document.version
+    language = document.language
+    findings = [
+        {
+            "severity": finding["severity"],
+            "message": finding["message"].get(language) or finding["message"].get("en"),
+            "rule": finding["rule"].get(language) or finding["rule"].get("en"),
+        }
+        for finding in version.findings
+    ]
+    context = {
+        "document": document,
+        "filing": filing,
+        "version": version,
+        "organization": version.data.get("organization", {}),
+        "sections": summary.sections(filing.kind, version.data),
+        "findings": findings,
+        "attachments": [
+            {**item, "kind_label": vocabulary.ATTACHMENT_KINDS.get(item["kind"], item["kind"])}
+            for item in version.attachments
+        ],
+        "reference": filing.filing_number or filing.receipt_number,
+        "generated_at": timezone.localtime(),
+        "reasons": document.event.note if document.event else "",
+    }
+    if document.kind == Document.Kind.NOTICE and filing.filing_number:
+        context["verification_url"] = verification_url(filing.filing_number)
+        context["verification_page"] = f"{settings.SITE_URL}/verify/"
+        context["qr_svg"] = qr_svg(context["verification_url"])
+    return context
+
+
+def html_for(document: Document) -> str:
+    with translation.override(document.language):
+        return render_to_string(TEMPLATES[document.kind], context_for(document))
+
+
+def local_fetcher(url: str, *args, **kwargs):
+    """Static files come from disk; nothing is fetched over the network."""
+    from weasyprint.urls import default_url_fetcher
+
+    prefix = f"file://{settings.BASE_DIR}/static/"
+    if url.startswith(prefix):
+        found = finders.find(url.removeprefix(prefix))
+        if found:
+            return {"file_obj": Path(found).open("rb"), "mime_type": None}
+    if url.startswith("data:"):
+        return default_url_fetcher(url, *args, **kwargs)
+    raise ValueError(f"refusing to fetch {url!r} while rendering a document")
+
+
+def write_pdf(html: str) -> bytes:
+    from weasyprint import HTML  # heavy: imported only where documents are rendered
+
+    return HTML(
+        string=html, base_url=f"file://{settings.BASE_DIR}/", url_fetcher=local_fetcher
+    ).write_pdf()
+
+
+def render_pdf(document: Document) -> bytes:
+    return write_pdf(html_for(document))

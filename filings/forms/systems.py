@@ -1,0 +1,43 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from filings.models import RecognitionSystem
+
+MAX_PEOPLE = (
+    2_000_000_000  # more than the population of any country; catches typos, fits the column
+)
+
+
+class SystemForm(forms.ModelForm):
+    people_stored = forms.IntegerField(
+        label=_("People whose facial information is stored"),
+        min_value=0,
+        max_value=MAX_PEOPLE,
+        help_text=_("The number of distinct people, not images."),
+        error_messages={
+            "min_value": _("The number of people cannot be negative."),
+            "max_value": _("This number is larger than any real count; please check it."),
+            "invalid": _("Enter a whole number, without separators."),
+        },
+    )
+
+    class Meta:
+        model = RecognitionSystem
+        fields = ["name", "people_stored", "used_in_public_place", "count_reached_on"]
+        widgets = {"count_reached_on": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {
+            "used_in_public_place": _(
+                "Public places include streets, stations, shops, venues and building entrances."
+            ),
+        }
+
+    def clean_count_reached_on(self):
+        day = self.cleaned_data["count_reached_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(
+                _("This date is in the future; enter the day the number was actually reached.")
+            )
+        if day.year < 1990:
+            raise forms.ValidationError(_("Enter a date from 1990 onwards."))
+        return day

@@ -1,0 +1,30 @@
+from filings.models.calendar import CalendarPeriod, CalendarYear
+from filings.models.documents import Document
+from filings.models.filings import Attachment, Filing, FilingEvent, FilingVersion, NumberCounter
+from filings.models.jurisdictions import Jurisdiction
+from filings.models.obligations import (
+    DeadlineChange,
+    Obligation,
+    RecognitionSystem,
+    SystemDeclaration,
+)
+from filings.models.organizations import Invitation, Membership, Organization
+
+__all__ = [
+    "Attachment",
+    "Filing",
+    "FilingEvent",
+    "FilingVersion",
+    "NumberCounter",
+    "CalendarPeriod",
+    "CalendarYear",
+    "DeadlineChange",
+    "Document",
+    "Invitation",
+    "Jurisdiction",
+    "Membership",
+    "Obligation",
+    "Organization",
+    "RecognitionSystem",
+    "SystemDeclaration",
+]

@@ -1,0 +1,222 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from filings.regimes import REGIME_CHOICES
+
+
+class Filing(models.Model):
+    """One filing with its office: an initial filing, a change, or a cancellation.
+
+    While it is a draft (or returned for correction) its content lives in ``data``, a JSON document
+    whose shape filings/vocabulary.py describes. Each submission freezes ``data`` into an immutable
+    FilingVersion. The status changes only in filings/services.py.
+    """
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("Initial filing")
+        CHANGE = "change", pgettext_lazy("kind of filing", "Change")
+        CANCELLATION = "cancellation", _("Cancellation")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        UNDER_REVIEW = "under_review", _("Under review")
+        RETURNED = "returned", _("Returned for correction")
+        REFUSED = "refused", _("Refused")
+        FILED = "filed", _("Filed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    organization = models.ForeignKey(
+        "filings.Organization", on_delete=models.PROTECT, related_name="filings"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    regime = models.CharField(_("rule set"), max_length=30, choices=REGIME_CHOICES)
+    office = models.ForeignKey(
+        "filings.Jurisdiction", on_delete=models.PROTECT, related_name="filings"
+    )
+    original = models.ForeignKey(
+        "self",
+        verbose_name=_("filing changed or cancelled"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+    )
+    obligation = models.ForeignKey(
+        "filings.Obligation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="filings",
+    )
+    data = models.JSONField(_("content"), default=dict, blank=True)
+    completed_steps = models.JSONField(default=list, blank=True)
+    receipt_number = models.CharField(
+        _("receipt number"), max_length=30, unique=True, null=True, blank=True
+    )
+    filing_number = models.CharField(
+        _("filing number"), max_length=40, unique=True, null=True, blank=True
+    )
+    deadline = models.DateField(_("filing deadline"), null=True, blank=True)
+    late = models.BooleanField(_("filed late"), default=False)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    review_due = models.DateField(_("review due"), null=True, blank=True)
+    correction_deadline = models.DateField(_("correction deadline"), null=True, blank=True)
+    warning_count = models.PositiveSmallIntegerField(_("warnings"), default=0)
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("filing")
+        verbose_name_plural = _("filings")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "draft",
+                        "submitted",
+                        "under_review",
+                        "returned",
+                        "refused",
+                        "filed",
+                        "cancelled",
+                    ]
+                ),
+                name="filing_status_known",
+            ),  # fmt: skip
+            models.CheckConstraint(
+                condition=~Q(status__in=["filed", "cancelled"]) | Q(filing_number__isnull=False),
+                name="filed_filing_has_a_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(receipt_number__isnull=False),
+                name="submitted_filing_has_a_receipt",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="initial") | Q(original__isnull=False),
+                name="follow_up_points_at_its_filing",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "review_due"])]
+
+    def __str__(self):
+        return self.receipt_number or f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+
+class FilingVersion(models.Model):
+    """What was submitted, frozen: never changed after it is written."""
+
+    filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField(_("version"))
+    data = models.JSONField(_("content"))
+    findings = models.JSONField(_("check results"), default=list)
+    attachments = models.JSONField(_("attachments"), default=list)
+    on_time = models.BooleanField(_("on time"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+
+    class Meta:
+        verbose_name = _("submitted version")
+        verbose_name_plural = _("submitted versions")
+        ordering = ["filing", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["filing", "number"], name="one_version_number_each")
+        ]
+
+    def __str__(self):
+        return f"{self.filing} v{self.number}"
+
+
+class FilingEvent(models.Model):
+    """The audit trail: who did what to a filing, when, from which status to which."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        SUBMITTED = "submitted", _("Submitted")
+        REVIEW_STARTED = "review_started", _("Review started")
+        RETURNED = "returned", _("Returned for correction")
+        REFUSED = "refused", _("Refused")
+        APPROVED = "approved", _("Approved")
+        CANCELLED = "cancelled", _("Cancelled")
+        ATTACHMENT_DOWNLOADED = "attachment_downloaded", _("Attachment downloaded")
+        DOCUMENT_DOWNLOADED = "document_downloaded", _("Document downloaded")
+
+    filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="events")
+    version = models.ForeignKey(
+        FilingVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    from_status = models.CharField(_("from"), max_length=12, blank=True)
+    to_status = models.CharField(_("to"), max_length=12, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def attachment_path(instance, filename):
+    # A generated name: the original name is kept in the row, never used on disk.
+    return f"attachments/{instance.filing_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="attachment_rows")
+    kind = models.CharField(_("kind"), max_length=30)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class NumberCounter(models.Model):
+    """The last number given in a series (an office's filing numbers of a year): locked, then
+    incremented, so two approvals at once get two numbers and no number is ever given twice."""
+
+    series = models.CharField(max_length=40, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.series}: {self.last}"

@@ -1,0 +1,135 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from filings.regimes import REGIME_CHOICES
+
+
+class RecognitionSystem(models.Model):
+    """A facial-recognition system an organization declares: how many people it stores, where."""
+
+    organization = models.ForeignKey(
+        "filings.Organization", on_delete=models.CASCADE, related_name="systems"
+    )
+    name = models.CharField(_("system name"), max_length=100)
+    people_stored = models.PositiveIntegerField(
+        _("people whose facial information is stored"),
+        help_text=_("The number of distinct people, not images."),
+    )
+    used_in_public_place = models.BooleanField(_("used in a public place"), default=False)
+    count_reached_on = models.DateField(
+        _("date that number was reached"),
+        help_text=_("The day the system first stored this many people (or was first used so)."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("facial-recognition system")
+        verbose_name_plural = _("facial-recognition systems")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SystemDeclaration(models.Model):
+    """An immutable record of every declaration, so that the history is never lost."""
+
+    system = models.ForeignKey(
+        RecognitionSystem, on_delete=models.CASCADE, related_name="declarations"
+    )
+    people_stored = models.PositiveIntegerField(_("people stored"))
+    used_in_public_place = models.BooleanField(_("used in a public place"))
+    count_reached_on = models.DateField(_("date that number was reached"))
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    declared_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        ordering = ["-declared_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.system} · {self.people_stored} · {self.declared_at:%Y-%m-%d}"
+
+
+class Obligation(models.Model):
+    """A duty to file by a deadline, decided by the rule set that was in force when it arose."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("Initial filing")
+        CHANGE = "change", _("Change filing")
+        CANCELLATION = "cancellation", _("Cancellation filing")
+        CORRECTION = "correction", _("Correction after a return")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        LIFTED = "lifted", _("Lifted")
+
+    organization = models.ForeignKey(
+        "filings.Organization", on_delete=models.CASCADE, related_name="obligations"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    regime = models.CharField(_("rule set"), max_length=30, choices=REGIME_CHOICES)
+    office = models.ForeignKey(
+        "filings.Jurisdiction",
+        verbose_name=_("office"),
+        on_delete=models.PROTECT,
+        related_name="obligations",
+    )
+    trigger_date = models.DateField(_("arose on"))
+    deadline = models.DateField(_("deadline"))
+    deadline_final = models.BooleanField(
+        _("deadline final"),
+        help_text=_("False while the deadline reaches into a year without a published notice."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("obligation")
+        verbose_name_plural = _("obligations")
+        ordering = ["deadline"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(kind="initial", status="open"),
+                name="one_open_initial_obligation",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "deadline"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.organization} · {self.deadline}"
+
+
+class DeadlineChange(models.Model):
+    """Why a deadline moved: the calendar of a year was entered or edited."""
+
+    obligation = models.ForeignKey(
+        Obligation, on_delete=models.CASCADE, related_name="deadline_changes"
+    )
+    old_deadline = models.DateField(_("old deadline"))
+    old_final = models.BooleanField(_("old deadline final"))
+    new_deadline = models.DateField(_("new deadline"))
+    new_final = models.BooleanField(_("new deadline final"))
+    calendar_year = models.PositiveSmallIntegerField(_("calendar year"))
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deadline change")
+        verbose_name_plural = _("deadline changes")
+        ordering = ["-changed_at"]
+
+    def __str__(self):
+        return f"{self.old_deadline} → {self.new_deadline}"

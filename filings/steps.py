@@ -1,0 +1,40 @@
+"""Which steps each kind of filing has, and which one comes next."""
+
+from filings import vocabulary
+from filings.models import Filing
+
+CONTENT_STEPS = [key for key, _label in vocabulary.STEPS if key != "review"]
+LABELS = dict(vocabulary.STEPS)
+LABELS.update(
+    {
+        "change": vocabulary.CHANGE_STEP_LABEL,
+        "cancellation": vocabulary.CANCELLATION_STEP_LABEL,
+    }
+)
+
+STEPS_BY_KIND = {
+    Filing.Kind.INITIAL: [*CONTENT_STEPS, "review"],
+    Filing.Kind.CHANGE: ["change", *CONTENT_STEPS, "review"],
+    Filing.Kind.CANCELLATION: ["cancellation", "review"],
+}
+
+
+def steps_of(filing: Filing) -> list[dict]:
+    completed = set(filing.completed_steps)
+    return [
+        {"key": key, "label": LABELS[key], "number": number, "complete": key in completed}
+        for number, key in enumerate(STEPS_BY_KIND[filing.kind], start=1)
+    ]
+
+
+def first_incomplete(filing: Filing) -> str:
+    completed = set(filing.completed_steps)
+    for key in STEPS_BY_KIND[filing.kind]:
+        if key not in completed:
+            return key
+    return "review"
+
+
+def after(filing: Filing, step: str) -> str:
+    keys = STEPS_BY_KIND[filing.kind]
+    return keys[min(keys.index(step) + 1, len(keys) - 1)]

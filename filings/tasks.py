@@ -1,0 +1,37 @@
+from celery import shared_task
+
+from filings import deadlines, documents
+
+
+@shared_task(max_retries=3, default_retry_delay=60)
+def recompute_deadlines(year: int) -> int:
+    """Idempotent: a second run finds nothing left to move."""
+    return len(deadlines.recompute_for_year(year))
+
+
+@shared_task
+def recompute_current_deadlines() -> int:
+    """Daily: catches a calendar change whose task was lost while the broker was down."""
+    from django.utils import timezone
+
+    year = timezone.localdate().year
+    return sum(len(deadlines.recompute_for_year(y)) for y in (year, year + 1))
+
+
+@shared_task(
+    autoretry_for=(documents.RenderingFailed,),
+    max_retries=documents.MAX_ATTEMPTS - 1,
+    retry_backoff=10,
+)
+def render_document(document_id: int) -> bool:
+    """Idempotent: a second message for a ready document does nothing."""
+    return documents.generate(document_id)
+
+
+@shared_task
+def requeue_documents() -> int:
+    """Periodic: documents whose message was lost while the broker was down, or that may retry."""
+    ids = documents.stale_ids()
+    for document_id in ids:
+        documents.queue(document_id)
+    return len(ids)

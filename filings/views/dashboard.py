@@ -1,0 +1,89 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from filings import calendars
+from filings.access import membership_or_404
+from filings.models import Filing, FilingEvent, Membership, Obligation, SystemDeclaration
+from filings.regimes import get_regime
+
+
+@login_required
+def my_dashboard(request):
+    memberships = list(Membership.objects.filter(user=request.user).select_related("organization"))
+    if not memberships:
+        if request.user.is_staff:
+            return redirect("admin:index")
+        messages.info(request, _("Your account does not belong to an organization yet."))
+        return redirect("register")
+    if len(memberships) == 1:
+        return redirect("dashboard", org_id=memberships[0].organization_id)
+    return render(request, "filings/choose_organization.html", {"memberships": memberships})
+
+
+@login_required
+def organization_dashboard(request, org_id):
+    membership = membership_or_404(request.user, org_id)
+    organization = membership.organization
+    today = timezone.localdate()
+    index = calendars.current_index()
+    open_obligations = [
+        {
+            "obligation": obligation,
+            "regime": get_regime(obligation.regime),
+            "working_days_left": (left := index.working_days_between(today, obligation.deadline)),
+            "working_days_overdue": max(0, -left),
+        }
+        for obligation in organization.obligations.filter(status=Obligation.Status.OPEN)
+        .select_related("office")
+        .order_by("deadline")
+    ]
+    closed_obligations = (
+        organization.obligations.exclude(status=Obligation.Status.OPEN)
+        .select_related("office")
+        .order_by("-updated_at")[:10]
+    )
+    filings = list(
+        organization.filings.select_related("office", "original")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=FilingEvent.objects.exclude(action__endswith="_downloaded")
+                .select_related("actor")
+                .order_by("-created_at", "-pk"),
+            )
+        )
+        .order_by("-created_at")
+    )
+    initial_filing = next(
+        (
+            filing
+            for filing in filings
+            if filing.kind == Filing.Kind.INITIAL
+            and filing.status not in (Filing.Status.REFUSED, Filing.Status.CANCELLED)
+        ),
+        None,
+    )
+    declarations = (
+        SystemDeclaration.objects.filter(system__organization=organization)
+        .select_related("system", "declared_by")
+        .order_by("-declared_at", "-pk")[:20]
+    )
+    return render(
+        request,
+        "filings/dashboard.html",
+        {
+            "organization": organization,
+            "membership": membership,
+            "systems": organization.systems.order_by("name"),
+            "open_obligations": open_obligations,
+            "closed_obligations": closed_obligations,
+            "declarations": declarations,
+            "filings": filings,
+            "initial_filing": initial_filing,
+            "today": today,
+        },
+    )

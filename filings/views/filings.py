@@ -1,0 +1,296 @@
+"""The filing pages. Not behind login_required: for anyone who is not a member, anonymous
+visitors included, a filing does not exist (404), as the access rules in filings/access.py say."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from filings import attachments, compliance, diffs, services, steps, summary
+from filings.access import editor_membership, membership_or_404
+from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentFormSet
+from filings.forms.uploads import AttachmentForm
+from filings.models import Attachment, Document, Filing, FilingEvent
+
+
+def _filing(membership, filing_id) -> Filing:
+    return get_object_or_404(
+        Filing.objects.select_related("office", "original", "obligation"),
+        pk=filing_id,
+        organization=membership.organization,
+    )
+
+
+@require_POST
+def start_initial(request, org_id):
+    membership = editor_membership(request.user, org_id)
+    filing = services.start_initial_filing(membership.organization, request.user)
+    return redirect(
+        "filing_step", org_id=org_id, filing_id=filing.pk, step=steps.first_incomplete(filing)
+    )
+
+
+@require_POST
+def start_follow_up(request, org_id, filing_id, kind):
+    membership = editor_membership(request.user, org_id)
+    original = _filing(membership, filing_id)
+    if kind not in (Filing.Kind.CHANGE, Filing.Kind.CANCELLATION):
+        raise Http404
+    try:
+        filing = services.start_follow_up(original, request.user, kind)
+    except services.FilingError as error:
+        messages.error(request, error.message)
+        return redirect("filing_detail", org_id=org_id, filing_id=original.pk)
+    return redirect(
+        "filing_step", org_id=org_id, filing_id=filing.pk, step=steps.first_incomplete(filing)
+    )
+
+
+def detail(request, org_id, filing_id):
+    membership = membership_or_404(request.user, org_id)
+    filing = _filing(membership, filing_id)
+    versions = list(filing.versions.order_by("number"))
+    events = filing.events.select_related("actor").order_by("created_at", "pk")
+    last_return = (
+        filing.events.filter(action=FilingEvent.Action.RETURNED).order_by("-created_at").first()
+        if filing.status == Filing.Status.RETURNED
+        else None
+    )
+    changes = diffs.changes(versions[-2].data, versions[-1].data) if len(versions) > 1 else []
+    return render(
+        request,
+        "filings/filing_detail.html",
+        {
+            "organization": membership.organization,
+            "membership": membership,
+            "filing": filing,
+            "steps": steps.steps_of(filing),
+            "next_step": steps.first_incomplete(filing),
+            "versions": versions,
+            "latest": versions[-1] if versions else None,
+            "sections": summary.sections(
+                filing.kind, versions[-1].data if versions and not filing.editable else filing.data
+            ),
+            "events": events,
+            "last_return": last_return,
+            "changes": changes,
+            "attachments": services.current_attachments(filing).select_related("uploaded_by"),
+            "follow_ups": filing.follow_ups.order_by("-created_at"),
+            **_documents_context(filing),
+        },
+    )
+
+
+def step(request, org_id, filing_id, step):
+    membership = membership_or_404(request.user, org_id)
+    filing = _filing(membership, filing_id)
+    if step not in steps.STEPS_BY_KIND[filing.kind]:
+        raise Http404
+    if step == "review":
+        return review(request, membership, filing)
+    can_edit = membership.can_edit and filing.editable
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    section = filing.data.get(step, [] if step == "deployments" else {})
+    if step == "deployments":
+        form = DeploymentFormSet(
+            request.POST or None, initial=section or None, prefix="deployments"
+        )
+    else:
+        form_class = STEP_FORMS[step]
+        form = form_class(request.POST or None, initial=form_class.initial_from(section))
+    if request.method == "POST":
+        valid = form.is_valid()
+        if valid or "save_draft" in request.POST:
+            section = _section_from(step, form, section, valid=valid)
+            try:
+                services.save_step(filing, request.user, step, section, complete=valid)
+            except services.FilingError as error:
+                messages.error(request, error.message)
+                return redirect("filing_detail", org_id=org_id, filing_id=filing.pk)
+        if valid and "save_draft" in request.POST:
+            messages.success(request, _("Draft saved. You can come back to it at any time."))
+            return redirect("filing_step", org_id=org_id, filing_id=filing.pk, step=step)
+        if valid:
+            next_step = steps.after(filing, step)
+            return redirect("filing_step", org_id=org_id, filing_id=filing.pk, step=next_step)
+        if "save_draft" in request.POST:
+            messages.warning(
+                request,
+                _("Draft saved. Some answers still need attention before this step is complete."),
+            )
+    if not can_edit:
+        for field in _fields_of(form):
+            field.disabled = True
+    context = {
+        "organization": membership.organization,
+        "membership": membership,
+        "filing": filing,
+        "steps": steps.steps_of(filing),
+        "step": step,
+        "step_label": steps.LABELS[step],
+        "form": form,
+        "can_edit": can_edit,
+    }
+    if step == "assessment":
+        context["attachments"] = services.current_attachments(filing)
+        context["upload_form"] = AttachmentForm()
+    return render(request, "filings/filing_step.html", context)
+
+
+def _fields_of(form):
+    if hasattr(form, "forms"):
+        return [field for inner in form.forms for field in inner.fields.values()]
+    return list(form.fields.values())
+
+
+def _section_from(step, form, previous, *, valid=True):
+    if step == "deployments":
+        return [
+            inner.section() if valid else inner.partial_section()
+            for inner in form.forms
+            if inner.has_changed() and not (getattr(inner, "cleaned_data", {}) or {}).get("DELETE")
+        ]
+    section = form.section() if valid else form.partial_section()
+    if step == "organization":
+        # The registered address decides the office: it is changed in the registration only.
+        return {**previous, **section}
+    return section
+
+
+def review(request, membership, filing):
+    can_submit = membership.can_edit and filing.editable
+    if request.method == "POST" and not membership.can_edit:
+        raise PermissionDenied
+    if request.method == "POST" and not filing.editable:
+        # A second click or a second tab: the first submission stands.
+        messages.info(request, _("This filing has already been submitted."))
+        return redirect("filing_detail", org_id=membership.organization_id, filing_id=filing.pk)
+    form = DeclarationStep(request.POST or None, initial=filing.data.get("declaration") or {})
+    findings = services.findings_for(filing)
+    if request.method == "POST" and form.is_valid():
+        services.save_step(filing, request.user, "declaration", form.section())
+        try:
+            services.submit_filing(filing.pk, request.user)
+        except services.SubmissionBlocked as blocked:
+            findings = blocked.findings
+            messages.error(request, blocked.message)
+        except services.TransitionNotAllowed:
+            messages.info(request, _("This filing has already been submitted."))
+            return redirect("filing_detail", org_id=membership.organization_id, filing_id=filing.pk)
+        else:
+            messages.success(
+                request, _("Submitted. Your receipt number is on this page; a receipt was emailed.")
+            )
+            return redirect("filing_detail", org_id=membership.organization_id, filing_id=filing.pk)
+        filing.refresh_from_db()
+    return render(
+        request,
+        "filings/filing_review.html",
+        {
+            "organization": membership.organization,
+            "membership": membership,
+            "filing": filing,
+            "steps": steps.steps_of(filing),
+            "step": "review",
+            "form": form,
+            "can_submit": can_submit,
+            "errors": compliance.errors(findings),
+            "warnings": compliance.warnings(findings),
+            "attachments": services.current_attachments(filing),
+            "sections": summary.sections(filing.kind, filing.data),
+        },
+    )
+
+
+@require_POST
+def upload(request, org_id, filing_id):
+    membership = editor_membership(request.user, org_id)
+    filing = _filing(membership, filing_id)
+    if not filing.editable:
+        raise PermissionDenied
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment = attachments.store(
+                filing, request.user, form.cleaned_data["kind"], form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(name)s uploaded.") % {"name": attachment.original_name})
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("filing_step", org_id=org_id, filing_id=filing.pk, step="assessment")
+
+
+@require_POST
+def withdraw(request, org_id, filing_id, attachment_id):
+    membership = editor_membership(request.user, org_id)
+    filing = _filing(membership, filing_id)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, filing=filing, withdrawn_at=None)
+    try:
+        services.withdraw_attachment(attachment, request.user)
+    except services.FilingError as error:
+        messages.error(request, error.message)
+    return redirect("filing_step", org_id=org_id, filing_id=filing.pk, step="assessment")
+
+
+def download(request, org_id, filing_id, attachment_id):
+    membership = membership_or_404(request.user, org_id)
+    filing = _filing(membership, filing_id)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, filing=filing)
+    FilingEvent.objects.create(
+        filing=filing,
+        action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
+        actor=request.user,
+        note=f"{attachment.original_name} ({attachment.sha256[:12]})",
+    )
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+def documents_panel(request, org_id, filing_id):
+    """The documents of a filing; while one is generating, the panel polls itself (htmx)."""
+    membership = membership_or_404(request.user, org_id)
+    filing = _filing(membership, filing_id)
+    return render(
+        request,
+        "filings/includes/documents.html",
+        {"organization": membership.organization, "filing": filing, **_documents_context(filing)},
+    )
+
+
+def _documents_context(filing):
+    rows = list(filing.documents.select_related("version").order_by("-created_at", "-pk"))
+    return {"documents": rows, "generating": any(d.status == Document.Status.PENDING for d in rows)}
+
+
+def document_download(request, org_id, filing_id, document_id):
+    membership = membership_or_404(request.user, org_id)
+    filing = _filing(membership, filing_id)
+    document = get_object_or_404(
+        Document.objects.select_related("version"),
+        pk=document_id,
+        filing=filing,
+        status=Document.Status.READY,
+    )
+    FilingEvent.objects.create(
+        filing=filing,
+        action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
+        actor=request.user,
+        note=f"{document.get_kind_display()} v{document.version.number} ({document.sha256[:12]})",
+    )
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.download_name,
+        content_type="application/pdf",
+    )

@@ -1,0 +1,264 @@
+"""The deadline engine as stored: the seeded calendar, the command, entering a new year, and the
+recompute that follows it."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from filings import calendars, deadlines, obligations
+from filings.models import CalendarPeriod, CalendarYear, DeadlineChange, Obligation
+from notifications.models import Notification
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def run_command(*args) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("deadline", *args, stdout=out)
+    return out.getvalue().strip()
+
+
+def test_every_year_chinese_calendar_covers_is_seeded_and_published():
+    import chinese_calendar.constants as cc
+
+    years = {day.year for day in cc.holidays}
+    seeded = set(CalendarYear.objects.filter(published=True).values_list("year", flat=True))
+    assert years <= seeded
+
+
+def test_2026_is_seeded_as_the_state_council_published_it():
+    periods = {
+        (p.kind, p.first_day.isoformat(), p.last_day.isoformat())
+        for p in CalendarPeriod.objects.filter(calendar_year__year=2026)
+    }
+    assert ("off", "2026-02-15", "2026-02-23") in periods
+    assert ("work", "2026-02-14", "2026-02-14") in periods
+    assert ("work", "2026-02-28", "2026-02-28") in periods
+    assert ("off", "2026-10-01", "2026-10-07") in periods
+    assert ("work", "2026-09-20", "2026-09-20") in periods
+    assert ("work", "2026-10-10", "2026-10-10") in periods
+
+
+def test_deadline_command_gives_the_cac_published_date():
+    assert run_command("2025-06-01") == "2025-07-14 final"
+
+
+def test_deadline_command_options_and_provisional_years():
+    assert run_command("2026-12-10") == "2027-01-21 provisional"
+    assert run_command("2026-02-01", "--days", "10") == "2026-02-13 final"
+    assert run_command("2026-02-13", "--days", "1") == "2026-02-14 final"  # a make-up Saturday
+    assert run_command("2025-06-01", "--regime", "cac-2025-measures") == "2025-07-14 final"
+
+
+def test_deadline_command_rejects_a_bad_date():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="not a date"):
+        run_command("2026-13-01")
+
+
+def test_the_index_is_rebuilt_when_a_year_changes():
+    before = calendars.current_index()
+    assert calendars.current_index() is before
+    year = CalendarYear.objects.create(year=2027, published=True)
+    CalendarPeriod.objects.create(
+        calendar_year=year, kind="off", first_day=date(2027, 1, 1), last_day=date(2027, 1, 1)
+    )
+    year.save()
+    after = calendars.current_index()
+    assert after is not before
+    assert not after.is_working_day(date(2027, 1, 1))
+
+
+# --- What the admin form accepts ------------------------------------------------------------------
+
+
+def P(kind, first, last):
+    return calendars.Period(kind, date.fromisoformat(first), date.fromisoformat(last))
+
+
+def test_period_errors_names_overlaps_out_of_year_dates_and_weekday_makeup_days():
+    assert calendars.period_errors(2027, [P("off", "2027-01-01", "2027-01-03")]) == []
+    overlap = calendars.period_errors(
+        2027, [P("off", "2027-02-05", "2027-02-12"), P("off", "2027-02-10", "2027-02-15")]
+    )
+    assert len(overlap) == 1
+    assert "2027-02-05" in overlap[0]
+    assert "2027-02-10" in overlap[0]
+    outside = calendars.period_errors(2027, [P("off", "2026-12-31", "2027-01-02")])
+    assert "2027" in outside[0]
+    weekday = calendars.period_errors(2027, [P("work", "2027-02-08", "2027-02-08")])  # a Monday
+    assert "2027-02-08" in weekday[0]
+    backwards = calendars.period_errors(2027, [P("off", "2027-05-05", "2027-05-01")])
+    assert backwards
+
+
+def test_csv_import_parses_both_spellings_and_reports_the_bad_line():
+    periods = calendars.parse_csv(
+        "kind,first_day,last_day,label\n休,2027-01-01,2027-01-01,元旦\nwork,2027-02-06,2027-02-06,\n".encode()
+    )
+    assert [p.kind for p in periods] == ["off", "work"]
+    with pytest.raises(calendars.CalendarCSVError, match="第 2 行"):
+        calendars.parse_csv(b"off,2027-01-01,2027-01-01\nholiday,2027-01-02,2027-01-02\n")
+    with pytest.raises(calendars.CalendarCSVError, match="第 1 行"):
+        calendars.parse_csv(b"off,2027/01/01,2027-01-01\n")
+    with pytest.raises(calendars.CalendarCSVError):
+        calendars.parse_csv("\ufffe".encode("utf-16"))
+
+
+def admin_client(client):
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    return client
+
+
+def calendar_year_post(year, periods, published=True):
+    data = {
+        "year": year,
+        "published": "on" if published else "",
+        "notice": f"国务院办公厅关于{year}年部分节假日安排的通知",
+        "periods-TOTAL_FORMS": len(periods),
+        "periods-INITIAL_FORMS": 0,
+        "periods-MIN_NUM_FORMS": 0,
+        "periods-MAX_NUM_FORMS": 1000,
+    }
+    for i, (kind, first, last, label) in enumerate(periods):
+        data.update(
+            {
+                f"periods-{i}-kind": kind,
+                f"periods-{i}-first_day": first,
+                f"periods-{i}-last_day": last,
+                f"periods-{i}-label": label,
+            }
+        )
+    return data
+
+
+def test_admin_rejects_overlapping_and_out_of_year_periods_with_a_clear_message(client):
+    admin_client(client)
+    response = client.post(
+        reverse("admin:filings_calendaryear_add"),
+        calendar_year_post(
+            2027,
+            [
+                ("off", "2027-02-05", "2027-02-12", "春节"),
+                ("off", "2027-02-10", "2027-02-15", ""),
+                ("off", "2028-01-01", "2028-01-01", ""),
+            ],
+        ),
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "重叠" in html or "overlap" in html
+    assert not CalendarYear.objects.filter(year=2027).exists()
+
+
+# --- A December trigger, a provisional deadline, and the 2027 notice arriving ---------------------
+
+
+@pytest.fixture
+def december_obligation(db):
+    membership = MembershipFactory(role="admin", user__language="zh-hans")
+    MembershipFactory(organization=membership.organization, role="editor")
+    with time_machine.travel(date(2026, 12, 14)):
+        obligations.declare_system(
+            membership.organization,
+            membership.user,
+            name="门禁系统",
+            people_stored=12_000,
+            used_in_public_place=False,
+            count_reached_on=date(2026, 12, 10),
+        )
+    return Obligation.objects.get(organization=membership.organization, status="open")
+
+
+def test_a_december_trigger_gives_a_provisional_2027_deadline(december_obligation):
+    assert december_obligation.deadline == date(2027, 1, 21)
+    assert december_obligation.deadline_final is False
+
+
+def test_entering_2027_makes_the_deadline_final_moves_it_and_emails_once(
+    client, december_obligation, django_capture_on_commit_callbacks
+):
+    admin_client(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:filings_calendaryear_add"),
+            calendar_year_post(2027, [("off", "2027-01-01", "2027-01-03", "元旦")]),
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    december_obligation.refresh_from_db()
+    assert december_obligation.deadline == date(2027, 1, 22)  # New Year's Friday is now a day off
+    assert december_obligation.deadline_final is True
+    change = DeadlineChange.objects.get(obligation=december_obligation)
+    assert (change.old_deadline, change.new_deadline) == (date(2027, 1, 21), date(2027, 1, 22))
+    assert (change.old_final, change.new_final) == (False, True)
+
+    moved = Notification.objects.filter(kind="deadline_moved")
+    assert moved.count() == 1  # the administrator, not the editor
+    assert len([m for m in mail.outbox if "2027-01-22" in m.body]) == 1
+
+    # Idempotent: running the recompute again changes and sends nothing.
+    assert deadlines.recompute_for_year(2027) == []
+    assert DeadlineChange.objects.count() == 1
+    assert Notification.objects.filter(kind="deadline_moved").count() == 1
+
+
+def test_a_published_year_that_does_not_move_the_date_only_makes_it_final(
+    december_obligation, django_capture_on_commit_callbacks
+):
+    year = CalendarYear.objects.create(year=2027, published=True)
+    CalendarPeriod.objects.create(
+        calendar_year=year, kind="off", first_day=date(2027, 2, 10), last_day=date(2027, 2, 16)
+    )
+    changes = deadlines.recompute_for_year(2027)
+    assert len(changes) == 1
+    december_obligation.refresh_from_db()
+    assert (december_obligation.deadline, december_obligation.deadline_final) == (
+        date(2027, 1, 21),
+        True,
+    )
+    assert not Notification.objects.filter(kind="deadline_moved").exists()
+
+
+def test_csv_upload_in_the_admin_replaces_the_periods_and_recomputes(
+    client, december_obligation, django_capture_on_commit_callbacks
+):
+    admin_client(client)
+    year = CalendarYear.objects.create(year=2027, published=True)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("2027.csv", "off,2027-01-01,2027-01-03,元旦\n".encode())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:filings_calendaryear_import", args=[year.pk]), {"file": upload}
+        )
+    assert response.status_code == 302
+    assert year.periods.count() == 1
+    december_obligation.refresh_from_db()
+    assert december_obligation.deadline == date(2027, 1, 22)
+
+
+def test_csv_upload_with_errors_keeps_the_old_periods(client):
+    admin_client(client)
+    year = CalendarYear.objects.get(year=2026)
+    before = year.periods.count()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(
+        "bad.csv", b"off,2026-01-01,2026-01-05\noff,2026-01-03,2026-01-09\n"
+    )
+    response = client.post(
+        reverse("admin:filings_calendaryear_import", args=[year.pk]), {"file": upload}
+    )
+    assert response.status_code == 200
+    assert "2026-01-03" in response.content.decode()
+    assert year.periods.count() == before

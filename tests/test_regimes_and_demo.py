@@ -1,0 +1,34 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from filings.checks import filing_regime_is_known
+from filings.models import Membership, Obligation, Organization
+from filings.regimes import current_regime, get_regime
+
+
+def test_the_setting_chooses_the_rule_set(settings):
+    assert current_regime().code == "cac-2023-draft"
+    settings.FILING_REGIME = "cac-2025-measures"
+    assert current_regime().threshold == 100_000
+    with pytest.raises(ValueError, match="unknown rule set"):
+        get_regime("cac-2024")
+
+
+def test_a_mistyped_rule_set_fails_the_system_check(settings):
+    assert filing_regime_is_known(None) == []
+    settings.FILING_REGIME = "cac-2024"
+    errors = filing_regime_is_known(None)
+    assert [error.id for error in errors] == ["filings.E001"]
+
+
+@pytest.mark.django_db
+def test_demo_data_loads_once():
+    call_command("load_demo", stdout=StringIO())
+    counts = (Organization.objects.count(), Membership.objects.count(), Obligation.objects.count())
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "0 record(s) created" in out.getvalue()
+    after = (Organization.objects.count(), Membership.objects.count(), Obligation.objects.count())
+    assert after == counts == (1, 1, 1)
