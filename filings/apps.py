@@ -7,4 +7,9 @@ class FilingsConfig(AppConfig):
     verbose_name = _("Filings")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from filings import checks  # noqa: F401 - registers the system checks
+        from filings.reviewer_group import ensure_reviewer_group
+
+        post_migrate.connect(ensure_reviewer_group, sender=self)

@@ -7,6 +7,7 @@ from portal import views
 admin.site.site_header = _("Facial Recognition Filing Portal · Review")
 admin.site.site_title = _("Facial Recognition Filing Portal")
 admin.site.index_title = _("Review workspace")
+admin.site.enable_nav_sidebar = False  # the queue needs the width
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,5 +15,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("filings.public_urls")),
     path("", include("filings.urls")),
 ]

@@ -6,7 +6,7 @@ cat <<TXT
 
   Demo logins (email / password):
     filer          filer@demo.example      demo-filer-2026
-    reviewer       reviewer@demo.example   demo-reviewer-2026
+    reviewer       reviewer@demo.example   demo-reviewer-2026   (深圳市网信办)
     administrator  admin@demo.example      demo-admin-2026
 
   Web server, Celery worker and Celery beat start below; Ctrl-C stops all three.

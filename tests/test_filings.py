@@ -553,3 +553,12 @@ def test_filing_pages_and_dashboard_run_a_fixed_number_of_queries(filer, member,
     for _ in range(5):
         MembershipFactory(organization=member.organization)
     assert [count_queries(filer, address) for address in addresses] == before
+
+
+def test_after_submission_the_dashboard_shows_the_filing_not_that_none_is_needed(filer, member):
+    filing = complete_draft(member)
+    submit(filer, member, filing)
+    html = filer.get(url("dashboard", member)).content.decode()
+    assert "无需备案" not in html
+    assert "已提交" in html
+    assert url("filing_detail", member, filing.pk) in html

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from filings.checks import filing_regime_is_known
-from filings.models import Membership, Obligation, Organization
+from filings.models import Membership, Obligation, Organization, Reviewer
 from filings.regimes import current_regime, get_regime
 
 
@@ -32,3 +32,4 @@ def test_demo_data_loads_once():
     assert "0 record(s) created" in out.getvalue()
     after = (Organization.objects.count(), Membership.objects.count(), Obligation.objects.count())
     assert after == counts == (1, 1, 1)
+    assert Reviewer.objects.get().office.code == "440300"

@@ -9,6 +9,7 @@ from filings.models.obligations import (
     SystemDeclaration,
 )
 from filings.models.organizations import Invitation, Membership, Organization
+from filings.models.reviewers import Reviewer
 
 __all__ = [
     "Attachment",
@@ -26,5 +27,6 @@ __all__ = [
     "Obligation",
     "Organization",
     "RecognitionSystem",
+    "Reviewer",
     "SystemDeclaration",
 ]

@@ -112,6 +112,9 @@ class Filing(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["status", "review_due"])]
+        permissions = [
+            ("review_filing", "Can decide on filings (start review, approve, return, refuse)")
+        ]
 
     def __str__(self):
         return self.receipt_number or f"{self.get_kind_display()} #{self.pk}"

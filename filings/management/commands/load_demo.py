@@ -7,7 +7,8 @@ from django.db import transaction
 
 from accounts.models import User
 from filings import obligations
-from filings.models import Membership, Organization
+from filings.models import Jurisdiction, Membership, Organization, Reviewer
+from filings.reviewer_group import ensure_reviewer_group
 
 DEMO_USERS = [
     # (email, password, name, is_staff, is_superuser)
@@ -45,6 +46,13 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save(update_fields=["password"])
                 created += 1
+        reviewer = User.objects.get(email="reviewer@demo.example")
+        _appointment, appointed = Reviewer.objects.get_or_create(
+            user=reviewer, defaults={"office": Jurisdiction.objects.get(code="440300")}
+        )
+        if appointed:
+            reviewer.groups.add(ensure_reviewer_group())
+            created += 1
         filer = User.objects.get(email="filer@demo.example")
         organization, org_created = Organization.objects.get_or_create(
             uscc=DEMO_USCC, defaults=DEMO_ORGANIZATION

@@ -1,3 +1,5 @@
+"""Administrators' pages: the working-day calendar, jurisdictions, organizations, obligations."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError

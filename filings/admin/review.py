@@ -1,0 +1,446 @@
+"""The review workspace: the queue of filings sorted by urgency, the filing page with the
+decisions, downloads, exports and statistics. Everything starts from ``filings_visible_to``, so a
+reviewer sees the filings of its office and nothing else (another office's filing is 404)."""
+
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from filings import compliance, diffs, documents, services, summary
+from filings.models import Attachment, Document, Filing, FilingEvent, Reviewer
+from filings.review_scope import filings_visible_to, may_review
+from filings.reviewer_group import ensure_reviewer_group
+from filings.statistics import city_name
+
+OPEN = (Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW)
+
+
+class BoundedCountPaginator(Paginator):
+    """Counts at most LIMIT + 1 rows: on a large table the admin would otherwise count them all."""
+
+    LIMIT = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.LIMIT + 1].count()
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("review overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        overdue = {"status__in": OPEN, "review_due__lt": timezone.localdate()}
+        if self.value() == "yes":
+            return queryset.filter(**overdue)
+        if self.value() == "no":
+            return queryset.exclude(**overdue)
+        return queryset
+
+
+class HasWarningsFilter(admin.SimpleListFilter):
+    title = _("check warnings")
+    parameter_name = "warnings"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("With warnings")), ("no", _("Without warnings"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(warning_count__gt=0)
+        if self.value() == "no":
+            return queryset.filter(warning_count=0)
+        return queryset
+
+
+class OfficeFilter(admin.SimpleListFilter):
+    title = _("city")
+    parameter_name = "office"
+
+    def lookups(self, request, model_admin):
+        offices = (
+            filings_visible_to(request.user)
+            .order_by("office__code")
+            .values_list("office__code", "office__name", "office__name_en")
+            .distinct()
+        )
+        english = get_language() == "en"
+        return [(code, name_en if english else name) for code, name, name_en in offices]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(office__code=self.value()) if self.value() else queryset
+
+
+@admin.register(Filing)
+class FilingAdmin(admin.ModelAdmin):
+    list_display = (
+        "receipt",
+        "organization_name",
+        "uscc",
+        "city",
+        "kind",
+        "status",
+        "submitted_at",
+        "review_due_flagged",
+        "late",
+        "warning_count",
+    )
+    list_display_links = ("receipt",)
+    list_filter = ("status", "kind", OverdueFilter, OfficeFilter, HasWarningsFilter, "regime")
+    search_fields = ("organization__name", "organization__uscc", "receipt_number", "filing_number")
+    list_select_related = ("organization", "office")
+    paginator = BoundedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+    change_list_template = "admin/filings/filing/change_list.html"
+
+    def get_queryset(self, request):
+        urgency = Case(
+            When(status__in=OPEN, then=Value(0)),
+            When(status=Filing.Status.RETURNED, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+        queryset = filings_visible_to(request.user, Filing.objects.annotate(urgency=urgency))
+        return queryset.order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        # Open reviews first, the most urgent due date first; then returned, then decided.
+        return ("urgency", "review_due", "submitted_at", "pk")
+
+    def get_object(self, request, object_id, from_field=None):
+        """Another office's filing does not exist for this reviewer: 404, not a redirect."""
+        filing = super().get_object(request, object_id, from_field)
+        if filing is None:
+            raise Http404
+        return filing
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("receipt number"), ordering="receipt_number")
+    def receipt(self, filing):
+        return filing.receipt_number
+
+    @admin.display(description=_("organization"), ordering="organization__name")
+    def organization_name(self, filing):
+        return filing.organization.name
+
+    @admin.display(description=_("USCC"))
+    def uscc(self, filing):
+        return filing.organization.uscc
+
+    @admin.display(description=_("city"))
+    def city(self, filing):
+        return city_name(filing.organization.address_division)
+
+    @admin.display(description=_("review due"), ordering="review_due")
+    def review_due_flagged(self, filing):
+        if filing.review_due is None:
+            return "—"
+        if filing.status in OPEN and filing.review_due < timezone.localdate():
+            return format_html(
+                '<strong class="overdue">{} · {}</strong>',
+                filing.review_due.isoformat(),
+                gettext("overdue"),
+            )
+        return filing.review_due.isoformat()
+
+    # --- The filing page ---------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/decide/", wrap(self.decide), name="filings_filing_decide"),
+            path(
+                "<int:pk>/attachments/<int:attachment_id>/",
+                wrap(self.attachment_download),
+                name="filings_filing_attachment",
+            ),
+            path(
+                "<int:pk>/documents/<int:document_id>/",
+                wrap(self.document_download),
+                name="filings_filing_document",
+            ),
+            path("export.csv", wrap(self.export_csv), name="filings_filing_export_csv"),
+            path("export.xlsx", wrap(self.export_xlsx), name="filings_filing_export_xlsx"),
+            path("statistics/", wrap(self.statistics), name="filings_filing_statistics"),
+            *super().get_urls(),
+        ]
+
+    def _visible(self, request, pk) -> Filing:
+        if not self.has_view_permission(request):
+            raise Http404
+        return get_object_or_404(
+            self.get_queryset(request).select_related("office", "original"), pk=pk
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        try:
+            filing = self._visible(request, int(object_id))
+        except ValueError:
+            raise Http404 from None
+        versions = list(filing.versions.select_related("submitted_by").order_by("number"))
+        latest = versions[-1] if versions else None
+        language = get_language()
+        findings = [
+            {
+                "severity": item["severity"],
+                "message": item["message"].get(language) or item["message"].get("en"),
+                "rule": item["rule"].get(language) or item["rule"].get("en"),
+            }
+            for item in (latest.findings if latest else [])
+        ]
+        attachment_ids = [item["id"] for item in (latest.attachments if latest else [])]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"{filing.get_kind_display()} {filing.receipt_number}",
+            "filing": filing,
+            "original": filing,
+            "latest": latest,
+            "versions": versions,
+            "sections": summary.sections(filing.kind, latest.data) if latest else [],
+            "errors": [f for f in findings if f["severity"] == compliance.ERROR],
+            "warnings": [f for f in findings if f["severity"] == compliance.WARNING],
+            "attachments": Attachment.objects.filter(pk__in=attachment_ids, filing=filing),
+            "documents": filing.documents.select_related("version").order_by("-created_at"),
+            "changes": diffs.changes(versions[-2].data, latest.data) if len(versions) > 1 else [],
+            "events": filing.events.select_related("actor").order_by("created_at", "pk"),
+            "may_review": may_review(request.user),
+            "can_start": filing.status == Filing.Status.SUBMITTED,
+            "can_decide": filing.status in OPEN,
+            "overdue": filing.status in OPEN
+            and filing.review_due
+            and filing.review_due < timezone.localdate(),
+        }
+        return TemplateResponse(request, "admin/filings/filing/review.html", context)
+
+    @staticmethod
+    def _decision(verb, filing_id, user, reasons):
+        if verb == "start_review":
+            return services.start_review(filing_id, user)
+        if verb == "approve":
+            return services.approve_filing(filing_id, user, reasons)
+        if verb == "return":
+            return services.return_filing(filing_id, user, reasons)
+        if verb == "refuse":
+            return services.refuse_filing(filing_id, user, reasons)
+        raise Http404
+
+    @staticmethod
+    def _outcome_message(verb) -> str:
+        return {
+            "start_review": gettext("You are reviewing this filing."),
+            "approve": gettext("Approved: the filing number is issued, the organization emailed."),
+            "return": gettext("Returned for correction. The organization has been emailed."),
+            "refuse": gettext("Refused. The organization has been emailed."),
+        }[verb]
+
+    def decide(self, request, pk):
+        filing = self._visible(request, pk)
+        change_url = reverse("admin:filings_filing_change", args=[filing.pk])
+        if request.method != "POST":
+            return redirect(change_url)
+        if not may_review(request.user):
+            raise Http404
+        verb = request.POST.get("verb", "")
+        try:
+            self._decision(verb, filing.pk, request.user, request.POST.get("reasons", ""))
+        except services.TransitionNotAllowed:
+            filing.refresh_from_db()
+            self.message_user(
+                request,
+                gettext("Someone else has already acted on this filing: it is now %(status)s.")
+                % {"status": filing.get_status_display()},
+                messages.WARNING,
+            )
+        except services.FilingError as error:
+            self.message_user(request, str(error.message), messages.ERROR)
+        else:
+            self.message_user(request, self._outcome_message(verb), messages.SUCCESS)
+        return redirect(change_url)
+
+    def attachment_download(self, request, pk, attachment_id):
+        filing = self._visible(request, pk)
+        attachment = get_object_or_404(Attachment, pk=attachment_id, filing=filing)
+        FilingEvent.objects.create(
+            filing=filing,
+            action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
+            actor=request.user,
+            note=f"{attachment.original_name} ({attachment.sha256[:12]})",
+        )
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+
+    def document_download(self, request, pk, document_id):
+        filing = self._visible(request, pk)
+        document = get_object_or_404(
+            Document.objects.select_related("version"),
+            pk=document_id,
+            filing=filing,
+            status=Document.Status.READY,
+        )
+        FilingEvent.objects.create(
+            filing=filing,
+            action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
+            actor=request.user,
+            note=f"{document.get_kind_display()} v{document.version.number}",
+        )
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=False,
+            filename=document.download_name,
+            content_type="application/pdf",
+        )
+
+    # --- Exports and statistics --------------------------------------------------------------
+
+    def _changelist_queryset(self, request):
+        if not self.has_view_permission(request):
+            raise Http404
+        return self.get_changelist_instance(request).get_queryset(request)
+
+    def export_csv(self, request):
+        from filings import exports
+
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return exports.csv_response(self._changelist_queryset(request), f"filings-{stamp}.csv")
+
+    def export_xlsx(self, request):
+        from filings import exports
+
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return exports.xlsx_response(self._changelist_queryset(request), f"filings-{stamp}.xlsx")
+
+    def statistics(self, request):
+        from filings import statistics
+
+        if not self.has_view_permission(request):
+            raise Http404
+        today = timezone.localdate()
+        figures = statistics.summary(filings_visible_to(request.user), today)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Statistics"),
+            "figures": figures,
+            "chart": statistics.monthly_chart_svg(
+                figures["per_month"], title=gettext("Filings submitted per month")
+            ),
+        }
+        return TemplateResponse(request, "admin/filings/filing/statistics.html", context)
+
+
+@admin.register(FilingEvent)
+class FilingEventAdmin(admin.ModelAdmin):
+    """The audit trail: read by reviewers of the filing's office; changed by no one."""
+
+    list_display = ("created_at", "filing", "action", "from_status", "to_status", "actor")
+    readonly_fields = [field.name for field in FilingEvent._meta.fields]
+    list_filter = ("action",)
+    list_select_related = ("filing", "actor")
+    show_full_result_count = False
+    paginator = BoundedCountPaginator
+
+    def get_queryset(self, request):
+        visible = filings_visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(filing__in=visible)
+
+    def get_object(self, request, object_id, from_field=None):
+        event = super().get_object(request, object_id, from_field)
+        if event is None:
+            raise Http404
+        return event
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    """Generated PDFs; failed ones can be retried by administrators."""
+
+    list_display = ("created_at", "filing", "kind", "version", "status", "attempts", "error")
+    list_filter = ("status", "kind")
+    list_select_related = ("filing", "version")
+    readonly_fields = [field.name for field in Document._meta.fields]
+    actions = ["retry"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        visible = filings_visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(filing__in=visible)
+
+    def get_object(self, request, object_id, from_field=None):
+        document = super().get_object(request, object_id, from_field)
+        if document is None:
+            raise Http404
+        return document
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Generate the selected documents again"), permissions=["view"])
+    def retry(self, request, queryset):
+        if not request.user.is_superuser:
+            message = gettext("Only administrators can retry documents.")
+            self.message_user(request, message, messages.ERROR)
+            return
+        count = documents.retry(list(queryset.values_list("pk", flat=True)))
+        message = ngettext(
+            "%(count)d document queued again.", "%(count)d documents queued again.", count
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(Reviewer)
+class ReviewerAdmin(admin.ModelAdmin):
+    """Administrators appoint reviewers: the account becomes staff, in the reviewers' group."""
+
+    list_display = ("user", "office", "created_at")
+    list_select_related = ("user", "office")
+    search_fields = ("user__email", "user__name", "office__name", "office__code")
+    autocomplete_fields = ("user", "office")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        user = obj.user
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        user.groups.add(ensure_reviewer_group())

@@ -1,0 +1,34 @@
+"""Which filings a member of staff may see in the review workspace. Every admin page, export,
+download and statistic of filings starts from ``filings_visible_to``."""
+
+from django.db.models import Q
+
+from filings.models import Filing, Jurisdiction
+
+
+def office_of(user) -> Jurisdiction | None:
+    reviewer = getattr(user, "reviewer", None) if user.is_authenticated else None
+    return reviewer.office if reviewer else None
+
+
+def filings_visible_to(user, queryset=None):
+    """Superusers see every submitted filing; a reviewer those of its office (a provincial office
+    also those of its prefectures); anyone else none. Drafts are the organization's own."""
+    queryset = Filing.objects.all() if queryset is None else queryset
+    queryset = queryset.exclude(status=Filing.Status.DRAFT)
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    office = office_of(user)
+    if office is None:
+        return queryset.none()
+    if office.level == Jurisdiction.Level.PROVINCE:
+        return queryset.filter(Q(office=office) | Q(office__province=office))
+    return queryset.filter(office=office)
+
+
+def may_review(user) -> bool:
+    return user.is_superuser or (
+        office_of(user) is not None and user.has_perm("filings.review_filing")
+    )

