@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from kombu.exceptions import OperationalError
 
-from filings import calendars
+from filings import calendars, reminders
 from filings.models import DeadlineChange, Membership, Obligation
 from filings.obligations import days_to_file
 from filings.regimes import get_regime
@@ -58,7 +58,12 @@ def recompute_for_year(year: int) -> list[DeadlineChange]:
             calendar_year=year,
         )
         obligation.deadline, obligation.deadline_final = new.date, new.final
-        obligation.save(update_fields=["deadline", "deadline_final", "updated_at"])
+        fields = ["deadline", "deadline_final", "updated_at"]
+        if change.old_deadline != change.new_deadline:  # reminders follow the new date
+            sent = reminders.sent_kinds_of(obligation)
+            obligation.next_reminder_on = reminders.first_look(new.date, sent, index)
+            fields.append("next_reminder_on")
+        obligation.save(update_fields=fields)
         if change.old_deadline != change.new_deadline:
             notify_deadline_moved(obligation, change)
         changes.append(change)

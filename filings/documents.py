@@ -90,6 +90,10 @@ def generate(document_id: int) -> bool:
             document.generated_at = timezone.now()
             document.error = ""
             document.save()
+    if failure is None or document.attempts >= MAX_ATTEMPTS:
+        from notifications.emails import queue_waiting_for
+
+        queue_waiting_for(document_id)
     if failure is not None:
         raise RenderingFailed(str(failure)) from failure
     return True

@@ -11,7 +11,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from filings import calendars
+from filings import calendars, reminders
 from filings.jurisdictions import office_code_for
 from filings.models import (
     Jurisdiction,
@@ -119,11 +119,17 @@ def refresh_initial_obligation(organization: Organization) -> Obligation | None:
             organization=organization,
             kind=Obligation.Kind.INITIAL,
             regime=regime.code,
+            next_reminder_on=reminders.first_look(deadline.date),
             **values,
         )
     changed = [field for field, value in values.items() if getattr(open_obligation, field) != value]
     for field in changed:
         setattr(open_obligation, field, values[field])
+    if "deadline" in changed:
+        open_obligation.next_reminder_on = reminders.first_look(
+            deadline.date, reminders.sent_kinds_of(open_obligation)
+        )
+        changed.append("next_reminder_on")
     if changed:
         open_obligation.save(update_fields=[*changed, "updated_at"])
     return open_obligation

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings import calendars, compliance, documents, obligations
+from filings import calendars, compliance, documents, obligations, reminders
 from filings.memberships import ORGANIZATION_FIELDS
 from filings.models import (
     Attachment,
@@ -98,7 +98,7 @@ def _move(filing, verb, actor, *, fields=(), note="", version=None) -> FilingEve
     )
 
 
-def _notify_organization(filing: Filing, kind: str, context: dict) -> None:
+def _notify_organization(filing: Filing, kind: str, context: dict, document=None) -> None:
     members = Membership.objects.filter(
         organization_id=filing.organization_id,
         role__in=[Membership.Role.ADMIN, Membership.Role.EDITOR],
@@ -110,6 +110,7 @@ def _notify_organization(filing: Filing, kind: str, context: dict) -> None:
             to=membership.user.email,
             language=membership.user.language,
             context={"filing": filing, "user": membership.user, **context},
+            document=document,
         )
 
 
@@ -218,6 +219,8 @@ def _set_follow_up_obligation(filing: Filing, event_date: date) -> None:
         "deadline_final": deadline.final,
     }
     if filing.obligation_id:
+        sent = reminders.sent_kinds_of(filing.obligation)
+        values["next_reminder_on"] = reminders.first_look(deadline.date, sent)
         Obligation.objects.filter(pk=filing.obligation_id).update(**values)
     else:
         filing.obligation = Obligation.objects.create(
@@ -226,6 +229,7 @@ def _set_follow_up_obligation(filing: Filing, event_date: date) -> None:
             regime=regime.code,
             office=filing.office,
             reason=str(filing.original),
+            next_reminder_on=reminders.first_look(deadline.date),
             **values,
         )
     filing.deadline = deadline.date
@@ -301,8 +305,8 @@ def submit_filing(filing_id: int, actor) -> Filing:
             Obligation.objects.filter(pk=filing.obligation_id, status="open").update(
                 status=Obligation.Status.FULFILLED, closed_at=now
             )
-        documents.request(version, Document.Kind.FORM)
-        _notify_organization(filing, "filing_submitted", {"version": version})
+        form = documents.request(version, Document.Kind.FORM)
+        _notify_organization(filing, "filing_submitted", {"version": version}, document=form)
     return filing
 
 
@@ -346,6 +350,7 @@ def return_filing(filing_id: int, reviewer, reasons: str) -> Filing:
         deadline=deadline.date,
         deadline_final=deadline.final,
         reason=filing.receipt_number,
+        next_reminder_on=reminders.first_look(deadline.date),
     )
     event = _move(
         filing, "return", reviewer, fields=["correction_deadline", "obligation"], note=reasons
@@ -394,7 +399,7 @@ def approve_filing(filing_id: int, reviewer, note: str = "") -> Filing:
     filing.filing_number = filing_number_for(filing)
     filing.filed_at = timezone.now()
     event = _move(filing, "approve", reviewer, fields=["filing_number", "filed_at"], note=note)
-    documents.request(_latest_version(filing), Document.Kind.NOTICE, event)
+    notice = documents.request(_latest_version(filing), Document.Kind.NOTICE, event)
     if filing.kind == Filing.Kind.CANCELLATION:
         original = filing.original
         original.cancelled_at = filing.filed_at
@@ -405,7 +410,7 @@ def approve_filing(filing_id: int, reviewer, note: str = "") -> Filing:
             fields=["cancelled_at"],
             note=str(_("Cancelled by %(number)s") % {"number": filing.filing_number}),
         )
-    _notify_organization(filing, "filing_approved", {})
+    _notify_organization(filing, "filing_approved", {}, document=notice)
     return filing
 
 

@@ -35,3 +35,11 @@ def requeue_documents() -> int:
     for document_id in ids:
         documents.queue(document_id)
     return len(ids)
+
+
+@shared_task
+def send_reminders() -> dict:
+    """Daily (09:00 Asia/Shanghai by default): deadline reminders, then the reviewers' digests."""
+    from filings import reminders
+
+    return {"reminders": reminders.sweep(), "digests": reminders.send_digests()}

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
 
@@ -29,14 +30,21 @@ UNQUEUED_AFTER = timedelta(minutes=2)
 def render(kind: str, language: str, context: dict) -> tuple[str, str, str]:
     context = {"SITE_URL": settings.SITE_URL, "PORTAL_NAME": settings.PORTAL_NAME, **context}
     with translation.override(language):
-        subject = render_to_string(f"emails/{kind}-subject.txt", context)
-        text = render_to_string(f"emails/{kind}-body.txt", context)
+        subject = _render_plain(f"emails/{kind}-subject.txt", context)
+        text = _render_plain(f"emails/{kind}-body.txt", context)
         html = render_to_string(f"emails/{kind}-body.html", context)
     subject = " ".join(subject.split())
     return subject, text.strip() + "\n", html
 
 
-def send(kind: str, *, to: str, language: str, context: dict) -> Notification:
+def _render_plain(name: str, context: dict) -> str:
+    """Subjects and text bodies are not HTML: nothing in them is escaped."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
+def send(kind: str, *, to: str, language: str, context: dict, document=None) -> Notification:
+    """Record an email and send it after commit. With a document (a generated PDF), the email
+    waits until the PDF is ready and carries it as an attachment."""
     subject, text, html = render(kind, language, context)
     notification = Notification.objects.create(
         kind=kind,
@@ -45,6 +53,7 @@ def send(kind: str, *, to: str, language: str, context: dict) -> Notification:
         subject=subject[:255],
         body_text=text,
         body_html=html,
+        document=document,
     )
     transaction.on_commit(lambda: queue(notification.pk))
     return notification
@@ -60,8 +69,28 @@ def queue(notification_id: int) -> None:
         logger.warning("Broker unreachable; email %s left for the sweep", notification_id)
 
 
+def waiting_for_its_pdf(notification_id: int) -> bool:
+    """An email whose PDF is still being generated waits; the document's task queues it when
+    the PDF is ready (and the sweep would, if that message were lost). A PDF that failed for good
+    does not hold the email back."""
+    document = (
+        Notification.objects.filter(pk=notification_id)
+        .values_list("document__status", "document__attempts")
+        .first()
+    )
+    if not document or document[0] is None:
+        return False
+    status, attempts = document
+    from filings.documents import MAX_ATTEMPTS
+
+    return status == "pending" or (status == "failed" and attempts < MAX_ATTEMPTS)
+
+
 def deliver(notification_id: int) -> bool:
-    """Send one email once. Returns False when another worker has it or it was already sent."""
+    """Send one email once. Returns False when another worker has it, it was already sent, or
+    its PDF is not ready yet."""
+    if waiting_for_its_pdf(notification_id):
+        return False
     claimed = Notification.objects.filter(
         pk=notification_id, status__in=[Notification.Status.PENDING, Notification.Status.FAILED]
     ).update(
@@ -71,7 +100,9 @@ def deliver(notification_id: int) -> bool:
     )
     if not claimed:
         return False
-    notification = Notification.objects.get(pk=notification_id)
+    notification = Notification.objects.select_related("document__filing", "document__version").get(
+        pk=notification_id
+    )
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,
@@ -80,6 +111,10 @@ def deliver(notification_id: int) -> bool:
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
+    document = notification.document
+    if document is not None and document.status == "ready":
+        with document.file.open("rb") as pdf:
+            message.attach(document.download_name, pdf.read(), "application/pdf")
     try:
         message.send()
     except Exception as exc:
@@ -91,6 +126,15 @@ def deliver(notification_id: int) -> bool:
         status=Notification.Status.SENT, sent_at=timezone.now(), error=""
     )
     return True
+
+
+def queue_waiting_for(document_id: int) -> None:
+    """The PDF is ready (or failed for good): send the emails that were waiting for it."""
+    waiting = Notification.objects.filter(
+        document_id=document_id, status=Notification.Status.PENDING
+    ).values_list("pk", flat=True)
+    for notification_id in waiting:
+        queue(notification_id)
 
 
 def unsent_ids(now=None) -> list[int]:

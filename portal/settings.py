@@ -223,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "filings.tasks.requeue_documents",
         "schedule": crontab(minute="*/2"),
     },
+    "send-reminders": {
+        "task": "filings.tasks.send_reminders",
+        "schedule": crontab(hour=env_int("REMINDER_HOUR", 9), minute=0),
+    },
     "recompute-current-deadlines": {
         "task": "filings.tasks.recompute_current_deadlines",
         "schedule": crontab(hour=6, minute=30),
@@ -262,4 +266,10 @@ LOGGING = {
 
 # --- The filing rules ----------------------------------------------------------------------------
 FILING_REGIME = env_str("FILING_REGIME", "cac-2023-draft")
+# Working days before a deadline, then every N working days after it, at most M times.
+REMINDER_SCHEDULE = {
+    "before": tuple(int(n) for n in env_list("REMINDER_DAYS_BEFORE", ["10", "5", "1"])),
+    "overdue_every": env_int("REMINDER_OVERDUE_EVERY", 5),
+    "overdue_max": env_int("REMINDER_OVERDUE_MAX", 6),
+}
 PORTAL_NAME = _("Facial Recognition Filing Portal")

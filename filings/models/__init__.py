@@ -9,6 +9,7 @@ from filings.models.obligations import (
     SystemDeclaration,
 )
 from filings.models.organizations import Invitation, Membership, Organization
+from filings.models.reminders import Reminder, ReviewerDigest
 from filings.models.reviewers import Reviewer
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "Obligation",
     "Organization",
     "RecognitionSystem",
+    "Reminder",
     "Reviewer",
+    "ReviewerDigest",
     "SystemDeclaration",
 ]

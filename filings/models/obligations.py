@@ -95,6 +95,12 @@ class Obligation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    next_reminder_on = models.DateField(
+        _("next reminder on"),
+        null=True,
+        blank=True,
+        help_text=_("When the daily sweep next looks at this obligation; empty: never again."),
+    )
 
     class Meta:
         verbose_name = _("obligation")
@@ -107,7 +113,11 @@ class Obligation(models.Model):
                 name="one_open_initial_obligation",
             )
         ]
-        indexes = [models.Index(fields=["status", "deadline"])]
+        indexes = [
+            models.Index(fields=["status", "deadline"]),
+            # The reminder sweep reads only what is due: its cost follows that, not the table.
+            models.Index(fields=["status", "next_reminder_on"], name="obligation_reminder_due"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.organization} · {self.deadline}"

@@ -1,0 +1,194 @@
+"""Deadline reminders to organizations and the reviewers' daily digest.
+
+The schedule is a pure function of the deadline and the working-day calendar. Each open obligation
+carries ``next_reminder_on``, the day the sweep should next look at it, so a sweep reads only what
+is due. At each look it sends the single most urgent reminder that is due and still true (after
+missed days, or for an obligation that appears close to its deadline, not the whole series), then
+moves ``next_reminder_on`` to the next one. A reminder row with a unique key is the claim that
+makes each reminder go out once.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from filings import calendars
+from filings.models import Filing, Membership, Obligation, Reminder, Reviewer, ReviewerDigest
+from filings.review_scope import filings_visible_to
+from filings.workdays import WorkdayIndex
+from notifications import emails
+
+DEFAULT_SCHEDULE = {"before": (10, 5, 1), "overdue_every": 5, "overdue_max": 6}
+DIGEST_HORIZON = 5  # working days: a review due this soon belongs in the digest
+
+
+@dataclass(frozen=True)
+class Due:
+    kind: str
+    due_on: date
+
+
+def configured_schedule() -> dict:
+    return {**DEFAULT_SCHEDULE, **getattr(settings, "REMINDER_SCHEDULE", {})}
+
+
+def schedule(deadline: date, index: WorkdayIndex, rules: dict | None = None) -> list[Due]:
+    """Every reminder of a deadline, in date order: some working days before it, on the first
+    working day after it, then every few working days while it stays overdue."""
+    rules = rules or configured_schedule()
+    entries = [
+        Due(f"before_{days}", index.add_working_days(deadline, -days).date)
+        for days in sorted(rules["before"], reverse=True)
+    ]
+    entries += [
+        Due(
+            f"overdue_{n}",
+            index.add_working_days(deadline, 1 + rules["overdue_every"] * (n - 1)).date,
+        )
+        for n in range(1, rules["overdue_max"] + 1)
+    ]
+    return sorted(entries, key=lambda entry: entry.due_on)
+
+
+def plan(entries: list[Due], today: date, sent_kinds: set[str]) -> tuple[Due | None, date | None]:
+    """What to send today (the most urgent due reminder of a kind not sent yet), and when to look
+    next. Reminders of a kind already sent, also for an earlier deadline, are not sent again."""
+    waiting = [entry for entry in entries if entry.kind not in sent_kinds]
+    due_now = [entry for entry in waiting if entry.due_on <= today]
+    later = [entry.due_on for entry in waiting if entry.due_on > today]
+    return (due_now[-1] if due_now else None), (later[0] if later else None)
+
+
+def first_look(deadline: date, sent_kinds: set[str] = frozenset(), index=None) -> date | None:
+    """``next_reminder_on`` for an obligation whose deadline was just set or moved."""
+    index = index or calendars.current_index()
+    waiting = [e.due_on for e in schedule(deadline, index) if e.kind not in sent_kinds]
+    return min(waiting) if waiting else None
+
+
+def sent_kinds_of(obligation: Obligation) -> set[str]:
+    return set(obligation.reminders.values_list("kind", flat=True))
+
+
+# --- The daily sweep -----------------------------------------------------------------------------
+
+
+def sweep(today: date | None = None, limit: int = 5000) -> int:
+    """Send what is due today; catches up after missed days. Returns the reminders sent."""
+    today = today or timezone.localdate()
+    index = calendars.current_index()
+    due = list(
+        Obligation.objects.filter(status=Obligation.Status.OPEN, next_reminder_on__lte=today)
+        .order_by("next_reminder_on", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(remind(pk, today, index) for pk in due)
+
+
+def remind(obligation_id: int, today: date, index: WorkdayIndex) -> bool:
+    with transaction.atomic():
+        obligation = (
+            Obligation.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("organization", "office")
+            .filter(pk=obligation_id, status=Obligation.Status.OPEN, next_reminder_on__lte=today)
+            .first()
+        )
+        if obligation is None:  # another sweep has it, or it was fulfilled meanwhile
+            return False
+        due_now, next_on = plan(
+            schedule(obligation.deadline, index), today, sent_kinds_of(obligation)
+        )
+        sent = False
+        if due_now is not None:
+            try:
+                with transaction.atomic():
+                    reminder = Reminder.objects.create(
+                        obligation=obligation,
+                        kind=due_now.kind,
+                        deadline=obligation.deadline,
+                        due_on=due_now.due_on,
+                        sent_on=today,
+                    )
+            except IntegrityError:
+                reminder = None  # claimed by a concurrent sweep
+            if reminder is not None:
+                reminder.recipients = notify(obligation, reminder, today, index)
+                reminder.save(update_fields=["recipients"])
+                sent = True
+        obligation.next_reminder_on = next_on
+        obligation.save(update_fields=["next_reminder_on"])
+    return sent
+
+
+def notify(obligation: Obligation, reminder: Reminder, today: date, index: WorkdayIndex) -> int:
+    left = index.working_days_between(today, obligation.deadline)
+    members = Membership.objects.filter(
+        organization=obligation.organization,
+        role__in=[Membership.Role.ADMIN, Membership.Role.EDITOR],
+        user__is_active=True,
+    ).select_related("user")
+    count = 0
+    for membership in members:
+        emails.send(
+            "deadline_reminder",
+            to=membership.user.email,
+            language=membership.user.language,
+            context={
+                "obligation": obligation,
+                "user": membership.user,
+                "days_left": max(left, 0),
+                "days_overdue": max(-left, 0),
+                "overdue": left < 0,
+                "reminder": reminder,
+            },
+        )
+        count += 1
+    return count
+
+
+# --- The reviewers' digest -----------------------------------------------------------------------
+
+
+def send_digests(today: date | None = None) -> int:
+    """One email a day to each reviewer whose queue holds filings near or past their review due
+    date; nothing when there is nothing to say."""
+    today = today or timezone.localdate()
+    horizon = calendars.add_working_days(today, DIGEST_HORIZON).date
+    sent = 0
+    for reviewer in Reviewer.objects.select_related("user", "office").filter(user__is_active=True):
+        filings = list(
+            filings_visible_to(reviewer.user)
+            .filter(
+                status__in=[Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW],
+                review_due__lte=horizon,
+            )
+            .select_related("organization")
+            .order_by("review_due", "pk")[:200]
+        )
+        if not filings:
+            continue
+        try:
+            with transaction.atomic():
+                ReviewerDigest.objects.create(
+                    user=reviewer.user, day=today, filing_count=len(filings)
+                )
+                emails.send(
+                    "review_digest",
+                    to=reviewer.user.email,
+                    language=reviewer.user.language,
+                    context={
+                        "user": reviewer.user,
+                        "office": reviewer.office,
+                        "filings": filings,
+                        "today": today,
+                        "overdue": [f for f in filings if f.review_due < today],
+                        "near": [f for f in filings if f.review_due >= today],
+                    },
+                )
+        except IntegrityError:
+            continue  # already sent today
+        sent += 1
+    return sent
