@@ -6,10 +6,11 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from filings import calendars, reminders
-from filings.models import DeadlineChange, Membership, Obligation
+from filings.models import DeadlineChange, Filing, Membership, Obligation
 from filings.obligations import days_to_file
 from filings.regimes import get_regime
 from notifications import emails
@@ -64,10 +65,33 @@ def recompute_for_year(year: int) -> list[DeadlineChange]:
             obligation.next_reminder_on = reminders.first_look(new.date, sent, index)
             fields.append("next_reminder_on")
         obligation.save(update_fields=fields)
+        _follow_on_filings(obligation)
         if change.old_deadline != change.new_deadline:
             notify_deadline_moved(obligation, change)
         changes.append(change)
+    _recompute_review_due(year, index)
     return changes
+
+
+def _follow_on_filings(obligation: Obligation) -> None:
+    """A filing keeps a copy of the deadline it answers: the filing or the correction deadline."""
+    field = "correction_deadline" if obligation.kind == Obligation.Kind.CORRECTION else "deadline"
+    Filing.objects.filter(obligation=obligation).update(**{field: obligation.deadline})
+
+
+def _recompute_review_due(year: int, index) -> None:
+    """The office's review period is counted in working days too: filings awaiting a decision
+    whose period touches the year get their due date again."""
+    waiting = Filing.objects.filter(
+        status__in=[Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW],
+        submitted_at__date__lte=date(year, 12, 31),
+        review_due__gte=date(year, 1, 1),
+    ).select_for_update(of=("self",))
+    for filing in waiting:
+        submitted_on = timezone.localdate(filing.submitted_at)
+        due = index.add_working_days(submitted_on, get_regime(filing.regime).review_days).date
+        if due != filing.review_due:
+            Filing.objects.filter(pk=filing.pk).update(review_due=due)
 
 
 def notify_deadline_moved(obligation: Obligation, change: DeadlineChange) -> None:

@@ -262,3 +262,41 @@ def test_csv_upload_with_errors_keeps_the_old_periods(client):
     assert response.status_code == 200
     assert "2026-01-03" in response.content.decode()
     assert year.periods.count() == before
+
+
+def test_a_new_year_moves_the_filings_deadline_and_review_due_date_too(
+    december_obligation, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from filings import attachments, services
+    from filings.models import Filing
+    from tests.filing_data import complete_filing
+    from tests.pdfs import pdf_bytes
+
+    organization = december_obligation.organization
+    user = organization.memberships.get(role="admin").user
+    with time_machine.travel(date(2026, 12, 14), tick=False):
+        filing = services.start_initial_filing(organization, user)
+        filing.data = complete_filing()
+        filing.save(update_fields=["data"])
+        draft = services.start_initial_filing(organization, user)
+        assert draft.deadline == date(2027, 1, 21)
+    other = MembershipFactory()
+    with time_machine.travel(date(2026, 12, 14), tick=False):
+        submitted = services.start_initial_filing(other.organization, other.user)
+        submitted.data = complete_filing()
+        submitted.save(update_fields=["data"])
+        attachments.store(
+            submitted, other.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
+        )
+        services.submit_filing(submitted.pk, other.user)
+    submitted.refresh_from_db()
+    assert submitted.review_due == date(2027, 1, 25)  # 30 working days, weekends only in 2027
+    year = CalendarYear.objects.create(year=2027, published=True)
+    CalendarPeriod.objects.create(
+        calendar_year=year, kind="off", first_day=date(2027, 1, 1), last_day=date(2027, 1, 3)
+    )
+    deadlines.recompute_for_year(2027)
+    assert Filing.objects.get(pk=filing.pk).deadline == date(2027, 1, 22)
+    assert Filing.objects.get(pk=submitted.pk).review_due == date(2027, 1, 26)
