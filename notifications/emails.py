@@ -113,7 +113,7 @@ def deliver(notification_id: int) -> bool:
         message.attach_alternative(notification.body_html, "text/html")
     document = notification.document
     if document is not None and document.status == "ready":
-        with document.file.open("rb") as pdf:
+        with translation.override(notification.language), document.file.open("rb") as pdf:
             message.attach(document.download_name, pdf.read(), "application/pdf")
     try:
         message.send()
