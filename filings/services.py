@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings import calendars, compliance, documents, obligations, reminders
+from filings import calendars, comparisons, compliance, documents, obligations, reminders, steps
 from filings.memberships import ORGANIZATION_FIELDS
 from filings.models import (
     Attachment,
@@ -164,9 +164,13 @@ def start_follow_up(original: Filing, actor, kind: str) -> Filing:
                 % {"kind": existing.get_kind_display().lower()}
             )
         return existing
-    last = original.versions.order_by("-number").first()
-    data = dict(last.data) if kind == Filing.Kind.CHANGE else {}
-    data.pop("declaration", None)
+    in_force = comparisons.in_force(original)
+    last = in_force.versions.order_by("-number").first()
+    data = {
+        key: value
+        for key, value in (last.data if kind == Filing.Kind.CHANGE else {}).items()
+        if key in steps.CONTENT_STEPS
+    }
     filing = Filing.objects.create(
         organization=original.organization,
         kind=kind,
@@ -174,10 +178,33 @@ def start_follow_up(original: Filing, actor, kind: str) -> Filing:
         office=original.office,
         original=original,
         data=data,
+        # What was filed was complete then: its steps start complete, to be edited where it
+        # changed; the change step itself and the declaration are new.
+        completed_steps=sorted(data),
         created_by=actor,
     )
+    if kind == Filing.Kind.CHANGE:
+        _carry_attachments_over(in_force, filing)
     FilingEvent.objects.create(filing=filing, action=A.CREATED, to_status=S.DRAFT, actor=actor)
     return filing
+
+
+def _carry_attachments_over(original: Filing, follow_up: Filing) -> None:
+    """A change starts with the attachments the original was filed with; the filer withdraws or
+    adds from there. The stored files are shared: attachments are never deleted, only withdrawn."""
+    Attachment.objects.bulk_create(
+        Attachment(
+            filing=follow_up,
+            kind=attachment.kind,
+            file=attachment.file.name,
+            original_name=attachment.original_name,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            sha256=attachment.sha256,
+            uploaded_by=attachment.uploaded_by,
+        )
+        for attachment in current_attachments(original)
+    )
 
 
 @transaction.atomic
@@ -190,9 +217,9 @@ def save_step(filing: Filing, actor, step: str, values: dict, *, complete: bool 
             % {"status": filing.get_status_display()}
         )
     filing.data = {**filing.data, step: values}
-    steps = set(filing.completed_steps)
-    (steps.add if complete else steps.discard)(step)
-    filing.completed_steps = sorted(steps)
+    done = set(filing.completed_steps)
+    (done.add if complete else done.discard)(step)
+    filing.completed_steps = sorted(done)
     fields = ["data", "completed_steps"]
     event_date = _follow_up_event_date(filing, step, values)
     if event_date is not None:

@@ -4,11 +4,14 @@ Labels and choice names come from the step forms themselves, so what a person ty
 the same words that asked for it.
 """
 
+import re
+
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from filings import steps
-from filings.forms.filing_steps import STEP_FORMS, DeploymentForm
+from filings import diffs, steps
+from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentForm
 from filings.identifiers import mask_ric
 
 MASKED = {"responsible_person_id_number"}
@@ -22,7 +25,8 @@ def _display(field: forms.Field, value) -> str:
     if isinstance(field, forms.ChoiceField):
         names = dict(field.choices)
         if isinstance(value, list):
-            return "、".join(str(names.get(item, item)) for item in value)
+            separator = "、" if (get_language() or "").startswith("zh") else ", "
+            return separator.join(str(names.get(item, item)) for item in value)
         return str(names.get(value, value))
     return str(value)
 
@@ -55,3 +59,45 @@ def sections(filing_kind: str, data: dict, *, mask: bool = True) -> list[dict]:
                 }
             )
     return result
+
+
+_DEPLOYMENT_FIELD = re.compile(r"\[(\d+)\]\.(\w+)")
+
+
+def _changed_field(section: str, key: str) -> tuple[str, forms.Field | None]:
+    """The words a changed field was asked with, and its form field (None when it has none)."""
+    section_label = str(steps.LABELS.get(section, section))
+    if section == "deployments" and (match := _DEPLOYMENT_FIELD.fullmatch(key)):
+        number, name = match.groups()
+        field = DeploymentForm.base_fields.get(name)
+        place = _("Place or system %(n)s") % {"n": number}
+        return f"{section_label} · {place} · {field.label if field else name}", field
+    if section == "organization" and key == "address_division":
+        return f"{section_label} · {_('Registered address')}", None
+    form_class = DeclarationStep if section == "declaration" else STEP_FORMS.get(section)
+    field = form_class.base_fields.get(key) if form_class else None
+    return f"{section_label} · {field.label if field else key}", field
+
+
+def changes(before: dict, after: dict, *, mask: bool = True) -> list[dict]:
+    """What changed between two versions, [{label, before, after}], under the same words and
+    with the same values as the summary shows them."""
+    from filings.forms.organizations import address_label
+
+    rows = []
+    for change in diffs.changes(before or {}, after or {}):
+        label, field = _changed_field(change.section, change.field)
+        values = []
+        for value in (change.before, change.after):
+            if mask and change.field.rsplit(".", 1)[-1] in MASKED and value:
+                value = mask_ric(value)
+            if field is not None:
+                values.append(_display(field, value))
+            elif change.field == "address_division" and value:
+                values.append(address_label(value))
+            else:
+                values.append("—" if value in (None, "", []) else str(value))
+        rows.append(
+            {"section": change.section, "label": label, "before": values[0], "after": values[1]}
+        )
+    return rows

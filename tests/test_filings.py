@@ -138,6 +138,53 @@ def test_deployments_are_a_list_with_at_least_one_place(filer, member):
     assert [d["name"] for d in filing.data["deployments"]] == ["大堂闸机", "酒店前台"]
 
 
+def test_places_are_saved_again_with_the_empty_block_left_alone(filer, member):
+    """The block for one more place starts blank, so that left alone it is not a place to check."""
+    filing = complete_draft(member)
+    step_url = url("filing_step", member, filing.pk, "deployments")
+    html = filer.get(step_url).content.decode()
+    extra = html[html.index('name="deployments-2-place_kind"') :]
+    assert extra[: extra.index("</option>")].endswith('<option value="" selected>—')
+    form = {
+        "deployments-TOTAL_FORMS": "3",
+        "deployments-INITIAL_FORMS": "2",
+        "deployments-MIN_NUM_FORMS": "0",
+        "deployments-MAX_NUM_FORMS": "200",
+        "deployments-2-place_kind": "",
+    }
+    for number, place in enumerate(filing.data["deployments"]):
+        for key, value in place.items():
+            if value not in (False, ""):
+                form[f"deployments-{number}-{key}"] = "on" if value is True else value
+    response = filer.post(step_url, form)
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert [d["name"] for d in filing.data["deployments"]] == ["Lobby gate", "Hotel front desk"]
+    # Ticking "Delete" removes a place; the box itself is not kept.
+    filer.post(step_url, {**form, "deployments-1-DELETE": "on"})
+    filing.refresh_from_db()
+    assert [d["name"] for d in filing.data["deployments"]] == ["Lobby gate"]
+    assert "DELETE" not in filing.data["deployments"][0]
+
+
+def test_a_step_opened_from_the_review_leads_back_to_it(filer, member):
+    filing = complete_draft(member)
+    step_url = url("filing_step", member, filing.pk, "purpose") + "?from=review"
+    response = filer.post(step_url, filing.data["purpose"])
+    assert response.status_code == 302
+    assert response.url == url("filing_step", member, filing.pk, "review")
+
+
+def test_the_review_page_leaves_the_declaration_to_its_checkbox(filer, member):
+    """The unticked declaration is not listed among the problems to fix elsewhere."""
+    data = complete_filing()
+    del data["declaration"]
+    filing = complete_draft(member, data)
+    html = filer.get(url("filing_step", member, filing.pk, "review")).content.decode()
+    assert "alert-danger" not in html
+    assert 'name="truthful"' in html
+
+
 def test_the_organization_step_keeps_the_registered_address(filer, member):
     filing = services.start_initial_filing(member.organization, member.user)
     section = dict(filing.data["organization"])
@@ -259,7 +306,9 @@ def test_a_returned_filing_shows_the_reasons_and_the_deadline_and_can_be_resubmi
     assert filing.obligation.status == Obligation.Status.FULFILLED
     html = filer.get(url("filing_detail", member, filing.pk)).content.decode()
     assert "与上一版本相比的变更" in html
-    assert "retention_period" in html
+    # Under the words the form asked with, not the field's key.
+    assert "人脸信息 · 保存期限" in html
+    assert "retention_period" not in html
     assert "离职后 7 日内删除" in html
 
 
@@ -327,6 +376,77 @@ def test_a_change_has_its_own_deadline_from_the_change_date_and_is_reviewed(
     assert approved.filing_number == "网信人脸备440300202600001-变更1号"
     original.refresh_from_db()
     assert original.status == Filing.Status.FILED
+
+
+def change_of(filer, member, original, description="新增两处闸机") -> Filing:
+    filer.post(url("filing_follow_up", member, original.pk, "change"))
+    change = Filing.objects.get(kind="change", status__in=["draft", "returned"])
+    filer.post(
+        url("filing_step", member, change.pk, "change"),
+        {"description": description, "effective_date": "2026-02-16", "sections": ["purpose"]},
+    )
+    change.refresh_from_db()
+    return change
+
+
+def test_a_change_starts_from_the_filed_steps_and_attachments(filer, member, reviewer):
+    original = filed(member, reviewer)
+    (report,) = services.current_attachments(original)
+    change = change_of(filer, member, original)
+    change.refresh_from_db()
+    # What was filed is complete; only the change step was new, and it is now filled in too.
+    assert set(change.completed_steps) >= {"organization", "purpose", "assessment", "change"}
+    assert "declaration" not in change.data
+    (carried,) = services.current_attachments(change)
+    assert (carried.sha256, carried.original_name, carried.kind) == (
+        report.sha256,
+        report.original_name,
+        report.kind,
+    )
+    response = filer.get(url("attachment_download", member, change.pk, carried.pk))
+    assert b"".join(response.streaming_content) == pdf_bytes()
+    # No upload again: the carried report satisfies the check, and the change can be submitted.
+    submit(filer, member, change)
+    change.refresh_from_db()
+    assert change.status == Filing.Status.SUBMITTED
+    # Withdrawing it from the change leaves the original's attachment as filed.
+    assert services.current_attachments(original).get() == report
+
+
+def test_a_second_change_starts_from_the_first_approved_change(
+    filer, member, reviewer, admin_client
+):
+    original = filed(member, reviewer)
+    first = change_of(filer, member, original)
+    data = copy.deepcopy(first.data)
+    first.refresh_from_db()
+    first.data["purpose"]["purpose"] = "门禁与考勤"
+    first.save(update_fields=["data"])
+    submit(filer, member, first)
+    services.approve_filing(first.pk, reviewer)
+    second = change_of(filer, member, original, description="再次变更")
+    assert second.pk != first.pk
+    assert second.data["purpose"]["purpose"] == "门禁与考勤"
+    assert data["purpose"]["purpose"] != "门禁与考勤"
+    assert second.data["change"]["description"] == "再次变更"
+
+    # Submitted, the second change is shown against the first change, not the original filing.
+    second.refresh_from_db()
+    second.data["purpose"]["scope"] = "两栋办公楼"
+    second.save(update_fields=["data"])
+    submit(filer, member, second)
+    first.refresh_from_db()
+    html = filer.get(url("filing_detail", member, second.pk)).content.decode()
+    assert f"与已备案内容相比的变更（{first.filing_number}）" in html
+    assert "两栋办公楼" in html
+    assert "门禁与考勤" not in html.split("与已备案内容相比的变更")[1].split("</table>")[0]
+    assert "再次变更" not in html.split("与已备案内容相比的变更")[1].split("</table>")[0]
+    # The reviewer's page compares the same way.
+    admin_html = admin_client.get(
+        reverse("admin:filings_filing_change", args=[second.pk])
+    ).content.decode()
+    assert f"与已备案内容相比的变更（{first.filing_number}）" in admin_html
+    assert "两栋办公楼" in admin_html
 
 
 def test_a_cancellation_when_approved_cancels_the_original(filer, member, reviewer):

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from filings import compliance, diffs, documents, services, summary
+from filings import comparisons, compliance, documents, services, summary
 from filings.models import Attachment, Document, Filing, FilingEvent, Reviewer
 from filings.review_scope import filings_visible_to, may_review
 from filings.reviewer_group import ensure_reviewer_group
@@ -223,7 +223,7 @@ class FilingAdmin(admin.ModelAdmin):
             "warnings": [f for f in findings if f["severity"] == compliance.WARNING],
             "attachments": Attachment.objects.filter(pk__in=attachment_ids, filing=filing),
             "documents": filing.documents.select_related("version").order_by("-created_at"),
-            "changes": diffs.changes(versions[-2].data, latest.data) if len(versions) > 1 else [],
+            "changes": comparisons.changes_shown(filing, versions),
             "events": filing.events.select_related("actor").order_by("created_at", "pk"),
             "may_review": may_review(request.user),
             "can_start": filing.status == Filing.Status.SUBMITTED,

@@ -173,8 +173,10 @@ class FacialDataStep(StepForm):
 
 class DeploymentForm(StepForm):
     name = text(_("Place or system"))
+    # A blank first choice: an untouched extra block must not count as changed (it would then be
+    # validated and block the step), and the kind of place is a choice the filer makes.
     place_kind = forms.ChoiceField(
-        label=_("Kind of place"), choices=choices(vocabulary.PLACE_KINDS)
+        label=_("Kind of place"), choices=choices(vocabulary.PLACE_KINDS, blank=True)
     )
     is_public_place = forms.BooleanField(label=_("It is a public place"), required=False)
     signage = forms.BooleanField(label=_("Prominent signage tells people"), required=False)

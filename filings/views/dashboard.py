@@ -67,6 +67,18 @@ def organization_dashboard(request, org_id):
         ),
         None,
     )
+    cancelled_filing = (
+        None
+        if initial_filing
+        else next(
+            (
+                filing
+                for filing in filings
+                if filing.kind == Filing.Kind.INITIAL and filing.status == Filing.Status.CANCELLED
+            ),
+            None,
+        )
+    )
     declarations = (
         SystemDeclaration.objects.filter(system__organization=organization)
         .select_related("system", "declared_by")
@@ -84,6 +96,7 @@ def organization_dashboard(request, org_id):
             "declarations": declarations,
             "filings": filings,
             "initial_filing": initial_filing,
+            "cancelled_filing": cancelled_filing,
             "today": today,
         },
     )

@@ -5,10 +5,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from filings import attachments, compliance, diffs, services, steps, summary
+from filings import attachments, comparisons, compliance, services, steps, summary
 from filings.access import editor_membership, membership_or_404
 from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentFormSet
 from filings.forms.uploads import AttachmentForm
@@ -58,7 +59,7 @@ def detail(request, org_id, filing_id):
         if filing.status == Filing.Status.RETURNED
         else None
     )
-    changes = diffs.changes(versions[-2].data, versions[-1].data) if len(versions) > 1 else []
+    changes = comparisons.changes_shown(filing, versions)
     return render(
         request,
         "filings/filing_detail.html",
@@ -101,6 +102,9 @@ def step(request, org_id, filing_id, step):
     else:
         form_class = STEP_FORMS[step]
         form = form_class(request.POST or None, initial=form_class.initial_from(section))
+    # A step opened from the review page ("Fix it", "Edit") leads back to it once saved.
+    return_to_review = request.GET.get("from") == "review"
+    error_count = 0
     if request.method == "POST":
         valid = form.is_valid()
         if valid or "save_draft" in request.POST:
@@ -112,10 +116,13 @@ def step(request, org_id, filing_id, step):
                 return redirect("filing_detail", org_id=org_id, filing_id=filing.pk)
         if valid and "save_draft" in request.POST:
             messages.success(request, _("Draft saved. You can come back to it at any time."))
-            return redirect("filing_step", org_id=org_id, filing_id=filing.pk, step=step)
+            return redirect(_step_url(org_id, filing.pk, step, return_to_review))
         if valid:
-            next_step = steps.after(filing, step)
+            next_step = "review" if return_to_review else steps.after(filing, step)
             return redirect("filing_step", org_id=org_id, filing_id=filing.pk, step=next_step)
+        error_count = (
+            form.total_error_count() if hasattr(form, "total_error_count") else len(form.errors)
+        )
         if "save_draft" in request.POST:
             messages.warning(
                 request,
@@ -133,11 +140,18 @@ def step(request, org_id, filing_id, step):
         "step_label": steps.LABELS[step],
         "form": form,
         "can_edit": can_edit,
+        "return_to_review": return_to_review,
+        "error_count": error_count,
     }
     if step == "assessment":
         context["attachments"] = services.current_attachments(filing)
         context["upload_form"] = AttachmentForm()
     return render(request, "filings/filing_step.html", context)
+
+
+def _step_url(org_id, filing_id, step, return_to_review=False) -> str:
+    url = reverse("filing_step", args=[org_id, filing_id, step])
+    return f"{url}?from=review" if return_to_review else url
 
 
 def _fields_of(form):
@@ -148,11 +162,17 @@ def _fields_of(form):
 
 def _section_from(step, form, previous, *, valid=True):
     if step == "deployments":
-        return [
-            inner.section() if valid else inner.partial_section()
-            for inner in form.forms
-            if inner.has_changed() and not (getattr(inner, "cleaned_data", {}) or {}).get("DELETE")
-        ]
+        kept = []
+        for number, inner in enumerate(form.forms):
+            # A place saved before is kept even when left unchanged; the empty block for one
+            # more place is skipped when left alone.
+            if number >= form.initial_form_count() and not inner.has_changed():
+                continue
+            values = inner.section() if valid else inner.partial_section()
+            if values.pop("DELETE", False):
+                continue
+            kept.append(values)
+        return kept
     section = form.section() if valid else form.partial_section()
     if step == "organization":
         # The registered address decides the office: it is changed in the registration only.
@@ -186,6 +206,11 @@ def review(request, membership, filing):
             )
             return redirect("filing_detail", org_id=membership.organization_id, filing_id=filing.pk)
         filing.refresh_from_db()
+    errors = compliance.errors(findings)
+    if can_submit:
+        # The declaration is ticked in the form beside the list: listing it as a problem to fix
+        # elsewhere would keep "fix the problems first" on a filing that has none.
+        errors = [f for f in errors if f.code != compliance.NOT_DECLARED_TRUTHFUL.code]
     return render(
         request,
         "filings/filing_review.html",
@@ -197,7 +222,7 @@ def review(request, membership, filing):
             "step": "review",
             "form": form,
             "can_submit": can_submit,
-            "errors": compliance.errors(findings),
+            "errors": errors,
             "warnings": compliance.warnings(findings),
             "attachments": services.current_attachments(filing),
             "sections": summary.sections(filing.kind, filing.data),
@@ -224,7 +249,9 @@ def upload(request, org_id, filing_id):
     else:
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
-    return redirect("filing_step", org_id=org_id, filing_id=filing.pk, step="assessment")
+    return redirect(
+        _step_url(org_id, filing.pk, "assessment", request.POST.get("from") == "review")
+    )
 
 
 @require_POST
@@ -236,7 +263,11 @@ def withdraw(request, org_id, filing_id, attachment_id):
         services.withdraw_attachment(attachment, request.user)
     except services.FilingError as error:
         messages.error(request, error.message)
-    return redirect("filing_step", org_id=org_id, filing_id=filing.pk, step="assessment")
+    else:
+        messages.success(request, _("%(name)s removed.") % {"name": attachment.original_name})
+    return redirect(
+        _step_url(org_id, filing.pk, "assessment", request.POST.get("from") == "review")
+    )
 
 
 def download(request, org_id, filing_id, attachment_id):

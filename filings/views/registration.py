@@ -62,6 +62,7 @@ def register(request):
         {
             "account_form": account_form,
             "organization_form": organization_form,
+            "error_count": sum(len(form.errors) for form in forms) if data is not None else 0,
             "offer_resend": account_form is not None
             and account_form.has_error("email", "email_unconfirmed"),
         },
