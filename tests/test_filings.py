@@ -167,6 +167,30 @@ def test_places_are_saved_again_with_the_empty_block_left_alone(filer, member):
     assert "DELETE" not in filing.data["deployments"][0]
 
 
+def test_saving_a_place_and_adding_another_comes_back_to_a_new_empty_block(filer, member):
+    filing = services.start_initial_filing(member.organization, member.user)
+    step_url = url("filing_step", member, filing.pk, "deployments")
+    assert "保存此场所并添加下一个" in filer.get(step_url).content.decode()
+    response = filer.post(
+        step_url,
+        {
+            "deployments-TOTAL_FORMS": "1",
+            "deployments-INITIAL_FORMS": "0",
+            "deployments-MIN_NUM_FORMS": "0",
+            "deployments-MAX_NUM_FORMS": "200",
+            "deployments-0-name": "大堂闸机",
+            "deployments-0-place_kind": "office",
+            "save_draft": "add_place",
+        },
+    )
+    assert response["Location"] == f"{step_url}#place-2"
+    filing.refresh_from_db()
+    assert [d["name"] for d in filing.data["deployments"]] == ["大堂闸机"]
+    html = filer.get(step_url).content.decode()
+    assert 'id="place-2"' in html
+    assert 'name="deployments-1-name"' in html and 'value="大堂闸机"' in html
+
+
 def test_a_step_opened_from_the_review_leads_back_to_it(filer, member):
     filing = complete_draft(member)
     step_url = url("filing_step", member, filing.pk, "purpose") + "?from=review"

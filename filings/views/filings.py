@@ -114,6 +114,11 @@ def step(request, org_id, filing_id, step):
             except services.FilingError as error:
                 messages.error(request, error.message)
                 return redirect("filing_detail", org_id=org_id, filing_id=filing.pk)
+        if valid and request.POST.get("save_draft") == "add_place":
+            # Saved with the block filled in: the page comes back with an empty block after it.
+            messages.success(request, _("Place saved. Fill in the next one below."))
+            url = _step_url(org_id, filing.pk, step, return_to_review)
+            return redirect(f"{url}#place-{len(section) + 1}")
         if valid and "save_draft" in request.POST:
             messages.success(request, _("Draft saved. You can come back to it at any time."))
             return redirect(_step_url(org_id, filing.pk, step, return_to_review))
