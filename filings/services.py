@@ -109,7 +109,7 @@ def _notify_organization(filing: Filing, kind: str, context: dict, document=None
             kind,
             to=membership.user.email,
             language=membership.user.language,
-            context={"filing": filing, "user": membership.user, **context},
+            context={"filing": filing, "user": membership.user, "document": document, **context},
             document=document,
         )
 

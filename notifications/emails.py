@@ -8,6 +8,7 @@ sending and is what the Celery task calls.
 
 import logging
 from datetime import timedelta
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -35,6 +36,20 @@ def render(kind: str, language: str, context: dict) -> tuple[str, str, str]:
         html = render_to_string(f"emails/{kind}-body.html", context)
     subject = " ".join(subject.split())
     return subject, text.strip() + "\n", html
+
+
+def sender(language: str) -> str:
+    """DEFAULT_FROM_EMAIL, with the portal's name in the recipient's language when the sender's
+    name is the portal's (a name configured otherwise is kept as it is)."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    portal_names = {""}
+    for each in ("zh-hans", "en"):
+        with translation.override(each):
+            portal_names.add(str(settings.PORTAL_NAME))
+    if name not in portal_names:
+        return settings.DEFAULT_FROM_EMAIL
+    with translation.override(language):
+        return formataddr((str(settings.PORTAL_NAME), address))
 
 
 def _render_plain(name: str, context: dict) -> str:
@@ -106,7 +121,7 @@ def deliver(notification_id: int) -> bool:
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender(notification.language),
         to=[notification.recipient],
     )
     if notification.body_html:

@@ -188,7 +188,8 @@ def test_saving_a_place_and_adding_another_comes_back_to_a_new_empty_block(filer
     assert [d["name"] for d in filing.data["deployments"]] == ["大堂闸机"]
     html = filer.get(step_url).content.decode()
     assert 'id="place-2"' in html
-    assert 'name="deployments-1-name"' in html and 'value="大堂闸机"' in html
+    assert 'name="deployments-1-name"' in html
+    assert 'value="大堂闸机"' in html
 
 
 def test_a_step_opened_from_the_review_leads_back_to_it(filer, member):

@@ -198,6 +198,10 @@ def check(
     assert received.rcpt_tos == [to]
     assert message["To"] == to
     assert received.mail_from == email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    # The sender's name, the portal's, in the recipient's language.
+    assert email.utils.parseaddr(str(message["From"]))[0] == (
+        "人脸识别技术应用备案系统" if language == "zh-hans" else "Facial Recognition Filing Portal"
+    )
     # Text and HTML as alternatives (inside multipart/mixed when a PDF is attached).
     assert message.is_multipart()
     alternatives = [p for p in message.walk() if p.get_content_type() == "multipart/alternative"]
@@ -527,7 +531,7 @@ def test_filing_emails_receipt_return_refusal_approval_and_digest(
         "review_digest",
         to="reviewer@cac.example",
         language="en",
-        subject_words=["1 filing needs a decision soon (0 overdue)"],
+        subject_words=["1 filing needs a decision soon"],
         body_words=[second.receipt_number, second.review_due.isoformat()],
         pages=[
             ("admin:filings_filing_change", {"object_id": str(second.pk)}),
@@ -546,7 +550,7 @@ def test_filing_emails_receipt_return_refusal_approval_and_digest(
         "filing_approved",
         to="admin@org.example",
         language="zh-hans",
-        subject_words=["已备案", second.filing_number],
+        subject_words=["准予备案", second.filing_number],
         body_words=[second.filing_number, "备案通知书"],
         pages=[filing_page(second)],
         pdf=True,
@@ -556,8 +560,15 @@ def test_filing_emails_receipt_return_refusal_approval_and_digest(
         "filing_approved",
         to="editor@org.example",
         language="en",
-        subject_words=["Filed:", second.filing_number],
-        body_words=["approved the initial filing", second.filing_number, "filing notice"],
+        subject_words=["Filing approved:", second.filing_number],
+        body_words=[
+            "approved the initial filing of",
+            second.receipt_number,
+            second.filing_number,
+            "filing notice",
+            # Submitted by a Chinese-speaking colleague: the notice is in Chinese, and says so.
+            "The PDF is in Simplified Chinese",
+        ],
         pages=[filing_page(second)],
         pdf=True,
     )
