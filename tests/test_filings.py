@@ -305,6 +305,16 @@ def reviewer():
     return UserFactory(email="reviewer@example.com", is_staff=True)
 
 
+def test_the_filing_page_marks_a_provisional_deadline(filer, member):
+    filing = services.start_initial_filing(member.organization, member.user)
+    page = url("filing_detail", member, filing.pk)
+    assert "暂定" not in filer.get(page).content.decode()  # 2026-03-20, in a published year
+    Obligation.objects.filter(pk=filing.obligation_id).update(deadline_final=False)
+    html = filer.get(page).content.decode()
+    assert "暂定" in html
+    assert "尚未公布" in html  # and why
+
+
 def test_a_returned_filing_shows_the_reasons_and_the_deadline_and_can_be_resubmitted(
     filer, member, reviewer
 ):
