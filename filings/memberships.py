@@ -277,6 +277,7 @@ def invite_member(*, organization: Organization, actor, email: str, role: str) -
                 "invitation": invitation,
                 "organization": organization,
                 "inviter": actor,
+                "invitee": invitee,
                 "token": token,
             },
         )

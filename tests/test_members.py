@@ -174,9 +174,11 @@ def test_an_unknown_invitation_link_is_refused(client):
 
 
 def test_an_existing_account_logs_in_then_joins(client, django_capture_on_commit_callbacks, admin):
-    colleague = UserFactory(email="new.colleague@example.com")
+    colleague = UserFactory(email="new.colleague@example.com", name="周同事", language="zh-hans")
     invite(client, django_capture_on_commit_callbacks, admin)
     path = invitation_path(mail.outbox[0])
+    # A person with an account is greeted by name, in the account's language.
+    assert mail.outbox[0].body.startswith("周同事，您好")
 
     page = client.get(path)
     assert page.context["state"] == "log_in"
