@@ -59,7 +59,7 @@ def test_embedded_defaults_need_no_server(tmp_path):
     values = json.loads(result.stdout)
     assert values["engine"] == "django.db.backends.sqlite3"
     assert values["db_name"] == str(tmp_path / "db.sqlite3")
-    assert values["broker"] == "filesystem://"
+    assert values["broker"] == "filesystem://localhost//"
     assert values["email_backend"] == "django.core.mail.backends.filebased.EmailBackend"
     assert values["mail_path"] == str(tmp_path / "mail")
     assert values["tz"] == "Asia/Shanghai"
