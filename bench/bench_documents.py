@@ -25,6 +25,7 @@ def setup_django(var_dir: str) -> None:
     os.environ["VAR_DIR"] = var_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+    os.environ["LOG_LEVEL"] = "WARNING"  # not a line per task
     import django
 
     django.setup()
@@ -93,7 +94,7 @@ def peak_mb(variant: str, var_dir: str) -> float:
     return float(out.strip().splitlines()[-1])
 
 
-def main() -> None:
+def main() -> int:
     var_dir = tempfile.mkdtemp(prefix="bench-documents-")
     setup_django(var_dir)
     from filings import documents
@@ -123,10 +124,15 @@ def main() -> None:
         f"{memory['weasyprint']:.0f} MB, ratio {memory['project'] / memory['weasyprint']:.2f}"
     )
     print(f"PDF size: {size / 1024:.0f} KB (aim < 300 KB, fonts embedded as subsets)")
+    ratio = median["project"] / median["weasyprint"]
+    if ratio > 1.2 or size >= 300 * 1024:
+        print("bench_documents: over its aim", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2], sys.argv[3])
     else:
-        main()
+        sys.exit(main())

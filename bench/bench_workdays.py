@@ -93,6 +93,9 @@ def main() -> int:
             print(f"DISAGREE start={start} ours={ours} chinese_calendar={theirs}", file=sys.stderr)
         print(f"{len(disagreements)} disagreements", file=sys.stderr)
         return 1
+    if ratio < AIM:
+        print(f"bench_workdays: {ratio:.0f}x is under the aim of {AIM}x", file=sys.stderr)
+        return 1
     return 0
 
 
