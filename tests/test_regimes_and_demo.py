@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from filings.checks import filing_regime_is_known
-from filings.models import Membership, Obligation, Organization, Reviewer
+from filings.models import Filing, Membership, Obligation, Organization, Reviewer
 from filings.regimes import current_regime, get_regime
 
 
@@ -31,5 +31,12 @@ def test_demo_data_loads_once():
     call_command("load_demo", stdout=out)
     assert "0 record(s) created" in out.getvalue()
     after = (Organization.objects.count(), Membership.objects.count(), Obligation.objects.count())
-    assert after == counts == (1, 1, 1)
+    # The filer's organization with its obligation, and another whose filing waits for review.
+    assert after == counts == (2, 2, 2)
     assert Reviewer.objects.get().office.code == "440300"
+    queued = Filing.objects.get()
+    assert queued.status == Filing.Status.SUBMITTED
+    assert queued.organization.name == "深圳演示零售有限公司"
+    assert queued.office.code == "440300"  # the demo reviewer's office
+    assert queued.attachment_rows.get().kind == "assessment_report"
+    assert queued.documents.get().kind == "form"  # its PDF, queued

@@ -2,11 +2,12 @@
 
 from datetime import date
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
-from filings import obligations
+from filings import attachments, obligations, services
 from filings.models import Jurisdiction, Membership, Organization, Reviewer
 from filings.reviewer_group import ensure_reviewer_group
 
@@ -29,6 +30,73 @@ DEMO_ORGANIZATION = {
     "contact_email": "filer@demo.example",
 }
 DEMO_USCC = "914403001922038216"  # the published valid example in domain.md
+
+# A second organization whose filing waits in the demo reviewer's queue.
+QUEUE_USER = ("retail@demo.example", "演示零售公司联系人")
+QUEUE_ORGANIZATION = {
+    "name": "深圳演示零售有限公司",
+    "uscc": "91440300MA5DEM7X1Y",
+    "address_division": "440300",
+    "street_address": "福田区深南大道 1000 号",
+    "legal_representative": "赵强",
+    "responsible_person": "孙丽",
+    "responsible_person_id_number": "11010519491231002X",
+    "contact_name": "演示零售公司联系人",
+    "contact_mobile": "13900139000",
+    "contact_email": "retail@demo.example",
+}
+QUEUE_FILING = {
+    "purpose": {
+        "purpose": "识别到店会员，提供会员服务",
+        "scope": "深圳门店的到店会员，营业时间内",
+        "necessity": "会员卡经常遗失和借用，无法核实会员身份",
+        "alternative_considered": "会员卡和手机号核验",
+        "alternative_rejected_reason": "会员卡可转借，手机号核验排队时间过长",
+    },
+    "facial_data": {
+        "people_stored": 18_000,
+        "sources": ["collected_directly"],
+        "sources_detail": "",
+        "storage_locations": ["own_servers"],
+        "cloud_provider": "",
+        "stored_outside_china": False,
+        "retention_period": "会员注销后 30 日内删除",
+        "keeps_originals": False,
+        "originals_basis": "",
+        "originals_basis_detail": "",
+        "anonymised_only": True,
+    },
+    "deployments": [
+        {
+            "name": "门店入口",
+            "place_kind": "retail",
+            "is_public_place": True,
+            "signage": True,
+            "signage_description": "入口处张贴人脸识别提示牌",
+            "verifies_identity": False,
+            "alternative_offered": "",
+            "law_requiring_face": "",
+        }
+    ],
+    "consent": {
+        "informed_consent_method": "会员在小程序中阅读告知并单独勾选同意",
+        "separate_consent": True,
+        "written_consent": False,
+        "minors_under_14": False,
+        "guardian_consent_method": "",
+        "sensitive_attributes": [],
+        "sensitive_basis": "",
+        "sensitive_basis_detail": "",
+    },
+    "security": {
+        "measures": ["encryption", "access_control", "audit_logging"],
+        "measures_detail": "存储加密、传输加密、最小权限访问",
+        "processing_rules": "《人脸信息处理规则》第 1 版",
+        "operating_procedures": "《人脸识别系统操作规程》第 1 版",
+    },
+    "assessment": {"assessment_date": "2026-10-20", "conclusion": "风险可控，可以使用"},
+    "declaration": {"truthful": True},
+}
 
 
 class Command(BaseCommand):
@@ -68,4 +136,43 @@ class Command(BaseCommand):
                 count_reached_on=date(2026, 11, 2),
             )
             created += 1
+        created += self.filing_in_the_queue()
         self.stdout.write(f"Demo data: {created} record(s) created; the rest was already there.")
+
+    def filing_in_the_queue(self) -> int:
+        """A submitted filing of another organization in Shenzhen, for the demo reviewer."""
+        if Organization.objects.filter(uscc=QUEUE_ORGANIZATION["uscc"]).exists():
+            return 0
+        email, name = QUEUE_USER
+        user, was_created = User.objects.get_or_create(email=email, defaults={"name": name})
+        if was_created:
+            user.set_unusable_password()  # not a demo login: it only owns the queued filing
+            user.save(update_fields=["password"])
+        organization = Organization.objects.create(**QUEUE_ORGANIZATION)
+        Membership.objects.create(organization=organization, user=user, role="admin")
+        obligations.declare_system(
+            organization,
+            user,
+            name="门店会员识别系统",
+            people_stored=QUEUE_FILING["facial_data"]["people_stored"],
+            used_in_public_place=True,
+            count_reached_on=date(2026, 10, 12),
+        )
+        filing = services.start_initial_filing(organization, user)
+        for step, values in QUEUE_FILING.items():
+            filing = services.save_step(filing, user, step, values)
+        attachments.store(filing, user, "assessment_report", _assessment_report())
+        services.submit_filing(filing.pk, user)
+        return 1
+
+
+def _assessment_report() -> SimpleUploadedFile:
+    from weasyprint import HTML
+
+    pdf = HTML(
+        string="<html lang='zh-CN'><body style='font-family: serif'>"
+        "<h1>个人信息保护影响评估报告（演示）</h1>"
+        "<p>深圳演示零售有限公司 · 门店会员识别系统 · 2026-10-20</p>"
+        "<p>结论：风险可控，可以使用。</p></body></html>"
+    ).write_pdf()
+    return SimpleUploadedFile("个人信息保护影响评估报告.pdf", pdf, content_type="application/pdf")
