@@ -273,6 +273,16 @@ def test_the_review_page_shows_what_a_reviewer_needs(client, world):
 # --- A large queue -------------------------------------------------------------------------------
 
 
+def test_the_queue_says_in_words_which_filings_were_late(client, world):
+    Filing.objects.filter(pk=world["guangzhou"].pk).update(late=True)
+    client.force_login(reviewer_of("440000", "gd@cac.example"))
+    html = read(client, reverse("admin:filings_filing_changelist"))[1]
+    rows = {name: html.split(name)[1].split("</tr>")[0] for name in ("深圳甲公司", "广州乙公司")}
+    assert '<span class="late">逾期备案</span>' in rows["广州乙公司"]
+    assert "逾期备案" not in rows["深圳甲公司"]
+    assert "icon-yes" not in html  # no green tick for a late filing
+
+
 def changelist_queries(client) -> int:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("admin:filings_filing_changelist"))

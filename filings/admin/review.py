@@ -94,7 +94,7 @@ class FilingAdmin(admin.ModelAdmin):
         "status",
         "submitted_at",
         "review_due_flagged",
-        "late",
+        "late_flag",
         "warning_count",
     )
     list_display_links = ("receipt",)
@@ -163,6 +163,13 @@ class FilingAdmin(admin.ModelAdmin):
                 gettext("overdue"),
             )
         return filing.review_due.isoformat()
+
+    @admin.display(description=_("filed late"), ordering="late")
+    def late_flag(self, filing):
+        # Words, not Django's green tick: a late filing is not good news.
+        if filing.late:
+            return format_html('<span class="late">{}</span>', gettext("Filed late"))
+        return "—"
 
     # --- The filing page ---------------------------------------------------------------------
 
