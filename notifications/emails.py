@@ -39,14 +39,10 @@ def render(kind: str, language: str, context: dict) -> tuple[str, str, str]:
 
 
 def sender(language: str) -> str:
-    """DEFAULT_FROM_EMAIL, with the portal's name in the recipient's language when the sender's
-    name is the portal's (a name configured otherwise is kept as it is)."""
+    """DEFAULT_FROM_EMAIL; an address given without a name is sent under the portal's name in the
+    recipient's language."""
     name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    portal_names = {""}
-    for each in ("zh-hans", "en"):
-        with translation.override(each):
-            portal_names.add(str(settings.PORTAL_NAME))
-    if name not in portal_names:
+    if name:
         return settings.DEFAULT_FROM_EMAIL
     with translation.override(language):
         return formataddr((str(settings.PORTAL_NAME), address))
