@@ -32,6 +32,8 @@ HEX = re.compile(r"\b[0-9a-f]{12,64}\b")
 ENGLISH_RUN = re.compile(r"[A-Za-z]{3,}(?: [A-Za-z]{3,})+")
 CODE_NAME = re.compile(r"\b[a-z]{2,}(?:_[a-z]+)+\b")  # a field or choice key shown as is
 
+SETTLED = "*, *::before, *::after { transition: none !important; animation: none !important; }"
+
 _folders_written: list[Path] = []
 
 
@@ -187,6 +189,9 @@ class Auditor:
 
     def check(self, page, name: str) -> None:
         page.wait_for_load_state("load")
+        # Styles as they settle: a button caught mid-transition under the pointer (Bootstrap
+        # fades colours over 0.15 s) has colours no one reads, and axe would measure them.
+        page.add_style_tag(content=SETTLED)
         if page not in self.pages:
             self.pages.append(page)
         self.shots += 1
