@@ -9,10 +9,8 @@ setup:
 	@scripts/setup.sh
 
 run: setup
-	@$(PY) manage.py migrate --noinput -v 0
-	@$(PY) manage.py load_demo
-	@scripts/banner.sh
-	@exec .venv/bin/honcho start -f Procfile -p $(PORT)
+	@exec $(PY) -m portal.launcher --prepare "$(PY) manage.py migrate --noinput -v 0" \
+		--prepare "$(PY) manage.py load_demo" --prepare scripts/banner.sh
 
 test: setup
 	VAR_DIR=var/test $(PY) -m pytest $(PYTEST_ARGS)
@@ -33,4 +31,4 @@ messages: setup
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:
-	rm -rf var/static var/broker var/test-db.sqlite3*
+	rm -rf var/static var/test-db.sqlite3*

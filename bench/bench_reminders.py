@@ -82,7 +82,7 @@ def setup_django(database: str, var_dir: str) -> None:
     from django.conf import settings
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # Eager tasks still open the (unused) filesystem broker, which has no hostname to report.
+    # Eager tasks never need the broker (no Redis runs here); keep kombu quiet if it is asked.
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)
 
 

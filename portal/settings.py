@@ -1,8 +1,9 @@
 """Settings for the filing portal: one module, driven by environment variables.
 
-Every default works on a laptop with no server: SQLite, Celery on kombu's filesystem transport and
-email written to files, all under ``var/``. Production sets DATABASE_URL, CELERY_BROKER_URL,
-EMAIL_HOST, SECRET_KEY, ALLOWED_HOSTS and SITE_URL (see the README's table).
+Every default works on a laptop with nothing to install or configure: SQLite, Celery on a Redis
+that the portal starts itself on a unix socket, and email written to files, all under ``var/``.
+Production sets DATABASE_URL, CELERY_BROKER_URL, EMAIL_HOST, SECRET_KEY, ALLOWED_HOSTS and SITE_URL
+(see the README's table).
 """
 
 from pathlib import Path
@@ -12,6 +13,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from portal import embedded_redis
 from portal.env import env_bool, env_int, env_list, env_str, secret_key_from_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -179,26 +181,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_SUBJECT_PREFIX = "[备案系统] "
 
 # --- Celery --------------------------------------------------------------------------------------
-# (With a host named, kombu does not warn "No hostname was supplied" at every start.)
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost//")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = VAR_DIR / "broker" / "queue"
-    _processed_dir = VAR_DIR / "broker" / "processed"
-    _control_dir = VAR_DIR / "broker" / "control"  # broadcasts (ping, inspect); else in the cwd
-    for _folder in (_queue_dir, _processed_dir, _control_dir):
-        _folder.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir),
-        "data_folder_out": str(_queue_dir),
-        "processed_folder": str(_processed_dir),
-        "control_folder": str(_control_dir),
-        "store_processed": False,
-        "polling_interval": 0.1,
-    }
-elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # Fail fast when Redis is away: a request that queues work must not hang on it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# With no CELERY_BROKER_URL, the broker is the Redis that `make run` (portal.launcher) and the test
+# suite start themselves on a unix socket under VAR_DIR (portal.embedded_redis).
+EMBEDDED_BROKER_URL = embedded_redis.broker_url(VAR_DIR)
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or EMBEDDED_BROKER_URL
+EMBEDDED_BROKER = CELERY_BROKER_URL == EMBEDDED_BROKER_URL
+# Fail fast when Redis is away: a request that queues work must not hang on it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = env_int("CELERY_BROKER_CONNECTION_MAX_RETRIES", 100)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)

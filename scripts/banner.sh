@@ -9,7 +9,8 @@ cat <<TXT
     reviewer       reviewer@demo.example   demo-reviewer-2026   (深圳市网信办)
     administrator  admin@demo.example      demo-admin-2026
 
-  Web server, Celery worker and Celery beat start below; Ctrl-C stops all three.
+  Redis (the broker), the web server, the Celery worker and Celery beat start below;
+  a process that exits is restarted; Ctrl-C stops them all.
   Emails are written to var/mail/.
 
 TXT

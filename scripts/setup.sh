@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 # fonts-noto-cjk: Chinese in PDFs; libharfbuzz-subset0: WeasyPrint's fast font subsetting (without it,
 # 90x slower); gettext: compilemessages; poppler-utils: pdftoppm/pdftotext to look at PDFs;
-# chromium: the browser tests.
-SYSTEM_PACKAGES=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext poppler-utils chromium)
+# chromium: the browser tests; redis-server: the embedded Celery broker that `make run` and
+# `make test` start themselves.
+SYSTEM_PACKAGES=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext poppler-utils chromium
+  redis-server)
 
 missing=()
 for package in "${SYSTEM_PACKAGES[@]}"; do

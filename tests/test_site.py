@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from tests.integration.conftest import broker_unreachable
+from portal import embedded_redis
+from tests.integration.conftest import broker_at, broker_unreachable
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +61,36 @@ def test_healthz_is_503_when_the_broker_is_down(client, broker_down):
     assert body["status"] == "error"
     assert body["database"] == "ok"
     assert body["broker"].startswith("error")
+
+
+@pytest.fixture
+def broker_of_our_own(tmp_path):
+    """The app pointed at a Redis of this test's own, which the test stops and starts again."""
+    with broker_at(embedded_redis.broker_url(tmp_path)):
+        yield tmp_path
+
+
+def test_healthz_follows_the_broker_going_away_and_coming_back(client, broker_of_our_own):
+    with embedded_redis.running(broker_of_our_own):
+        assert client.get("/healthz").status_code == 200
+    # Redis stopped: the probe's pooled connection fails on its round trip.
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"].startswith("error")
+    # Back on the same socket: the same web process answers 200 again, without a restart.
+    with embedded_redis.running(broker_of_our_own):
+        assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+def test_healthz_reuses_one_broker_connection(client, broker_of_our_own):
+    import redis
+
+    with embedded_redis.running(broker_of_our_own) as sock:
+        for _ in range(20):
+            assert client.get("/healthz").status_code == 200
+        clients = redis.Redis(unix_socket_path=str(sock)).client_list()
+    # This test's own client_list connection, and one for the twenty probes.
+    assert len(clients) == 2, clients
 
 
 def test_not_found_page_is_friendly_in_both_languages(client):

@@ -74,13 +74,16 @@ def celery_worker_process(django_db_setup, django_db_blocker, worker_mail_dir, t
 DEAD_BROKER = "redis://127.0.0.1:9/0"  # nothing listens on the discard port
 
 
-class broker_unreachable:  # noqa: N801 - used as a context manager, reads like a condition
-    """While inside, publishing fails exactly as with Redis down (a refused connection)."""
+class broker_at:  # noqa: N801 - used as a context manager
+    """While inside, the app (and any process started with os.environ) uses this broker URL."""
+
+    def __init__(self, url: str):
+        self.url = url
 
     def __enter__(self):
         self.previous_env = os.environ.get("CELERY_BROKER_URL")
         self.previous_conf = celery_app.conf.broker_url
-        self._point_at(DEAD_BROKER)
+        self._point_at(self.url)
         return self
 
     def __exit__(self, *exc):
@@ -96,3 +99,10 @@ class broker_unreachable:  # noqa: N801 - used as a context manager, reads like 
         celery_app.conf.broker_url = url
         # The producer pool is cached per app; let it be looked up again for the new URL.
         celery_app.amqp._producer_pool = None
+
+
+class broker_unreachable(broker_at):  # noqa: N801 - reads like a condition
+    """While inside, publishing fails exactly as with Redis down (a refused connection)."""
+
+    def __init__(self):
+        super().__init__(DEAD_BROKER)
