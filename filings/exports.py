@@ -16,24 +16,32 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import tempfile
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.http import HttpResponse
-from django.utils import timezone
+from django.core.files import File
+from django.db import transaction
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from filings.models import Filing, Organization
+from filings.models import ExportJob, Filing, Organization
+from filings.models.exports import export_path
 from filings.statistics import city_name, city_of
+
+logger = logging.getLogger(__name__)
 
 
 def _label(model, field: str) -> Promise:
@@ -176,15 +184,40 @@ def _csv_cell(value):
     return value
 
 
-def csv_response(filings, filename: str) -> HttpResponse:
-    """The filings as UTF-8 CSV with a byte order mark (so Excel reads Chinese), as a download."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(headers())
+class _Echo:
+    """csv.writer writes here and gets its line back, to be yielded: nothing is kept."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(filings, batch: int = 500) -> Iterator[str]:
+    """The CSV text, a few hundred rows at a time, headers first with a byte order mark."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(headers())
+    lines = []
     for row in rows(filings):
-        writer.writerow([_csv_cell(value) for value in row])
+        lines.append(writer.writerow([_csv_cell(value) for value in row]))
+        if len(lines) >= batch:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
+
+
+def _in_language(language: str, chunks: Iterator[str]) -> Iterator[str]:
+    """The rows are made while the response streams, after the view returned: keep its language."""
+    with translation.override(language):
+        yield from chunks
+
+
+def csv_response(filings, filename: str) -> StreamingHttpResponse:
+    """The filings as UTF-8 CSV with a byte order mark (so Excel reads Chinese), as a download.
+    Streamed: the first bytes leave at once and memory stays flat whatever the number of rows."""
+    response = StreamingHttpResponse(
+        _in_language(get_language(), csv_lines(filings)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 
@@ -207,8 +240,11 @@ def _xlsx_cell(sheet, value):
     return cell
 
 
-def workbook_bytes(filings) -> bytes:
-    """The filings as an .xlsx file: one sheet, a bold frozen header row, real dates."""
+def write_workbook(filings, target, progress=None, every: int = 1000) -> int:
+    """Write the filings as an .xlsx file to ``target`` (a path or a binary file): one sheet, a
+    bold frozen header row, real dates. openpyxl's write-only mode spools the rows to a
+    temporary file, so memory stays flat. ``progress(rows_written)`` is called every ``every``
+    rows. Returns the number of rows."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(capfirst(Filing._meta.verbose_name_plural))[:31])
     for index, (key, _header) in enumerate(COLUMNS, 1):
@@ -221,15 +257,87 @@ def workbook_bytes(filings) -> bytes:
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
+    count = 0
     for row in rows(filings):
         sheet.append([_xlsx_cell(sheet, value) for value in row])
+        count += 1
+        if progress and count % every == 0:
+            progress(count)
+    workbook.save(target)
+    return count
+
+
+def workbook_bytes(filings) -> bytes:
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_workbook(filings, buffer)
     return buffer.getvalue()
 
 
 def xlsx_response(filings, filename: str) -> HttpResponse:
-    """The filings as an Excel workbook, as a download."""
+    """The filings as an Excel workbook, as a download (a selection small enough to build now)."""
     response = HttpResponse(workbook_bytes(filings), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+# --- Large Excel exports, written by a worker ---------------------------------------------------
+
+# Past this many rows, the workbook is written by a worker while the reviewer watches its progress.
+DIRECT_XLSX_LIMIT = 2000
+
+
+def start_job(user, query: str, language: str, rows_total: int) -> ExportJob:
+    job = ExportJob.objects.create(user=user, query=query, language=language, rows_total=rows_total)
+    transaction.on_commit(lambda: queue_job(job.pk))
+    return job
+
+
+def queue_job(job_id: int) -> None:
+    from filings.tasks import build_export
+
+    try:
+        build_export.delay(job_id)
+    except OperationalError:
+        logger.warning("Broker unreachable; export %s waits for its page to queue it", job_id)
+
+
+def requeue_if_stuck(job: ExportJob, after: timedelta = timedelta(minutes=1)) -> bool:
+    """A job still waiting after a while lost its message (the broker was down): queue it again.
+    The task is idempotent, so a second message does no harm."""
+    if job.status == ExportJob.Status.PENDING and job.created_at < timezone.now() - after:
+        queue_job(job.pk)
+        return True
+    return False
+
+
+def build_job(job_id: int, selection) -> bool:
+    """Write the job's workbook once. ``selection(user, query)`` gives the filings, as the review
+    queue shows them to that user. False when the job was already taken or done."""
+    claimed = ExportJob.objects.filter(
+        pk=job_id, status__in=[ExportJob.Status.PENDING, ExportJob.Status.FAILED]
+    ).update(status=ExportJob.Status.RUNNING, rows_done=0, error="")
+    if not claimed:
+        return False
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+
+    def progress(done: int) -> None:
+        ExportJob.objects.filter(pk=job_id).update(rows_done=done)
+
+    try:
+        with translation.override(job.language), tempfile.TemporaryFile() as spool:
+            count = write_workbook(selection(job.user, job.query), spool, progress)
+            spool.seek(0)
+            job.file.save(export_path(job, ""), File(spool), save=False)
+    except Exception as error:
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportJob.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        raise
+    ExportJob.objects.filter(pk=job_id).update(
+        status=ExportJob.Status.READY,
+        file=job.file.name,
+        rows_done=count,
+        rows_total=count,
+        finished_at=timezone.now(),
+    )
+    return True

@@ -43,3 +43,12 @@ def send_reminders() -> dict:
     from filings import reminders
 
     return {"reminders": reminders.sweep(), "digests": reminders.send_digests()}
+
+
+@shared_task(acks_late=True)
+def build_export(job_id: int) -> bool:
+    """Idempotent: a job already taken or done is left alone."""
+    from filings import exports
+    from filings.admin.review import review_queue_selection
+
+    return exports.build_job(job_id, review_queue_selection)

@@ -6,7 +6,7 @@ import re
 
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +17,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from filings import comparisons, compliance, documents, services, summary
-from filings.models import Attachment, Document, Filing, FilingEvent, Reviewer
+from filings.models import Attachment, Document, ExportJob, Filing, FilingEvent, Reviewer
 from filings.models.filings import review_urgency
 from filings.review_scope import filings_visible_to, may_review, offices_visible_to
 from filings.reviewer_group import ensure_reviewer_group
@@ -205,6 +205,16 @@ class FilingAdmin(admin.ModelAdmin):
             ),
             path("export.csv", wrap(self.export_csv), name="filings_filing_export_csv"),
             path("export.xlsx", wrap(self.export_xlsx), name="filings_filing_export_xlsx"),
+            path(
+                "exports/<int:job_id>/",
+                wrap(self.export_job),
+                name="filings_filing_export_job",
+            ),
+            path(
+                "exports/<int:job_id>/download/",
+                wrap(self.export_job_download),
+                name="filings_filing_export_job_download",
+            ),
             path("statistics/", wrap(self.statistics), name="filings_filing_statistics"),
             *super().get_urls(),
         ]
@@ -353,10 +363,49 @@ class FilingAdmin(admin.ModelAdmin):
         return exports.csv_response(self._changelist_queryset(request), f"filings-{stamp}.csv")
 
     def export_xlsx(self, request):
+        """A small selection is written now; a large one by a worker, with its progress shown."""
         from filings import exports
 
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return exports.xlsx_response(self._changelist_queryset(request), f"filings-{stamp}.xlsx")
+        queryset = self._changelist_queryset(request)
+        limit = exports.DIRECT_XLSX_LIMIT
+        if queryset.order_by()[: limit + 1].count() <= limit:
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            return exports.xlsx_response(queryset, f"filings-{stamp}.xlsx")
+        total = queryset.order_by().count()
+        job = exports.start_job(request.user, request.GET.urlencode(), get_language(), total)
+        return redirect("admin:filings_filing_export_job", job.pk)
+
+    def _job(self, request, job_id) -> ExportJob:
+        if not self.has_view_permission(request):
+            raise Http404
+        # An export is its requester's alone: another reviewer's is not found.
+        return get_object_or_404(ExportJob, pk=job_id, user=request.user)
+
+    def export_job(self, request, job_id):
+        from filings import exports
+
+        job = self._job(request, job_id)
+        exports.requeue_if_stuck(job)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Excel export"),
+            "job": job,
+            "waiting": job.status in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING),
+        }
+        return TemplateResponse(request, "admin/filings/filing/export_job.html", context)
+
+    def export_job_download(self, request, job_id):
+        job = self._job(request, job_id)
+        if job.status != ExportJob.Status.READY:
+            raise Http404
+        stamp = timezone.localtime(job.finished_at).strftime("%Y%m%d-%H%M")
+        return FileResponse(
+            job.file.open("rb"),
+            as_attachment=True,
+            filename=f"filings-{stamp}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
 
     def statistics(self, request):
         from filings import statistics
@@ -375,6 +424,19 @@ class FilingAdmin(admin.ModelAdmin):
             ),
         }
         return TemplateResponse(request, "admin/filings/filing/statistics.html", context)
+
+
+def review_queue_selection(user, query: str):
+    """The filings of the review queue as ``user`` sees them with ``query`` (its filters and
+    search): what an export job written later by a worker must contain."""
+    from django.contrib.admin import site
+
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = reverse("admin:filings_filing_changelist")
+    request.GET = QueryDict(query)
+    request.user = user
+    return site._registry[Filing]._changelist_queryset(request)
 
 
 @admin.register(FilingEvent)

@@ -1,5 +1,6 @@
 from filings.models.calendar import CalendarPeriod, CalendarYear
 from filings.models.documents import Document
+from filings.models.exports import ExportJob
 from filings.models.filings import Attachment, Filing, FilingEvent, FilingVersion, NumberCounter
 from filings.models.jurisdictions import Jurisdiction
 from filings.models.obligations import (
@@ -22,6 +23,7 @@ __all__ = [
     "CalendarYear",
     "DeadlineChange",
     "Document",
+    "ExportJob",
     "Invitation",
     "Jurisdiction",
     "Membership",
