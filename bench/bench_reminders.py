@@ -2,8 +2,9 @@
 
 The sweep reads only what is due (the ``obligation_reminder_due`` index on status and
 next_reminder_on), so its time should follow the due rows, not the table. Prints the best of 3 runs
-at each size, their ratio (aim: at most 2) and the plan of the sweep's selecting query at the
-larger size. Runs on its own PostgreSQL database, created here and dropped at the end.
+at each size, their ratio (aim: at most 2), the plan of the sweep's selecting query at the larger
+size, and the queries of one sweep (aim: at most 3 per reminder plus a constant: it works in
+batches). Runs on its own PostgreSQL database, created here and dropped at the end.
 
     python bench/bench_reminders.py [--keep] [--due 200] [--small 10000] [--large 1000000]
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RUNS = 3
+QUERY_CONSTANT = 20  # per sweep, whatever is due: the calendar, the batches' reads
 # The PostgreSQL server (no database name): the bench creates and drops its own database there.
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 
@@ -212,6 +214,19 @@ def best_of(runs: int, today, due_count: int) -> float:
     return min(sweep_once(today, due_count) for _ in range(runs))
 
 
+def queries_of_a_sweep(today, due_count: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from filings import reminders
+
+    with CaptureQueriesContext(connection) as captured:
+        sent = reminders.sweep(today)
+    reset(today)
+    assert sent == due_count, sent
+    return len(captured.captured_queries)
+
+
 def explain_selection(today) -> tuple[str, str]:
     """The plan of the query the sweep itself runs to select what is due (captured, not copied)."""
     from django.db import connection
@@ -265,6 +280,7 @@ def main() -> None:
             )
             large = best_of(RUNS, today, args.due)
             query, plan = explain_selection(today)
+            queries = queries_of_a_sweep(today, args.due)
 
             ratio = large / small
             print()
@@ -279,7 +295,13 @@ def main() -> None:
             uses_index = "obligation_reminder_due" in plan
             print()
             print(f"uses obligation_reminder_due: {'yes' if uses_index else 'NO'}")
-            if ratio > 2 or not uses_index:
+            per_reminder = queries / args.due
+            queries_ok = queries <= 3 * args.due + QUERY_CONSTANT
+            print(
+                f"queries of a sweep sending {args.due}: {queries} "
+                f"({per_reminder:.2f} per reminder; aim <= 3 per reminder + {QUERY_CONSTANT})"
+            )
+            if ratio > 2 or not uses_index or not queries_ok:
                 sys.exit(1)
         finally:
             if args.keep:

@@ -8,6 +8,7 @@ moves ``next_reminder_on`` to the next one. A reminder row with a unique key is 
 makes each reminder go out once.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -75,78 +76,122 @@ def sent_kinds_of(obligation: Obligation) -> set[str]:
 
 # --- The daily sweep -----------------------------------------------------------------------------
 
+BATCH = 200
+
 
 def sweep(today: date | None = None, limit: int = 5000) -> int:
-    """Send what is due today; catches up after missed days. Returns the reminders sent."""
+    """Send what is due today; catches up after missed days. Returns the reminders sent.
+
+    Works in batches of BATCH obligations, each in one transaction: three queries read the batch
+    (the due obligations, locked, with their organization and office; the kinds already sent;
+    the members to write to), one inserts its reminders, one moves every ``next_reminder_on``;
+    then one insert per email. The cost follows what is due, never what is stored."""
     today = today or timezone.localdate()
     index = calendars.current_index()
-    due = list(
-        Obligation.objects.filter(status=Obligation.Status.OPEN, next_reminder_on__lte=today)
-        .order_by("next_reminder_on", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(remind(pk, today, index) for pk in due)
-
-
-def remind(obligation_id: int, today: date, index: WorkdayIndex) -> bool:
-    with transaction.atomic():
-        obligation = (
-            Obligation.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("organization", "office")
-            .filter(pk=obligation_id, status=Obligation.Status.OPEN, next_reminder_on__lte=today)
-            .first()
-        )
-        if obligation is None:  # another sweep has it, or it was fulfilled meanwhile
-            return False
-        due_now, next_on = plan(
-            schedule(obligation.deadline, index), today, sent_kinds_of(obligation)
-        )
-        sent = False
-        if due_now is not None:
-            try:
-                with transaction.atomic():
-                    reminder = Reminder.objects.create(
-                        obligation=obligation,
-                        kind=due_now.kind,
-                        deadline=obligation.deadline,
-                        due_on=due_now.due_on,
-                        sent_on=today,
-                    )
-            except IntegrityError:
-                reminder = None  # claimed by a concurrent sweep
-            if reminder is not None:
-                reminder.recipients = notify(obligation, reminder, today, index)
-                reminder.save(update_fields=["recipients"])
-                sent = True
-        obligation.next_reminder_on = next_on
-        obligation.save(update_fields=["next_reminder_on"])
+    sent = looked = 0
+    while looked < limit:
+        batch = _sweep_batch(today, index, min(BATCH, limit - looked))
+        if batch is None:
+            break
+        looked += batch[0]
+        sent += batch[1]
     return sent
 
 
-def notify(obligation: Obligation, reminder: Reminder, today: date, index: WorkdayIndex) -> int:
-    left = index.working_days_between(today, obligation.deadline)
+def _sweep_batch(today: date, index: WorkdayIndex, size: int) -> tuple[int, int] | None:
+    """(obligations looked at, reminders sent), or None when nothing is due."""
+    with transaction.atomic():
+        # Locked rows are another sweep's (two beats, a retried task): skipped, not waited for.
+        batch = list(
+            Obligation.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("organization", "office")
+            .filter(status=Obligation.Status.OPEN, next_reminder_on__lte=today)
+            .order_by("next_reminder_on", "pk")[:size]
+        )
+        if not batch:
+            return None
+        sent_kinds: dict[int, set[str]] = defaultdict(set)
+        for obligation_id, kind in Reminder.objects.filter(obligation__in=batch).values_list(
+            "obligation_id", "kind"
+        ):
+            sent_kinds[obligation_id].add(kind)
+        recipients = _recipients({obligation.organization_id for obligation in batch})
+
+        due: list[tuple[Obligation, Reminder]] = []
+        for obligation in batch:
+            due_now, next_on = plan(
+                schedule(obligation.deadline, index), today, sent_kinds[obligation.pk]
+            )
+            obligation.next_reminder_on = next_on
+            if due_now is not None:
+                reminder = Reminder(
+                    obligation=obligation,
+                    kind=due_now.kind,
+                    deadline=obligation.deadline,
+                    due_on=due_now.due_on,
+                    sent_on=today,
+                    recipients=len(recipients[obligation.organization_id]),
+                )
+                due.append((obligation, reminder))
+        claimed = _claim([reminder for _obligation, reminder in due])
+        for obligation, reminder in due:
+            if reminder in claimed:
+                notify(obligation, reminder, today, index, recipients[obligation.organization_id])
+        Obligation.objects.bulk_update(batch, ["next_reminder_on"])
+    return len(batch), len(claimed)
+
+
+def _claim(reminders: list[Reminder]) -> list[Reminder]:
+    """Insert the reminder rows, the claims that make each go out once. Their unique key
+    (obligation, kind, deadline) refuses one already sent: then, one by one, those left out."""
+    if not reminders:
+        return []
+    try:
+        with transaction.atomic():
+            Reminder.objects.bulk_create(reminders)
+        return reminders
+    except IntegrityError:
+        claimed = []
+        for reminder in reminders:
+            try:
+                with transaction.atomic():
+                    reminder.save(force_insert=True)
+            except IntegrityError:
+                continue
+            claimed.append(reminder)
+        return claimed
+
+
+def _recipients(organization_ids: set[int]) -> dict[int, list]:
+    """The active administrators and editors of each organization, in one query."""
+    recipients: dict[int, list] = defaultdict(list)
     members = Membership.objects.filter(
-        organization=obligation.organization,
+        organization_id__in=organization_ids,
         role__in=[Membership.Role.ADMIN, Membership.Role.EDITOR],
         user__is_active=True,
     ).select_related("user")
-    count = 0
-    for membership in members:
+    for membership in members.order_by("pk"):
+        recipients[membership.organization_id].append(membership.user)
+    return recipients
+
+
+def notify(obligation: Obligation, reminder: Reminder, today: date, index: WorkdayIndex, users):
+    left = index.working_days_between(today, obligation.deadline)
+    for user in users:
         emails.send(
             "deadline_reminder",
-            to=membership.user.email,
-            language=membership.user.language,
+            to=user.email,
+            language=user.language,
             context={
                 "obligation": obligation,
-                "user": membership.user,
+                "user": user,
                 "days_left": max(left, 0),
                 "days_overdue": max(-left, 0),
                 "overdue": left < 0,
                 "reminder": reminder,
             },
         )
-        count += 1
-    return count
+    return len(users)
 
 
 # --- The reviewers' digest -----------------------------------------------------------------------

@@ -192,6 +192,49 @@ def test_the_sweep_reads_only_what_is_due(organization):
     assert "next_reminder_on" in plan
 
 
+def test_the_sweep_costs_at_most_three_queries_per_reminder_plus_a_constant(organization):
+    """Batched: the due rows, the kinds sent and the members are read once per batch, the
+    reminders inserted and the next looks moved in one statement each; one insert per email
+    (two here: the administrator and the editor)."""
+    office = Jurisdiction.objects.get(code="440300")
+    day = date(2026, 5, 18)
+
+    def due(n):
+        Obligation.objects.filter(next_reminder_on=day).update(next_reminder_on=None)
+        Obligation.objects.bulk_create(
+            Obligation(
+                organization=organization, kind="change", regime="cac-2023-draft", office=office,
+                trigger_date=date(2026, 4, 1), deadline=date(2026, 5, 25), deadline_final=True,
+                next_reminder_on=day,
+            )
+            for _ in range(n)
+        )  # fmt: skip
+        with CaptureQueriesContext(connection) as captured:
+            assert reminders.sweep(day) == n
+        return len(captured)
+
+    with_5, with_45 = due(5), due(45)
+    assert (with_45 - with_5) / 40 <= 3, (with_5, with_45)
+    assert Notification.objects.filter(kind="deadline_reminder").count() == 2 * 50
+
+
+def test_a_reminder_already_claimed_is_not_sent_again_by_a_batch(
+    organization, django_capture_on_commit_callbacks
+):
+    obligation = open_obligation(organization)
+    Reminder.objects.create(
+        obligation=obligation, kind="before_10", deadline=DEADLINE, due_on=date(2026, 2, 10),
+        sent_on=date(2026, 2, 10),
+    )  # fmt: skip
+    other = open_obligation(MembershipFactory(role="admin").organization)
+    # The claim exists but the look was not moved (a sweep died after its insert, say).
+    Obligation.objects.filter(pk=obligation.pk).update(next_reminder_on=date(2026, 2, 10))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminders.sweep(date(2026, 2, 10)) == 1
+    assert Reminder.objects.filter(obligation=other, kind="before_10").exists()
+    assert Reminder.objects.filter(obligation=obligation).count() == 1
+
+
 # --- The reviewers' digest -----------------------------------------------------------------------
 
 
