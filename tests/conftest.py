@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from portal.celery import app as celery_app
 
@@ -13,3 +14,11 @@ def _celery_runs_tasks_inline(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits count in the cache (emails per address and client): each test starts empty."""
+    cache.clear()
+    yield
+    cache.clear()
