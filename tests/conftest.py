@@ -22,3 +22,15 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's (a client of its own), past the second factor the admin asks of staff."""
+    from django.test import Client
+
+    from tests.factories import login_with_second_factor
+
+    client = Client()
+    login_with_second_factor(client, admin_user)
+    return client
