@@ -170,7 +170,9 @@ def test_reviewers_can_do_nothing_but_review(client, world):
 
 
 def test_events_cannot_be_changed_or_deleted_even_by_a_superuser(client, world):
-    login_with_second_factor(client, UserFactory(email="root@cac.example", is_staff=True, is_superuser=True))
+    login_with_second_factor(
+        client, UserFactory(email="root@cac.example", is_staff=True, is_superuser=True)
+    )
     event = world["shenzhen"].events.first()
     assert (
         client.post(
