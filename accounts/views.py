@@ -141,7 +141,7 @@ def two_factor_verify(request):
                 )
             return redirect(_next_url(request))
         wait = wait or two_factor.seconds_throttled(user)
-        if wait > 1:
+        if wait:
             form.add_error(
                 "code",
                 ngettext(
