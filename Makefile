@@ -10,7 +10,7 @@ setup:
 
 run: setup
 	@$(PY) manage.py migrate --noinput -v 0
-	@$(PY) manage.py load_demo
+	@$(PY) manage.py load_demo --demo-totp
 	@scripts/banner.sh
 	@exec .venv/bin/honcho start -f Procfile -p $(PORT)
 
