@@ -11,7 +11,8 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from accounts.middleware import start_session
-        from accounts.throttling import log_lockout
+        from accounts.throttling import forget_failures, log_lockout
 
         user_logged_in.connect(start_session, dispatch_uid="accounts.start_session")
+        user_logged_in.connect(forget_failures, dispatch_uid="accounts.forget_failures")
         user_locked_out.connect(log_lockout, dispatch_uid="accounts.log_lockout")

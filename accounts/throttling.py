@@ -113,6 +113,12 @@ def lockout_response(request, original_response=None, credentials=None):
     return response
 
 
+def forget_failures(sender, request, user, **kwargs):
+    """A successful login (user_logged_in) clears the failures counted against that account, and
+    only those."""
+    AccessAttempt.objects.filter(username=normalize_login(user.get_username())).delete()
+
+
 def log_lockout(sender, request, username, ip_address, **kwargs):
     """Every lockout is logged, with the account and the client address (axes' own log lines
     mask both)."""

@@ -136,7 +136,10 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.throttling.login_username"
 AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
-AXES_RESET_ON_SUCCESS = True
+# Not axes' own reset on success: it deletes every failure from the client address too, so a
+# login to one's own account would clear the failures counted against someone else's.
+# accounts.throttling.forget_failures clears the account's own instead.
+AXES_RESET_ON_SUCCESS = False
 # The accounts section of the admin shows the failures (accounts.admin.LoginFailuresAdmin).
 AXES_ENABLE_ADMIN = False
 # The retry time the lockout page states stays true: failures during a lockout do not extend it.

@@ -279,3 +279,19 @@ def test_a_successful_login_clears_the_accounts_earlier_failures(client, setting
     client.logout()
     login(client, "li.ming@example.com", "wrong-again")
     assert logged_in(login(client, "li.ming@example.com", PASSWORD))
+
+
+def test_logging_in_to_ones_own_account_does_not_clear_failures_against_another(client, settings):
+    """An attacker with an account of their own must not reset the count of guesses at a
+    victim's password by logging in between them from the same address."""
+    UserFactory(email="victim@example.com")
+    UserFactory(email="attacker@example.com")
+    settings.AXES_FAILURE_LIMIT = 5
+    for round_ in range(2):
+        for attempt in range(2):
+            login(client, "victim@example.com", f"guess-{round_}-{attempt}", address="10.0.0.66")
+        assert logged_in(login(client, "attacker@example.com", PASSWORD, address="10.0.0.66"))
+        client.logout()
+    login(client, "victim@example.com", "guess-last", address="10.0.0.66")
+    locked = login(client, "victim@example.com", PASSWORD, address="10.0.0.99")
+    assert locked.status_code == 429
