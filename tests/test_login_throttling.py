@@ -295,3 +295,10 @@ def test_logging_in_to_ones_own_account_does_not_clear_failures_against_another(
     login(client, "victim@example.com", "guess-last", address="10.0.0.66")
     locked = login(client, "victim@example.com", PASSWORD, address="10.0.0.99")
     assert locked.status_code == 429
+
+
+def test_a_60000_character_admin_search_is_not_a_server_error(admin_client):
+    admin_client.raise_request_exception = False
+    for name in ("admin:accounts_user_changelist", "admin:accounts_loginfailures_changelist"):
+        response = admin_client.get(reverse(name), {"q": "a" * 60_000})
+        assert response.status_code == 200, name
