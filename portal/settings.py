@@ -185,8 +185,9 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Cache ---------------------------------------------------------------------------------------
-# Counts the public verification page's lookups per client. Files under VAR_DIR are shared by the
-# web processes of one machine with no server; CACHE_URL=redis://… when several machines serve.
+# Counts the public verification page's lookups per client, and the emails anyone can trigger
+# (accounts.throttling). Files under VAR_DIR are shared by the web processes of one machine with
+# no server; CACHE_URL=redis://… when several machines serve.
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
