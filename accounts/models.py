@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -63,3 +64,13 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.name or self.email
+
+
+class LoginFailures(AccessAttempt):
+    """django-axes' count of failed logins per account, client address and browser, shown to
+    administrators in the accounts section; deleting a row unlocks what it locked."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("failed logins")
+        verbose_name_plural = _("failed logins")

@@ -1,10 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts.forms import PasswordResetForm
+from accounts import views
+from accounts.forms import LoginForm, PasswordResetForm
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("", views.account, name="account"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
@@ -36,4 +38,9 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/setup/qr.svg", views.two_factor_qr, name="two_factor_qr"),
+    path("two-factor/", views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/recovery-codes/", views.recovery_codes, name="two_factor_recovery_codes"),
+    path("two-factor/off/", views.two_factor_off, name="two_factor_off"),
 ]

@@ -329,15 +329,25 @@ def ids_of(size: Size) -> dict:
 # --- Sessions and pages --------------------------------------------------------------------------
 
 
-def session_cookie(email: str) -> str:
-    """A signed-in session of the user in this database, as a Cookie header value."""
+def signed_in(email: str):
+    """A test client signed in as the user, past the second factor that staff give."""
     from django.test import Client
 
     from accounts.models import User
+    from tests.factories import login_with_second_factor
 
     client = Client()
-    client.force_login(User.objects.get(email=email))
-    return f"sessionid={client.cookies['sessionid'].value}"
+    user = User.objects.get(email=email)
+    if user.is_staff:
+        login_with_second_factor(client, user)
+    else:
+        client.force_login(user)
+    return client
+
+
+def session_cookie(email: str) -> str:
+    """A signed-in session of the user in this database, as a Cookie header value."""
+    return f"sessionid={signed_in(email).cookies['sessionid'].value}"
 
 
 def pages(ids: dict, large: bool) -> list[tuple[str, str, str, float]]:
@@ -361,13 +371,9 @@ def pages(ids: dict, large: bool) -> list[tuple[str, str, str, float]]:
 
 def query_count(path: str, email: str) -> tuple[int, int]:
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(email=email))
+    client = signed_in(email)
     client.get(path)  # warm: the calendar index, caches
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -62,13 +63,23 @@ class InvalidLink(Refused):
 
 
 def register_organization(
-    *, user_data: dict | None, organization_data: dict, language: str, user=None
+    *,
+    user_data: dict | None,
+    organization_data: dict,
+    language: str,
+    user=None,
+    send_email: bool = True,
 ):
     """Register an organization; its registrant becomes its first administrator.
 
     With ``user_data`` (name, email, password) a new account is created inactive and a link to
     confirm the address is emailed; a person already logged in passes ``user`` instead.
     Returns ``(user, organization)``.
+
+    An address that already has an account registers nothing and returns ``(that account,
+    None)``: the caller answers as if it had worked, and the address's owner learns by email
+    (a new confirmation link while the account waits for one). The page must not tell anyone
+    which addresses have accounts. ``send_email=False`` (the sender's rate limit) sends nothing.
     """
     if (user_data is None) == (user is None):
         raise ValueError("pass either user_data for a new account or an existing user")
@@ -78,19 +89,25 @@ def register_organization(
             raise _uscc_taken()
         if user is None:
             email = User.objects.normalize_email(user_data["email"]).lower()
-            if User.objects.filter(email__iexact=email).exists():
-                raise _email_taken()
-            try:
-                with transaction.atomic():
-                    user = User.objects.create_user(
-                        email=email,
-                        password=user_data["password"],
-                        name=user_data["name"],
-                        language=language,
-                        is_active=False,
-                    )
-            except IntegrityError:  # registered by a concurrent request since the check above
-                raise _email_taken() from None
+            existing = User.objects.filter(email__iexact=email).first()
+            if existing is None:
+                try:
+                    with transaction.atomic():
+                        user = User.objects.create_user(
+                            email=email,
+                            password=user_data["password"],
+                            name=user_data["name"],
+                            language=language,
+                            is_active=False,
+                        )
+                except IntegrityError:  # registered by a concurrent request since the check
+                    existing = User.objects.filter(email__iexact=email).first()
+            if existing is not None:
+                # As long as creating the account would have taken: hashing the password.
+                make_password(user_data["password"])
+                if send_email:
+                    _tell_owner_of_registration(existing, data["name"])
+                return existing, None
             new_account = True
         else:
             new_account = False
@@ -100,9 +117,23 @@ def register_organization(
         except IntegrityError:
             raise _uscc_taken() from None
         Membership.objects.create(organization=organization, user=user, role=Membership.Role.ADMIN)
-        if new_account:
+        if new_account and send_email:
             _send_confirmation(user, organization)
     return user, organization
+
+
+def _tell_owner_of_registration(user, organization_name: str) -> None:
+    """Someone registered with an address that has an account: its owner hears of it, by email."""
+    if not user.is_active:
+        if user.last_login is None:  # still waiting for confirmation: a new link
+            resend_confirmation(user.email)
+        return  # an account an administrator deactivated hears nothing
+    emails.send(
+        "registration_attempt",
+        to=user.email,
+        language=user.language,
+        context={"user": user, "organization_name": organization_name},
+    )
 
 
 def _uscc_taken() -> Refused:
@@ -113,17 +144,6 @@ def _uscc_taken() -> Refused:
         ),
         code="uscc_taken",
         field="uscc",
-    )
-
-
-def _email_taken() -> Refused:
-    return Refused(
-        _(
-            "An account with this email address already exists. Log in first: you can then "
-            "register another organization with that account."
-        ),
-        code="email_taken",
-        field="email",
     )
 
 

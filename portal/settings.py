@@ -6,6 +6,7 @@ Production sets DATABASE_URL, CELERY_BROKER_URL, EMAIL_HOST, SECRET_KEY, ALLOWED
 (see the README's table).
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,7 +30,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_site.hostname or "127.0.0.1", "127.0
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [f"{_site.scheme}://{_site.netloc}"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site asks staff for their second factor (portal.admin_site).
+    "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -40,6 +42,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "notifications",
     "filings",
@@ -53,8 +59,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionPolicyMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns the lockout that the axes backend flags into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -95,6 +106,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or client before any password is hashed.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -106,6 +122,38 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+
+# --- Sessions, login throttling, second factor (accounts.middleware, accounts.throttling) -------
+# Filers stay logged in until 2 weeks without a visit; staff for 8 hours at most, and only until
+# the browser closes.
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+STAFF_SESSION_HOURS = env_int("STAFF_SESSION_HOURS", 8)
+# A few wrong passwords for one account, or from one client address, lock it out for a while.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The login form posts "username" (an email address): axes' default, the user model's USERNAME_FIELD
+# ("email"), is not in the form, and every failure would count for one empty username.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.throttling.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.lockout_response"
+# Not axes' own reset on success: it deletes every failure from the client address too, so a
+# login to one's own account would clear the failures counted against someone else's.
+# accounts.throttling.forget_failures clears the account's own instead.
+AXES_RESET_ON_SUCCESS = False
+# The accounts section of the admin shows the failures (accounts.admin.LoginFailuresAdmin).
+AXES_ENABLE_ADMIN = False
+# The retry time the lockout page states stays true: failures during a lockout do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Emails that anyone can make the portal send (password reset, registration): per address and
+# per client address, in any hour.
+EMAIL_RATE_PER_ADDRESS = env_int("EMAIL_RATE_PER_ADDRESS", 3)
+EMAIL_RATE_PER_CLIENT = env_int("EMAIL_RATE_PER_CLIENT", 20)
+OTP_TOTP_ISSUER = "人脸识别技术应用备案系统"
+# Refused with a form error above this length, before any lookup (SQLite cannot LIKE-match 60,000
+# characters); 254 is the longest email address.
+LOGIN_MAX_LENGTH = 254
 
 # --- Language and time ---------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -139,8 +187,9 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Cache ---------------------------------------------------------------------------------------
-# Counts the public verification page's lookups per client. Files under VAR_DIR are shared by the
-# web processes of one machine with no server; CACHE_URL=redis://… when several machines serve.
+# Counts the public verification page's lookups per client, and the emails anyone can trigger
+# (accounts.throttling). Files under VAR_DIR are shared by the web processes of one machine with
+# no server; CACHE_URL=redis://… when several machines serve.
 CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
@@ -234,7 +283,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
-if env_bool("BEHIND_TLS_PROXY", False):
+# Behind the documented TLS proxy, the client address is the last hop of X-Forwarded-For (the one
+# the proxy added); anything before it was written by the client.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -251,6 +303,8 @@ LOGGING = {
         # WeasyPrint reports missing fonts and bad CSS here; keep them in the project's log.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # Its start banner at every process start; failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -9,6 +9,10 @@ cat <<TXT
     reviewer       reviewer@demo.example   demo-reviewer-2026   (深圳市网信办)
     administrator  admin@demo.example      demo-admin-2026
 
+  The reviewer and the administrator log in with two steps. The second step's code:
+    .venv/bin/python manage.py demo_totp
+  or add the demo secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ to an authenticator app.
+
   Redis (the broker), the web server, the Celery worker and Celery beat start below;
   a process that exits is restarted; Ctrl-C stops them all.
   Emails are written to var/mail/.

@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from portal import embedded_redis
 from portal.celery import app as celery_app
@@ -26,3 +27,23 @@ def _celery_runs_tasks_inline(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits count in the cache (emails per address and client): each test starts empty."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's (a client of its own), past the second factor the admin asks of staff."""
+    from django.test import Client
+
+    from tests.factories import login_with_second_factor
+
+    client = Client()
+    login_with_second_factor(client, admin_user)
+    return client

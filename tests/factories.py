@@ -52,3 +52,19 @@ def valid_uscc(n: int) -> str:
 
     body = f"91440300{n:09d}"
     return body + uscc.calc_check_digit(body)
+
+
+def login_with_second_factor(client, user):
+    """Log ``user`` in as after both steps: the password (force_login) and a code from an
+    authenticator (a confirmed device, recorded in the session as django_otp.login does)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, name="authenticator", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

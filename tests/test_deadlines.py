@@ -12,7 +12,7 @@ from django.urls import reverse
 from filings import calendars, deadlines, obligations
 from filings.models import CalendarPeriod, CalendarYear, DeadlineChange, Obligation
 from notifications.models import Notification
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +115,7 @@ def test_csv_import_parses_both_spellings_and_reports_the_bad_line():
 
 def admin_client(client):
     admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    login_with_second_factor(client, admin)
     return client
 
 

@@ -327,9 +327,10 @@ def small_direct_limit(monkeypatch):
 
 
 def reviewer_client(client, code="440300", email="sz@cac.example"):
+    from tests.factories import login_with_second_factor
     from tests.test_review import reviewer_of
 
-    client.force_login(reviewer_of(code, email))
+    login_with_second_factor(client, reviewer_of(code, email))
     return client
 
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from filings import services
 from filings.models import Filing
-from tests.factories import UserFactory
+from tests.factories import UserFactory, login_with_second_factor
 from tests.test_review import reviewer_of, submitted
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def shown(client, url) -> set[str]:
 
 
 def test_the_queue_counts_without_sorting_and_lists_without_the_content(client, queue):
-    client.force_login(reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
     sql = queries_of(client, QUEUE)
     counts = [query for query in sql if "COUNT(" in query and "filings_filing" in query]
     assert counts, sql
@@ -64,7 +64,7 @@ def test_the_queue_counts_without_sorting_and_lists_without_the_content(client, 
 
 
 def test_the_filing_page_still_reads_the_content(client, queue):
-    client.force_login(reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
     response = client.get(reverse("admin:filings_filing_change", args=[queue["shenzhen"].pk]))
     assert response.status_code == 200
     assert "深圳甲公司" in response.content.decode()
@@ -73,7 +73,7 @@ def test_the_filing_page_still_reads_the_content(client, queue):
 def test_the_city_filter_offers_the_reviewers_offices_without_a_distinct_over_filings(
     client, queue
 ):
-    client.force_login(reviewer_of("440000", "gd@cac.example"))
+    login_with_second_factor(client, reviewer_of("440000", "gd@cac.example"))
     sql = queries_of(client, QUEUE)
     assert not [query for query in sql if "DISTINCT" in query and "filings_filing" in query]
     page = client.get(QUEUE).content.decode()
@@ -83,7 +83,7 @@ def test_the_city_filter_offers_the_reviewers_offices_without_a_distinct_over_fi
 
 
 def test_a_city_reviewer_is_offered_its_own_office_only(client, queue):
-    client.force_login(reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
     page = client.get(QUEUE).content.decode()
     assert "office=440300" in page
     assert "office=440100" not in page
@@ -102,7 +102,7 @@ def test_a_city_reviewer_is_offered_its_own_office_only(client, queue):
     ],
 )
 def test_search_by_number_is_exact_and_by_name_finds_a_part(client, queue, term, expected):
-    client.force_login(reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
     values = {
         "uscc": queue["shenzhen"].organization.uscc.lower(),
         "receipt": queue["shenzhen"].receipt_number,
@@ -119,7 +119,7 @@ def _query(term: str) -> str:
 
 
 def test_the_statistics_count_by_month_in_one_pass_without_a_subquery(client, queue):
-    client.force_login(reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
     sql = queries_of(client, reverse("admin:filings_filing_statistics"))
     grouped = [query for query in sql if "GROUP BY" in query and "filings_filing" in query]
     assert len(grouped) == 3, grouped
@@ -144,7 +144,7 @@ def plan_of(sql: str, params=()) -> str:
 
 @postgresql_only
 def test_a_page_of_the_queue_reads_the_review_queue_index_in_order(client, queue):
-    client.force_login(reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
     with CaptureQueriesContext(connection) as captured:
         client.get(QUEUE + "?p=1")
     listing = next(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from filings.models import Membership, Organization
 from notifications.models import Notification
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, valid_uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,13 @@ def link_path(message, name):
     match = re.search(r"http://[^/\s]+(" + re.escape(prefix) + r"[^\s]+/)", message.body)
     assert match, message.body
     return match.group(1)
+
+
+def page_text(response) -> str:
+    """The page's main content, without the per-response CSRF token."""
+    html = response.content.decode()
+    main = html[html.index("<main") : html.index("</main>")]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", main)
 
 
 def field_codes(response, form, field):
@@ -173,13 +180,21 @@ def test_resending_the_confirmation_never_tells_whether_the_address_exists(
     assert User.objects.get().is_active
 
 
-def test_registering_again_before_confirming_points_to_a_new_link(
+def test_registering_again_before_confirming_sends_a_new_link_and_says_nothing_more(
     client, django_capture_on_commit_callbacks
 ):
     register(client, django_capture_on_commit_callbacks)
-    response = client.post(reverse("register"), registration(uscc="91440300000000001H"))
-    assert field_codes(response, "account_form", "email") == ["email_unconfirmed"]
-    assert reverse("resend_confirmation") in response.content.decode()
+    first_page = page_text(client.get(reverse("registration_done")))
+    mail.outbox.clear()
+    response = register(client, django_capture_on_commit_callbacks, uscc="91440300000000001H")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("registration_done")
+    assert page_text(client.get(reverse("registration_done"))) == first_page
+    assert Organization.objects.count() == 1
+    (message,) = mail.outbox
+    assert message.to == ["zhao.liu@example.com"]
+    assert client.get(link_path(message, "confirm_email")).status_code == 302
+    assert User.objects.get().is_active
 
 
 def test_an_invalid_uscc_check_character_is_shown_on_the_field_and_the_input_kept(client):
@@ -219,13 +234,44 @@ def test_bad_id_number_and_mobile_are_shown_on_their_fields(client):
     assert field_codes(response, form, "contact_mobile") == ["mobile_format"]
 
 
-def test_an_existing_account_email_and_weak_passwords_are_refused(client):
-    UserFactory(email="zhao.liu@example.com")
+def test_registering_with_an_address_that_has_an_account_looks_the_same_and_tells_its_owner(
+    client, django_capture_on_commit_callbacks
+):
+    """The page never says "an account with this address exists" (anyone could list addresses
+    that way): the registration seems to go through, and the owner learns of it by email."""
+    owner = UserFactory(email="zhao.liu@example.com", language="en")
+    taken = register(client, django_capture_on_commit_callbacks)
+    taken_page = page_text(client.get(reverse("registration_done")))
+    assert Organization.objects.count() == 0
+    (message,) = mail.outbox
+    assert message.to == [owner.email]
+    assert message.subject.endswith("Your email address was used to register an organization")
+    assert "深圳市示例科技有限公司" in message.body
+    assert "Nothing was registered" in message.body
+    assert reverse("password_reset") in message.body
+    owner.refresh_from_db()
+    assert owner.check_password("correct-horse-battery")
+
+    mail.outbox.clear()
+    client.cookies.clear()
+    new = register(
+        client,
+        django_capture_on_commit_callbacks,
+        **{"account-email": "Zhao.Liu2@example.com"},
+        uscc="91440300000000001H",
+    )
+    new_page = page_text(client.get(reverse("registration_done")))
+    assert (taken.status_code, taken["Location"]) == (new.status_code, new["Location"])
+    assert taken_page.replace("zhao.liu@", "zhao.liu2@") == new_page
+    assert "已存在" not in taken_page
+    assert mail.outbox[0].to == ["zhao.liu2@example.com"]
+
+
+def test_weak_and_mismatched_passwords_are_refused(client):
     response = client.post(
         reverse("register"),
         registration(**{"account-password1": "12345678", "account-password2": "12345678"}),
     )
-    assert field_codes(response, "account_form", "email") == ["email_taken"]
     codes = field_codes(response, "account_form", "password2")
     assert "password_too_common" in codes
     assert "password_entirely_numeric" in codes
@@ -235,6 +281,20 @@ def test_an_existing_account_email_and_weak_passwords_are_refused(client):
     )
     assert field_codes(response, "account_form", "password2") == ["password_mismatch"]
     assert Organization.objects.count() == 0
+
+
+def test_registration_emails_are_limited_per_address_and_the_page_stays_the_same(
+    client, django_capture_on_commit_callbacks, settings
+):
+    settings.EMAIL_RATE_PER_ADDRESS = 3
+    UserFactory(email="zhao.liu@example.com")
+    pages = []
+    for n in range(5):
+        response = register(client, django_capture_on_commit_callbacks, uscc=valid_uscc(n))
+        assert response.status_code == 302
+        pages.append(page_text(client.get(reverse("registration_done"))))
+    assert len(set(pages)) == 1
+    assert len(mail.outbox) == 3
 
 
 def test_a_city_outside_the_province_is_refused_and_the_right_cities_offered(client):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from filings import attachments, services
 from filings.models import Document, Filing, FilingEvent, Jurisdiction, Organization, Reviewer
 from filings.reviewer_group import ensure_reviewer_group
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, login_with_second_factor
 from tests.filing_data import complete_filing
 from tests.pdfs import pdf_bytes
 
@@ -103,7 +103,7 @@ def test_every_admin_url_shows_each_persona_exactly_its_filings(client, world, p
     expected, make = PERSONAS[persona]
     user = make()
     if user:
-        client.force_login(user)
+        login_with_second_factor(client, user)
     changelist = reverse("admin:filings_filing_changelist")
     status, html = read(client, changelist)
     if persona in ("filer", "anonymous"):
@@ -146,7 +146,7 @@ def test_every_admin_url_shows_each_persona_exactly_its_filings(client, world, p
 
 
 def test_autocomplete_and_the_audit_trail_are_scoped(client, world):
-    client.force_login(reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
     _status, html = read(client, reverse("admin:filings_filingevent_changelist"))
     assert world["shenzhen"].receipt_number in html
     assert world["beijing"].receipt_number not in html
@@ -161,7 +161,7 @@ def test_autocomplete_and_the_audit_trail_are_scoped(client, world):
 
 
 def test_reviewers_can_do_nothing_but_review(client, world):
-    client.force_login(reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
     for name in ("organization", "calendaryear", "jurisdiction", "obligation", "reviewer"):
         url = reverse(f"admin:filings_{name}_changelist")
         assert client.get(url).status_code == 403, url
@@ -170,7 +170,9 @@ def test_reviewers_can_do_nothing_but_review(client, world):
 
 
 def test_events_cannot_be_changed_or_deleted_even_by_a_superuser(client, world):
-    client.force_login(UserFactory(email="root@cac.example", is_staff=True, is_superuser=True))
+    login_with_second_factor(
+        client, UserFactory(email="root@cac.example", is_staff=True, is_superuser=True)
+    )
     event = world["shenzhen"].events.first()
     assert (
         client.post(
@@ -199,7 +201,7 @@ def test_start_review_then_approve_issues_a_number_emails_and_queues_the_notice(
     client, world, django_capture_on_commit_callbacks
 ):
     reviewer = reviewer_of("440300", "sz@cac.example")
-    client.force_login(reviewer)
+    login_with_second_factor(client, reviewer)
     filing = world["shenzhen"]
     decide(client, filing, "start_review")
     filing.refresh_from_db()
@@ -219,7 +221,7 @@ def test_start_review_then_approve_issues_a_number_emails_and_queues_the_notice(
 
 @pytest.mark.parametrize("verb", ["return", "refuse"])
 def test_return_and_refusal_require_reasons(client, world, verb):
-    client.force_login(reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
     filing = world["shenzhen"]
     response = decide(client, filing, verb, "   ")
     assert "请填写理由" in response.content.decode()
@@ -230,7 +232,7 @@ def test_return_and_refusal_require_reasons(client, world, verb):
 def test_a_return_sets_the_correction_deadline_and_emails_the_reasons(
     client, world, django_capture_on_commit_callbacks
 ):
-    client.force_login(reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
     filing = world["shenzhen"]
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -246,9 +248,9 @@ def test_two_reviewers_deciding_at_once_one_wins_the_other_is_told(client, world
     filing = world["guangzhou"]
     city = reviewer_of("440100", "gz@cac.example")
     province = reviewer_of("440000", "gd@cac.example")
-    client.force_login(city)
+    login_with_second_factor(client, city)
     decide(client, filing, "approve")
-    client.force_login(province)
+    login_with_second_factor(client, province)
     response = decide(client, filing, "return", "补正")
     filing.refresh_from_db()
     assert filing.status == Filing.Status.FILED
@@ -257,7 +259,7 @@ def test_two_reviewers_deciding_at_once_one_wins_the_other_is_told(client, world
 
 
 def test_the_review_page_shows_what_a_reviewer_needs(client, world):
-    client.force_login(reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
     filing = world["shenzhen"]
     html = read(client, reverse("admin:filings_filing_change", args=[filing.pk]))[1]
     assert "深圳甲公司" in html
@@ -275,7 +277,7 @@ def test_the_review_page_shows_what_a_reviewer_needs(client, world):
 
 def test_the_queue_says_in_words_which_filings_were_late(client, world):
     Filing.objects.filter(pk=world["guangzhou"].pk).update(late=True)
-    client.force_login(reviewer_of("440000", "gd@cac.example"))
+    login_with_second_factor(client, reviewer_of("440000", "gd@cac.example"))
     html = read(client, reverse("admin:filings_filing_changelist"))[1]
     rows = {name: html.split(name)[1].split("</tr>")[0] for name in ("深圳甲公司", "广州乙公司")}
     assert '<span class="late">逾期备案</span>' in rows["广州乙公司"]
@@ -291,7 +293,7 @@ def changelist_queries(client) -> int:
 
 
 def test_the_queue_runs_a_fixed_number_of_queries_with_10000_filings(client, world):
-    client.force_login(reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
     few = changelist_queries(client)
     office = Jurisdiction.objects.get(code="440300")
     organizations = [
@@ -321,7 +323,7 @@ def test_the_queue_runs_a_fixed_number_of_queries_with_10000_filings(client, wor
 
 
 def test_exports_and_statistics_follow_the_reviewers_scope_and_filters(client, world):
-    client.force_login(reviewer_of("440000", "gd@cac.example"))
+    login_with_second_factor(client, reviewer_of("440000", "gd@cac.example"))
     csv_text = read(client, reverse("admin:filings_filing_export_csv"))[1]
     assert world["shenzhen"].receipt_number in csv_text
     assert world["guangzhou"].receipt_number in csv_text

@@ -94,25 +94,9 @@ class AccountForm(SetPasswordMixin, forms.Form):
         )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        existing = User.objects.filter(email__iexact=email).first()
-        if existing is not None and not existing.is_active and existing.last_login is None:
-            raise ValidationError(
-                _(
-                    "This address was registered but not confirmed yet. Open the link we sent "
-                    "to it, or ask for a new link on the “Send a new confirmation link” page."
-                ),
-                code="email_unconfirmed",
-            )
-        if existing is not None:
-            raise ValidationError(
-                _(
-                    "An account with this email address already exists. Log in first: you can "
-                    "then register another organization with that account."
-                ),
-                code="email_taken",
-            )
-        return email
+        # Whether the address has an account is not said here: memberships.register_organization
+        # tells the address's owner by email.
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         cleaned = super().clean()

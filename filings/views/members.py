@@ -254,7 +254,7 @@ def _accept(request, invitation, *, token, user=None, new_user_data=None):
         messages.error(request, refused.message)
         return redirect("invitation_accept", token)
     if user is None:
-        login(request, membership.user)
+        login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(
         request,
         _("Welcome to %(organization)s! Your role: %(role)s.")

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import throttling
 from filings import jurisdictions, memberships
 from filings.access import admin_membership, membership_or_404
 from filings.forms.organizations import (
@@ -42,10 +43,13 @@ def register(request):
                 user=None if account_form else request.user,
                 organization_data=organization_form.organization_data(),
                 language=request.LANGUAGE_CODE,
+                send_email=account_form is None
+                or throttling.allow_email(
+                    request, account_form.cleaned_data["email"], "registration"
+                ),
             )
         except memberships.Refused as refused:
-            form = account_form if refused.field == "email" else organization_form
-            form.add_error(refused.field, refused.message)
+            organization_form.add_error(refused.field, refused.message)
         else:
             if account_form is None:
                 messages.success(
@@ -54,7 +58,9 @@ def register(request):
                     % {"organization": organization.name},
                 )
                 return redirect("dashboard", organization.pk)
-            request.session[REGISTERED_EMAIL_KEY] = user.email
+            # The same page whether the address was new or had an account (then its owner
+            # was told by email): the page does not tell which addresses have accounts.
+            request.session[REGISTERED_EMAIL_KEY] = account_form.cleaned_data["email"]
             return redirect("registration_done")
     return render(
         request,
@@ -63,8 +69,6 @@ def register(request):
             "account_form": account_form,
             "organization_form": organization_form,
             "error_count": sum(len(form.errors) for form in forms) if data is not None else 0,
-            "offer_resend": account_form is not None
-            and account_form.has_error("email", "email_unconfirmed"),
         },
     )
 
@@ -89,7 +93,7 @@ def confirm_email(request, token):
             {"reason": invalid.code, "message": invalid.message},
             status=400,
         )
-    login(request, user)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session.pop(REGISTERED_EMAIL_KEY, None)
     messages.success(request, _("Your email address is confirmed. Welcome to the Filing Portal!"))
     membership = Membership.objects.filter(user=user).order_by("pk").first()
@@ -102,7 +106,9 @@ def confirm_email(request, token):
 def resend_confirmation(request):
     form = ResendConfirmationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        memberships.resend_confirmation(form.cleaned_data["email"])
+        email = form.cleaned_data["email"]
+        if throttling.allow_email(request, email, "confirmation"):
+            memberships.resend_confirmation(email)
         # The same answer whether or not the address has an account waiting for confirmation.
         messages.info(
             request,

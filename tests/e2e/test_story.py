@@ -13,12 +13,15 @@ Chinese pages a search for interface text left in English.
 """
 
 import re
+from binascii import unhexlify
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -38,6 +41,7 @@ expect.set_options(timeout=TIMEOUT_MS)
 INVALID_USCC = "91350100M000100Y4Z"  # the check character is wrong
 USCC = "914403001922038216"
 PASSWORD = "Corr3ct-horse-battery-staple"
+REVIEWER_TOTP_KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"  # hex, as django-otp keeps it
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # What people type, in the language of each run: a Chinese filer writes Chinese.
@@ -107,9 +111,13 @@ TYPED = {
 
 
 def reviewer_of(code: str, email: str, name: str, language: str) -> User:
-    """A reviewer of an office, as an administrator appoints one (see ReviewerAdmin)."""
+    """A reviewer of an office, as an administrator appoints one (see ReviewerAdmin), with the
+    authenticator the reviewer set up (its secret is REVIEWER_TOTP_KEY)."""
     user = User.objects.create_user(
         email=email, password=PASSWORD, name=name, is_staff=True, language=language
+    )
+    TOTPDevice.objects.create(
+        user=user, name="authenticator", key=REVIEWER_TOTP_KEY, confirmed=True
     )
     Reviewer.objects.create(user=user, office=Jurisdiction.objects.get(code=code))
     user.groups.add(ensure_reviewer_group())
@@ -483,6 +491,11 @@ class Story:
         reviewer.fill("#id_password", PASSWORD)
         self.check("admin-login", reviewer)
         reviewer.locator("input[type=submit]").click()
+        # The second step: the code the reviewer's authenticator app shows now.
+        expect(reviewer.get_by_role("heading", name=self.t("Two-step login"))).to_be_visible()
+        reviewer.fill("#id_code", f"{totp(unhexlify(REVIEWER_TOTP_KEY)):06d}")
+        self.check("admin-second-factor", reviewer)
+        self.click(self.t("Continue"), page=reviewer)
         expect(reviewer.get_by_role("link", name=self.t("Open the review queue"))).to_be_visible()
         self.check("admin-index", reviewer)
         self.reviewer = reviewer

@@ -2,10 +2,12 @@
 
 from datetime import date
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts import two_factor
 from accounts.models import User
 from filings import attachments, obligations, services
 from filings.models import Jurisdiction, Membership, Organization, Reviewer
@@ -102,8 +104,23 @@ QUEUE_FILING = {
 class Command(BaseCommand):
     help = "Create the demo accounts and organization (only what does not exist yet)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--demo-totp",
+            action="store_true",
+            help="Give the demo reviewer and administrator the fixed demo authenticator secret "
+            "(also with DEBUG=1; refused on an https:// SITE_URL).",
+        )
+
     @transaction.atomic
     def handle(self, *args, **options):
+        demo_totp = options["demo_totp"] or settings.DEBUG
+        if demo_totp and settings.HTTPS:
+            self.stderr.write(
+                "The demo authenticator secret is public: not given on an https:// site. The demo "
+                "staff set up their own authenticator at their first login."
+            )
+            demo_totp = False
         created = 0
         for email, password, name, is_staff, is_superuser in DEMO_USERS:
             user, was_created = User.objects.get_or_create(
@@ -138,6 +155,22 @@ class Command(BaseCommand):
             created += 1
         created += self.filing_in_the_queue()
         self.stdout.write(f"Demo data: {created} record(s) created; the rest was already there.")
+        if demo_totp:
+            self.give_demo_authenticators()
+
+    def give_demo_authenticators(self):
+        """Staff log in with a second factor: the demo's is a fixed, public secret."""
+        staff = User.objects.filter(
+            email__in=[email for email, _p, _n, is_staff, _s in DEMO_USERS if is_staff]
+        )
+        for user in staff:
+            device = two_factor.give_demo_authenticator(user)
+        self.stdout.write(
+            "Demo two-step login for "
+            + ", ".join(sorted(user.email for user in staff))
+            + f": authenticator secret {two_factor.secret_for_display(device).replace(' ', '')}"
+            " (or `python manage.py demo_totp` prints the current code)."
+        )
 
     def filing_in_the_queue(self) -> int:
         """A submitted filing of another organization in Shenzhen, for the demo reviewer."""

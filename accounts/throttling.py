@@ -1,0 +1,165 @@
+"""Limits on what anyone can try without an account: logging in, and making the portal send email.
+
+Login failures are counted by django-axes (settings ``AXES_*``): a few failures for one account, or
+from one client address, lock it out for a while. This module gives axes the account and client
+address as this portal sees them, and the page a locked-out person sees.
+
+Emails that anyone can trigger (password reset, registration, a new confirmation link) are
+counted in Django's cache per address and per client address, a fixed window of an hour each.
+Over a limit nothing is sent, and the page says what it says when an email was sent: the answer
+must not tell an address with an account from one without.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import logging
+import math
+import time
+
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+logger = logging.getLogger("accounts.security")
+
+EMAIL_WINDOW = 60 * 60  # seconds
+
+
+def client_address(request) -> str | None:
+    """The client's IP address: the socket's, or behind the documented TLS proxy
+    (``BEHIND_TLS_PROXY``) the last hop of X-Forwarded-For, the one the proxy added. Hops before
+    it are whatever the client wrote. None when neither is an IP address."""
+    candidates = []
+    if settings.BEHIND_TLS_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        candidates.append(forwarded.rsplit(",", 1)[-1].strip())
+    candidates.append(request.META.get("REMOTE_ADDR", ""))
+    for raw in candidates:
+        try:
+            address = ipaddress.ip_address(raw)
+        except ValueError:
+            continue
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return str(address)
+    return None
+
+
+def client_key(request) -> str:
+    """What a client is counted by: its address, an IPv6 client by its /64 (one subscriber
+    usually holds a whole /64)."""
+    address = client_address(request)
+    if address is None:
+        return "unknown"
+    parsed = ipaddress.ip_address(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
+    return address
+
+
+def normalize_login(value) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip().lower()[: settings.LOGIN_MAX_LENGTH]
+    return value or None
+
+
+def login_username(request, credentials=None) -> str | None:
+    """The account a login attempt is for, for axes: the email address as typed, trimmed and in
+    lower case, so that "Li.Ming@…" and "li.ming@…" count as one account."""
+    if credentials and credentials.get("username"):
+        return normalize_login(credentials["username"])
+    data = getattr(request, "POST", None) or {}
+    return normalize_login(data.get("username"))
+
+
+def retry_at(request, credentials=None):
+    """When the lockout of this account and client address ends (the last counted failure plus
+    the cool-off period)."""
+    cool_off = get_cool_off(request)
+    address = getattr(request, "axes_ip_address", None) or client_address(request)
+    username = login_username(request, credentials)
+    which = Q(ip_address=address)
+    if username:
+        which |= Q(username=username)
+    latest = AccessAttempt.objects.filter(
+        which, attempt_time__gte=timezone.now() - cool_off
+    ).aggregate(latest=Max("attempt_time"))["latest"]
+    return (latest or timezone.now()) + cool_off
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The lockout page: what happened, and when to try again, in the person's language."""
+    until = retry_at(request, credentials)
+    seconds = max(1, math.ceil((until - timezone.now()).total_seconds()))
+    response = render(
+        request,
+        "accounts/locked_out.html",
+        {
+            "retry_at": timezone.localtime(until),
+            "minutes": math.ceil(seconds / 60),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "admin_login": request.path.startswith("/admin/"),
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def forget_failures(sender, request, user, **kwargs):
+    """A successful login (user_logged_in) clears the failures counted against that account, and
+    only those."""
+    AccessAttempt.objects.filter(username=normalize_login(user.get_username())).delete()
+
+
+def log_lockout(sender, request, username, ip_address, **kwargs):
+    """Every lockout is logged, with the account and the client address (axes' own log lines
+    mask both)."""
+    logger.warning(
+        "Login locked out: account %r, client %s, path %s",
+        username,
+        ip_address,
+        getattr(request, "path", ""),
+    )
+
+
+# --- Emails anyone can trigger -------------------------------------------------------------------
+
+
+def _take(key: str, limit: int, now: float) -> bool:
+    window = int(now // EMAIL_WINDOW)
+    bucket = f"email-rate:{key}:{window}"
+    cache.add(bucket, 0, timeout=EMAIL_WINDOW * 2)
+    try:
+        count = cache.incr(bucket)
+    except ValueError:  # expired between add and incr
+        cache.set(bucket, 1, timeout=EMAIL_WINDOW * 2)
+        count = 1
+    cache.touch(bucket, timeout=EMAIL_WINDOW * 2)  # the file cache's incr resets the timeout
+    return count <= limit
+
+
+def allow_email(request, address: str, kind: str, now: float | None = None) -> bool:
+    """Count one email of ``kind`` to ``address`` asked by this client; False when the address
+    or the client has had its share this hour. The caller then sends nothing and says the same."""
+    now = time.time() if now is None else now
+    digest = hashlib.sha256(address.strip().lower().encode()).hexdigest()[:32]
+    client = client_key(request)
+    try:
+        allowed = _take(f"address:{digest}", settings.EMAIL_RATE_PER_ADDRESS, now) and _take(
+            f"client:{client}", settings.EMAIL_RATE_PER_CLIENT, now
+        )
+    except Exception:
+        # The cache is away (Redis down, disk full): the email goes out; the limit only slows abuse.
+        logger.exception("Email rate limit unavailable; %s email allowed", kind)
+        return True
+    if not allowed:
+        logger.warning("Email rate limit: %s email to %s from %s not sent", kind, digest, client)
+    return allowed
