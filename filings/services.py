@@ -270,11 +270,13 @@ def findings_for(filing: Filing, today: date | None = None) -> list[compliance.F
     """The checks that apply to this kind of filing: a cancellation is checked on its own terms;
     a change is a whole filing again plus what changed."""
     if filing.kind == Filing.Kind.CANCELLATION:
-        return compliance.check_cancellation(filing.data, today=today)
+        return compliance.check_cancellation(filing.data, today=today, regime=filing.regime)
     kinds = list(current_attachments(filing).values_list("kind", flat=True))
-    findings = compliance.check_filing(filing.data, kinds, today=today)
+    findings = compliance.check_filing(filing.data, kinds, today=today, regime=filing.regime)
     if filing.kind == Filing.Kind.CHANGE:
-        findings = compliance.check_change(filing.data, today=today) + findings
+        findings = (
+            compliance.check_change(filing.data, today=today, regime=filing.regime) + findings
+        )
     return findings
 
 
