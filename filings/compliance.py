@@ -373,9 +373,7 @@ def check_storage_off_device(data, attachment_kinds, *, today=None) -> list[Find
     return [_finding(STORAGE_OFF_DEVICE, message)]
 
 
-def check_storage_off_device_without_basis(
-    data, attachment_kinds, *, today=None
-) -> list[Finding]:
+def check_storage_off_device_without_basis(data, attachment_kinds, *, today=None) -> list[Finding]:
     facial_data = _section(data, "facial_data")
     where = [
         code for code in _codes(facial_data.get("storage_locations")) if code in OFF_DEVICE_STORAGE

@@ -195,7 +195,10 @@ def test_entering_2027_makes_the_deadline_final_moves_it_and_emails_once(
             reverse("admin:filings_calendaryear_add"),
             calendar_year_post(
                 2027,
-                [("off", "2027-01-01", "2027-01-03", "元旦"), ("work", "2027-01-09", "2027-01-09", "")],
+                [
+                    ("off", "2027-01-01", "2027-01-03", "元旦"),
+                    ("work", "2027-01-09", "2027-01-09", ""),
+                ],
             ),
         )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -221,7 +224,10 @@ def test_a_published_year_that_does_not_move_the_date_only_makes_it_final(
     december_obligation, django_capture_on_commit_callbacks
 ):
     year = CalendarYear.objects.create(year=2027, published=True)
-    for first, last in ((date(2027, 1, 1), date(2027, 1, 3)), (date(2027, 2, 5), date(2027, 2, 11))):
+    for first, last in (
+        (date(2027, 1, 1), date(2027, 1, 3)),
+        (date(2027, 2, 5), date(2027, 2, 11)),
+    ):
         CalendarPeriod.objects.create(
             calendar_year=year, kind="off", first_day=first, last_day=last
         )

@@ -3,8 +3,11 @@ from filings.models.documents import Document
 from filings.models.filings import Attachment, Filing, FilingEvent, FilingVersion, NumberCounter
 from filings.models.jurisdictions import Jurisdiction
 from filings.models.obligations import (
+    AppliedRegime,
     DeadlineChange,
+    HeadcountDeclaration,
     Obligation,
+    ObligationEvent,
     RecognitionSystem,
     SystemDeclaration,
 )
@@ -13,6 +16,9 @@ from filings.models.reminders import Reminder, ReviewerDigest
 from filings.models.reviewers import Reviewer
 
 __all__ = [
+    "AppliedRegime",
+    "HeadcountDeclaration",
+    "ObligationEvent",
     "Attachment",
     "Filing",
     "FilingEvent",
