@@ -11,6 +11,7 @@ setup:
 run: setup
 	@$(PY) manage.py migrate --noinput -v 0
 	@$(PY) manage.py load_demo
+	@$(PY) manage.py apply_regime
 	@scripts/banner.sh
 	@exec .venv/bin/honcho start -f Procfile -p $(PORT)
 

@@ -85,6 +85,18 @@ DUTY_BASIS = {
     MEASURES: _("under the rules in force, Measures Art. 15"),
 }
 
+# Said on the filing form and the notices (PDF): under which text the filing was handled.
+DOCUMENT_BASIS = {
+    DRAFT: _(
+        "Handled under the CAC draft provisions on facial recognition (draft for comment, "
+        "2023-08-08), which this portal applies as configured; the draft is not in force."
+    ),
+    MEASURES: _(
+        "Handled under the rules in force: the Measures on facial recognition (in force "
+        "2025-06-01), Art. 15."
+    ),
+}
+
 CHANGE_DUTY = {
     DRAFT: _(
         "Draft provisions for comment: a substantive change to what was filed is filed as a "

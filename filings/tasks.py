@@ -43,3 +43,13 @@ def send_reminders() -> dict:
     from filings import reminders
 
     return {"reminders": reminders.sweep(), "digests": reminders.send_digests()}
+
+
+@shared_task
+def apply_regime() -> int:
+    """Daily, and at every start of ``make run``: a switch of FILING_REGIME re-assesses the open
+    obligations once (filings.obligations.apply_regime)."""
+    from filings import obligations
+
+    applied = obligations.apply_regime()
+    return applied.obligations_reassessed if applied else 0
