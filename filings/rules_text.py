@@ -296,6 +296,13 @@ _MEASURES = {
             "the processing; both kept for at least three years"
         ),
     ),
+    "no_assessment_report": article(
+        15,
+        _(
+            "the filing materials include the personal-information protection impact assessment "
+            "report"
+        ),
+    ),
     "legal_basis_unnamed": article(
         6,
         _(
