@@ -150,25 +150,6 @@ class JurisdictionAdmin(admin.ModelAdmin):
         return False
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ("user",)
-
-
-@admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "uscc", "address_division", "contact_name", "created_at")
-    search_fields = ("name", "uscc")
-    inlines = [MembershipInline, HeadcountInline]
-    exclude = ("responsible_person_id_number",)
-    readonly_fields = ("masked_responsible_person_id_number", "created_at")
-
-    @admin.display(description=_("responsible person's ID number"))
-    def masked_responsible_person_id_number(self, obj):
-        return obj.masked_responsible_person_id_number
-
-
 class HeadcountInline(admin.TabularInline):
     """The declared totals of distinct people, read-only: a history, never edited."""
 
@@ -186,6 +167,25 @@ class HeadcountInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "uscc", "address_division", "contact_name", "created_at")
+    search_fields = ("name", "uscc")
+    inlines = [MembershipInline, HeadcountInline]
+    exclude = ("responsible_person_id_number",)
+    readonly_fields = ("masked_responsible_person_id_number", "created_at")
+
+    @admin.display(description=_("responsible person's ID number"))
+    def masked_responsible_person_id_number(self, obj):
+        return obj.masked_responsible_person_id_number
 
 
 class ObligationEventInline(admin.TabularInline):
