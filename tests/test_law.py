@@ -399,3 +399,29 @@ def test_the_rules_own_terms_are_used():
         label = str(OrganizationStep.base_fields["responsible_person"].label)
     assert label == "人脸识别技术应用负责人"
     assert "个人信息保护负责人" not in label
+
+
+def test_the_reminder_email_names_the_basis_of_the_duty(settings):
+    from notifications import emails
+
+    membership = MembershipFactory(role="admin")
+    system(membership, "门禁", 150_000)
+    obligation = open_initial(membership)
+    context = {
+        "obligation": obligation,
+        "user": membership.user,
+        "days_left": 5,
+        "days_overdue": 0,
+        "overdue": False,
+    }
+    _subject, text, html = emails.render("deadline_reminder", "zh-hans", context)
+    assert f"本项义务依据{DRAFT_TITLE}关于备案的规定产生" in text
+    assert "根据现行规定" not in text
+    assert DRAFT_TITLE in html
+    settings.FILING_REGIME = "cac-2025-measures"
+    obligations.apply_regime()
+    obligation.refresh_from_db()
+    _subject, text, _html = emails.render(
+        "deadline_reminder", "zh-hans", context | {"obligation": obligation}
+    )
+    assert "本项义务根据现行规定，即《人脸识别技术应用安全管理办法》第十五条产生" in text
