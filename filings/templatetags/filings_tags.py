@@ -13,8 +13,8 @@ def vocab(value, table_name):
 
 @register.filter
 def duty_basis(obligation):
-    """Under which text a duty arose: "依据《…（征求意见稿）》…" for the draft, "根据现行规定…" for a rule
-    set in force (filings.rules_text.DUTY_BASIS)."""
+    """Under which text a duty arose: "依据《…（征求意见稿）》…" for the draft, "根据现行规定…"
+    for a rule set in force (filings.rules_text.DUTY_BASIS)."""
     from filings import rules_text
 
     return rules_text.DUTY_BASIS.get(getattr(obligation, "regime", ""), "")
