@@ -1,4 +1,4 @@
-"""Whether a filing shows the user meets the substantive duties of the draft provisions.
+"""Whether a filing shows the user meets the substantive duties of the rule set it is made under.
 
 Pure functions over a filing's JSON document (its shape is in ``filings.vocabulary``): no ORM, no
 request. ``check_filing`` runs every registered check and returns ``Finding`` objects: errors block
@@ -10,12 +10,14 @@ garbage, the checks fail closed: a duty is *triggered* by any truthy value
 (``minors_under_14="yes"`` counts), but a duty is *met* only by a real ``True``
 (``separate_consent="yes"`` does not count).
 
-Rule texts cite the draft provisions by subject, not by article number (no article numbers are at
-hand). Messages stay lazy, so ``Finding.to_dict`` can render them in every language of the site.
+Each finding cites its rule in the words of the filing's rule set (``filings.rules_text``): the
+draft provisions by subject and labelled as a draft, the 2025 measures by article. A few checks
+belong to one rule set only (``Rule.regimes``). Messages stay lazy, so ``Finding.to_dict`` can
+render them in every language of the site.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.conf import settings
@@ -23,10 +25,14 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
+from filings import rules_text
 from filings.vocabulary import (
-    LISTED_VENUES,
+    OFF_DEVICE_BASES,
     ORIGINALS_BASES,
+    PLACE_KINDS,
+    PRIVATE_SPACE_WORDS,
     PROHIBITED_PLACES,
+    PUBLIC_PLACE_KINDS,
     SECURITY_MEASURES,
     SENSITIVE_ATTRIBUTES,
     SENSITIVE_BASES,
@@ -83,12 +89,21 @@ def _in_every_language(text) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Rule:
-    """What a finding's code stands for: how serious it is, which step fixes it, which rule."""
+    """What a finding's code stands for: how serious it is, which step fixes it, under which rule
+    sets it applies. Its wording per rule set is in ``filings.rules_text``."""
 
     code: str
     severity: str
     step: str
-    text: Promise
+    regimes: tuple[str, ...] = (rules_text.DRAFT, rules_text.MEASURES)
+
+    def text_for(self, regime: str) -> Promise:
+        return rules_text.citation(self.code, regime)
+
+    @property
+    def text(self) -> Promise:
+        """The citation under the draft, the default rule set."""
+        return self.text_for(rules_text.DRAFT)
 
     def __post_init__(self):
         if self.severity not in SEVERITIES:
@@ -130,8 +145,10 @@ class Finding:
 RULES: dict[str, Rule] = {}
 
 
-def _rule(code: str, severity: str, step: str, text: Promise) -> Rule:
-    rule = Rule(code, severity, step, text)
+def _rule(code: str, severity: str, step: str, regimes=None) -> Rule:
+    rule = Rule(code, severity, step) if regimes is None else Rule(code, severity, step, regimes)
+    for regime in rule.regimes:
+        rules_text.citation(code, regime)  # every rule has its words in every rule set it applies
     if code in RULES:
         raise ValueError(f"duplicate rule code {code!r}")
     RULES[code] = rule
@@ -139,7 +156,12 @@ def _rule(code: str, severity: str, step: str, text: Promise) -> Rule:
 
 
 def _finding(rule: Rule, message) -> Finding:
+    """A finding citing the draft; ``check_filing`` re-cites it in the filing's rule set."""
     return Finding(rule.code, rule.severity, rule.step, rule.text, message)
+
+
+def _cited(finding: Finding, regime: str) -> Finding:
+    return replace(finding, rule=rules_text.citation(finding.code, regime))
 
 
 # --- Reading a document that may be half-filled or malformed ------------------------------------
@@ -192,6 +214,26 @@ def _deployment_name(number: int, deployment: dict):
     return _text(deployment.get("name")) or fmt(_("Deployment %(number)s"), number=number)
 
 
+def _is_public(deployment: dict) -> bool:
+    """A place is public when the box says so or when its kind is public by nature."""
+    return (
+        _possibly(deployment.get("is_public_place"))
+        or _text(deployment.get("place_kind")) in PUBLIC_PLACE_KINDS
+    )
+
+
+def _private_words(deployment: dict) -> list[str]:
+    described = " ".join(
+        (_text(deployment.get("name")), _text(deployment.get("place_description")))
+    ).lower()
+    return [word for word in PRIVATE_SPACE_WORDS if word in described]
+
+
+def _consent_is_the_basis(data) -> bool:
+    """Blank reads as consent: only a declared provision of law takes the consent checks' place."""
+    return _text(_section(data, "consent").get("lawful_basis")) != "law"
+
+
 def _labels(codes: Iterable[str], vocabulary: dict) -> list:
     return [vocabulary.get(code, code) for code in codes]
 
@@ -217,164 +259,33 @@ def _date(value) -> date | None:
 
 
 # --- Rules --------------------------------------------------------------------------------------
+# What each rule says, in the words of each rule set, is in ``filings.rules_text``.
 
-_PURPOSE_AND_SCOPE = _(
-    "Draft provisions: a stated purpose and scope of processing; facial information is used "
-    "for that purpose alone"
+PURPOSE_MISSING = _rule("purpose_missing", ERROR, "purpose")
+SCOPE_MISSING = _rule("scope_missing", WARNING, "purpose")
+ALTERNATIVE_DISMISSED = _rule("alternative_dismissed_without_reason", WARNING, "purpose")
+PUBLIC_PLACE_NECESSITY = _rule("public_place_necessity_unstated", WARNING, "purpose")
+ORIGINALS_WITHOUT_BASIS = _rule("originals_without_basis", ERROR, "facial_data")
+STORAGE_OFF_DEVICE = _rule("storage_off_device", WARNING, "facial_data")
+# Measures Art. 7: off the device only where a law provides for it or with separate consent.
+STORAGE_OFF_DEVICE_WITHOUT_BASIS = _rule(
+    "storage_off_device_without_basis", ERROR, "facial_data", regimes=(rules_text.MEASURES,)
 )
-PURPOSE_MISSING = _rule(
-    "purpose_missing",
-    ERROR,
-    "purpose",
-    _PURPOSE_AND_SCOPE,
-)
-SCOPE_MISSING = _rule(
-    "scope_missing",
-    WARNING,
-    "purpose",
-    _PURPOSE_AND_SCOPE,
-)
-ALTERNATIVE_DISMISSED = _rule(
-    "alternative_dismissed_without_reason",
-    WARNING,
-    "purpose",
-    _(
-        "Draft provisions: where a non-biometric solution achieves the same purpose, it is to be "
-        "preferred"
-    ),
-)
-PUBLIC_PLACE_NECESSITY = _rule(
-    "public_place_necessity_unstated",
-    WARNING,
-    "purpose",
-    _(
-        "Draft provisions: facial recognition devices in public places only where needed for "
-        "public security"
-    ),
-)
-ORIGINALS_WITHOUT_BASIS = _rule(
-    "originals_without_basis",
-    ERROR,
-    "facial_data",
-    _(
-        "Draft provisions: no keeping of original face images, pictures or videos unless a legal "
-        "condition or the individual's consent allows it; anonymised facial information is allowed"
-    ),
-)
-STORAGE_OFF_DEVICE = _rule(
-    "storage_off_device",
-    WARNING,
-    "facial_data",
-    _(
-        "Draft provisions: security measures against unauthorised access to and leakage of facial "
-        "information"
-    ),
-)
-STORED_OUTSIDE_CHINA = _rule(
-    "stored_outside_china",
-    WARNING,
-    "facial_data",
-    _(
-        "Personal-information export rules: facial information kept outside China is provided "
-        "abroad and needs its own legal basis for export"
-    ),
-)
-RETENTION_UNSPECIFIED = _rule(
-    "retention_unspecified",
-    WARNING,
-    "facial_data",
-    _(
-        "Personal-information protection: facial information is kept no longer than its purpose "
-        "needs, so the filing states how long"
-    ),
-)
-PROHIBITED_PLACE = _rule(
-    "prohibited_place",
-    ERROR,
-    "deployments",
-    _(
-        "Draft provisions: no image capture or personal-identification devices in hotel rooms, "
-        "public bathrooms, fitting rooms, toilets or other places that may infringe privacy; no "
-        "exception exists"
-    ),
-)
-LISTED_VENUE_WITHOUT_ALTERNATIVE = _rule(
-    "listed_venue_without_alternative",
-    ERROR,
-    "deployments",
-    _(
-        "Draft provisions: hotels, banks, railway stations, airports, sports venues, exhibition "
-        "halls, museums, art galleries and libraries may not force face verification unless a law "
-        "or administrative regulation requires it, and must offer another way"
-    ),
-)
-PUBLIC_PLACE_WITHOUT_SIGNAGE = _rule(
-    "public_place_without_signage",
-    ERROR,
-    "deployments",
-    _("Draft provisions: facial recognition devices in public places carry prominent signage"),
-)
-NO_CONSENT_METHOD = _rule(
-    "no_consent_method",
-    ERROR,
-    "consent",
-    _("Draft provisions: the individual's informed consent before facial information is collected"),
-)
-NO_SEPARATE_CONSENT = _rule(
-    "no_separate_consent",
-    ERROR,
-    "consent",
-    _("Draft provisions: the individual's separate consent or written consent"),
-)
-MINORS_WITHOUT_GUARDIAN_CONSENT = _rule(
-    "minors_without_guardian_consent",
-    ERROR,
-    "consent",
-    _(
-        "Draft provisions: for minors under 14, the separate or written consent of a parent or "
-        "guardian"
-    ),
-)
-SENSITIVE_WITHOUT_BASIS = _rule(
-    "sensitive_without_basis",
-    ERROR,
-    "consent",
-    _(
-        "Draft provisions: no analysis of race, ethnicity, religious belief, health status or "
-        "social class unless for national security, public safety, protecting life, health or "
-        "property in an emergency, or with the individual's consent"
-    ),
-)
-FEW_SECURITY_MEASURES = _rule(
-    "few_security_measures",
-    WARNING,
-    "security",
-    _(
-        "Draft provisions: security measures against unauthorised access and leakage, such as "
-        "encryption, access control and audit"
-    ),
-)
-NO_ASSESSMENT = _rule(
-    "no_assessment",
-    ERROR,
-    "assessment",
-    _("Draft provisions: a personal-information protection impact assessment done in advance"),
-)
-NO_ASSESSMENT_REPORT = _rule(
-    "no_assessment_report",
-    ERROR,
-    "assessment",
-    _(
-        "Filing materials: the personal-information protection impact assessment report, which is "
-        "kept for at least 3 years"
-    ),
-)
-NOT_DECLARED_TRUTHFUL = _rule(
-    "not_declared_truthful",
-    ERROR,
-    "review",
-    _("Filing: the filer declares that the materials are true, accurate and complete"),
-)
+STORED_OUTSIDE_CHINA = _rule("stored_outside_china", WARNING, "facial_data")
+RETENTION_UNSPECIFIED = _rule("retention_unspecified", WARNING, "facial_data")
+PROHIBITED_PLACE = _rule("prohibited_place", ERROR, "deployments")
+PRIVATE_SPACE_DESCRIBED = _rule("private_space_described", WARNING, "deployments")
+LISTED_VENUE_WITHOUT_ALTERNATIVE = _rule("listed_venue_without_alternative", ERROR, "deployments")
+PUBLIC_PLACE_WITHOUT_SIGNAGE = _rule("public_place_without_signage", ERROR, "deployments")
+NO_CONSENT_METHOD = _rule("no_consent_method", ERROR, "consent")
+NO_SEPARATE_CONSENT = _rule("no_separate_consent", ERROR, "consent")
+LEGAL_BASIS_UNNAMED = _rule("legal_basis_unnamed", ERROR, "consent")
+MINORS_WITHOUT_GUARDIAN_CONSENT = _rule("minors_without_guardian_consent", ERROR, "consent")
+SENSITIVE_WITHOUT_BASIS = _rule("sensitive_without_basis", ERROR, "consent")
+FEW_SECURITY_MEASURES = _rule("few_security_measures", WARNING, "security")
+NO_ASSESSMENT = _rule("no_assessment", ERROR, "assessment")
+NO_ASSESSMENT_REPORT = _rule("no_assessment_report", ERROR, "assessment")
+NOT_DECLARED_TRUTHFUL = _rule("not_declared_truthful", ERROR, "review")
 
 
 # --- Checks -------------------------------------------------------------------------------------
@@ -418,7 +329,7 @@ def check_public_place_necessity_unstated(data, attachment_kinds, *, today=None)
     public = [
         _deployment_name(number, deployment)
         for number, deployment in _deployments(data)
-        if _possibly(deployment.get("is_public_place"))
+        if _is_public(deployment)
     ]
     if not public:
         return []
@@ -462,6 +373,23 @@ def check_storage_off_device(data, attachment_kinds, *, today=None) -> list[Find
     return [_finding(STORAGE_OFF_DEVICE, message)]
 
 
+def check_storage_off_device_without_basis(data, attachment_kinds, *, today=None) -> list[Finding]:
+    facial_data = _section(data, "facial_data")
+    where = [
+        code for code in _codes(facial_data.get("storage_locations")) if code in OFF_DEVICE_STORAGE
+    ]
+    if not where or _text(facial_data.get("off_device_basis")) in OFF_DEVICE_BASES:
+        return []
+    message = fmt(
+        _(
+            "Facial information is stored off the recognition device (%(where)s), but the filing "
+            "names neither a law that provides for it nor the individuals' separate consent."
+        ),
+        where=_labels(where, STORAGE),
+    )
+    return [_finding(STORAGE_OFF_DEVICE_WITHOUT_BASIS, message)]
+
+
 def check_stored_outside_china(data, attachment_kinds, *, today=None) -> list[Finding]:
     if not _possibly(_section(data, "facial_data").get("stored_outside_china")):
         return []
@@ -492,13 +420,35 @@ def check_prohibited_place(data, attachment_kinds, *, today=None) -> list[Findin
     return findings
 
 
+def check_private_space_described(data, attachment_kinds, *, today=None) -> list[Finding]:
+    """A place of any other kind whose name or description names a bedroom, dormitory room,
+    changing room, bathroom or toilet: the reviewer decides whether it is a private space."""
+    findings = []
+    for number, deployment in _deployments(data):
+        if _text(deployment.get("place_kind")) in PROHIBITED_PLACES:
+            continue  # refused by check_prohibited_place already
+        words = _private_words(deployment)
+        if words:
+            message = fmt(
+                _(
+                    "“%(deployment)s” is described with words that name a private space "
+                    "(%(words)s): check that no device is inside it."
+                ),
+                deployment=_deployment_name(number, deployment),
+                words=words,
+            )
+            findings.append(_finding(PRIVATE_SPACE_DESCRIBED, message))
+    return findings
+
+
 def check_listed_venue_without_alternative(data, attachment_kinds, *, today=None) -> list[Finding]:
+    """Any place, not only the listed venues: whoever verifies identity by face offers another
+    way, unless a law or administrative regulation requires the face."""
     findings = []
     for number, deployment in _deployments(data):
         place_kind = _text(deployment.get("place_kind"))
         if (
-            place_kind in LISTED_VENUES
-            and _possibly(deployment.get("verifies_identity"))
+            _possibly(deployment.get("verifies_identity"))
             and not _text(deployment.get("alternative_offered"))
             and not _text(deployment.get("law_requiring_face"))
         ):
@@ -508,7 +458,7 @@ def check_listed_venue_without_alternative(data, attachment_kinds, *, today=None
                     "way and names no law that requires it."
                 ),
                 deployment=_deployment_name(number, deployment),
-                place=LISTED_VENUES[place_kind],
+                place=PLACE_KINDS.get(place_kind, _("place not stated")),
             )
             findings.append(_finding(LISTED_VENUE_WITHOUT_ALTERNATIVE, message))
     return findings
@@ -517,9 +467,7 @@ def check_listed_venue_without_alternative(data, attachment_kinds, *, today=None
 def check_public_place_without_signage(data, attachment_kinds, *, today=None) -> list[Finding]:
     findings = []
     for number, deployment in _deployments(data):
-        if _possibly(deployment.get("is_public_place")) and not _asserted(
-            deployment.get("signage")
-        ):
+        if _is_public(deployment) and not _asserted(deployment.get("signage")):
             message = fmt(
                 _("“%(deployment)s” is in a public place but has no prominent signage."),
                 deployment=_deployment_name(number, deployment),
@@ -531,21 +479,39 @@ def check_public_place_without_signage(data, attachment_kinds, *, today=None) ->
 def check_no_consent_method(data, attachment_kinds, *, today=None) -> list[Finding]:
     if _text(_section(data, "consent").get("informed_consent_method")):
         return []
-    message = _("The filing does not say how informed consent is obtained before collection.")
+    if _consent_is_the_basis(data):
+        message = _("The filing does not say how informed consent is obtained before collection.")
+    else:  # people are still told, even where no consent is asked
+        message = _("The filing does not say how people are informed before collection.")
     return [_finding(NO_CONSENT_METHOD, message)]
 
 
 def check_no_separate_consent(data, attachment_kinds, *, today=None) -> list[Finding]:
     consent = _section(data, "consent")
+    if not _consent_is_the_basis(data):
+        return []  # check_legal_basis_unnamed asks for the provision instead
     if _asserted(consent.get("separate_consent")) or _asserted(consent.get("written_consent")):
         return []
     message = _("Neither separate consent nor written consent is obtained.")
     return [_finding(NO_SEPARATE_CONSENT, message)]
 
 
+def check_legal_basis_unnamed(data, attachment_kinds, *, today=None) -> list[Finding]:
+    """Processing that rests on a law instead of consent names the provision."""
+    if _consent_is_the_basis(data):
+        return []
+    if _text(_section(data, "consent").get("lawful_basis_provision")):
+        return []
+    message = _(
+        "The processing is said to be required by a law or administrative regulation, but the "
+        "provision (the law and its article) is not named."
+    )
+    return [_finding(LEGAL_BASIS_UNNAMED, message)]
+
+
 def check_minors_without_guardian_consent(data, attachment_kinds, *, today=None) -> list[Finding]:
     consent = _section(data, "consent")
-    if not _possibly(consent.get("minors_under_14")):
+    if not _possibly(consent.get("minors_under_14")) or not _consent_is_the_basis(data):
         return []
     if _text(consent.get("guardian_consent_method")):
         return []
@@ -622,13 +588,16 @@ CHECKS: list[Check] = [
     check_public_place_necessity_unstated,
     check_originals_without_basis,
     check_storage_off_device,
+    check_storage_off_device_without_basis,
     check_stored_outside_china,
     check_retention_unspecified,
     check_prohibited_place,
+    check_private_space_described,
     check_listed_venue_without_alternative,
     check_public_place_without_signage,
     check_no_consent_method,
     check_no_separate_consent,
+    check_legal_basis_unnamed,
     check_minors_without_guardian_consent,
     check_sensitive_without_basis,
     check_few_security_measures,
@@ -639,13 +608,23 @@ CHECKS: list[Check] = [
 
 
 def check_filing(
-    data: dict, attachment_kinds: Iterable[str], today: date | None = None
+    data: dict,
+    attachment_kinds: Iterable[str],
+    today: date | None = None,
+    regime: str | None = None,
 ) -> list[Finding]:
-    """Every finding on this filing: errors first, then warnings, each in step order."""
+    """Every finding on this filing under its rule set (the one in force when not given), each
+    citing that rule set's words: errors first, then warnings, each in step order."""
     kinds = _kinds(attachment_kinds)
     if today is None:
         today = timezone.localdate()
-    findings = [finding for check in CHECKS for finding in check(data, kinds, today=today)]
+    regime = regime or settings.FILING_REGIME
+    findings = [
+        _cited(finding, regime)
+        for check in CHECKS
+        for finding in check(data, kinds, today=today)
+        if regime in RULES[finding.code].regimes
+    ]
     return sorted(
         findings,
         key=lambda finding: (SEVERITIES.index(finding.severity), STEP_KEYS.index(finding.step)),
@@ -662,21 +641,8 @@ def warnings(findings: Iterable[Finding]) -> list[Finding]:
 
 # --- Follow-up filings ---------------------------------------------------------------------------
 
-CHANGE_UNDESCRIBED = _rule(
-    "change_undescribed",
-    ERROR,
-    "change",
-    _("Changes: a material change to what was filed is filed again, saying what changed and when"),
-)
-CANCELLATION_UNDESCRIBED = _rule(
-    "cancellation_undescribed",
-    ERROR,
-    "cancellation",
-    _(
-        "Cancellation: stopping the use of facial recognition is filed, with the date and what "
-        "became of the facial information"
-    ),
-)
+CHANGE_UNDESCRIBED = _rule("change_undescribed", ERROR, "change")
+CANCELLATION_UNDESCRIBED = _rule("cancellation_undescribed", ERROR, "cancellation")
 
 
 def _event_problem(raw, today, label) -> Promise | None:
@@ -690,8 +656,9 @@ def _event_problem(raw, today, label) -> Promise | None:
     return None
 
 
-def check_change(data, *, today=None) -> list[Finding]:
+def check_change(data, *, today=None, regime=None) -> list[Finding]:
     """What a change filing must say on top of the whole filing."""
+    regime = regime or settings.FILING_REGIME
     today = today or timezone.localdate()
     section = _section(data, "change")
     problems = []
@@ -699,11 +666,12 @@ def check_change(data, *, today=None) -> list[Finding]:
         problems.append(_("The description of what changed is blank."))
     if problem := _event_problem(section.get("effective_date"), today, _("The date of the change")):
         problems.append(problem)
-    return [_finding(CHANGE_UNDESCRIBED, message) for message in problems]
+    return [_cited(_finding(CHANGE_UNDESCRIBED, message), regime) for message in problems]
 
 
-def check_cancellation(data, *, today=None) -> list[Finding]:
+def check_cancellation(data, *, today=None, regime=None) -> list[Finding]:
     """A cancellation is checked on its own: the date, the fate of the data, the declaration."""
+    regime = regime or settings.FILING_REGIME
     today = today or timezone.localdate()
     section = _section(data, "cancellation")
     problems = []
@@ -712,4 +680,5 @@ def check_cancellation(data, *, today=None) -> list[Finding]:
     if not _text(section.get("deletion_method")) or not _text(section.get("deletion_detail")):
         problems.append(_("Say how the facial information was deleted or anonymised."))
     findings = [_finding(CANCELLATION_UNDESCRIBED, message) for message in problems]
-    return findings + check_not_declared_truthful(data, (), today=today)
+    findings += check_not_declared_truthful(data, (), today=today)
+    return [_cited(finding, regime) for finding in findings]

@@ -47,7 +47,11 @@ def recompute_for_year(year: int) -> list[DeadlineChange]:
     changes = []
     for obligation in affected_by(year).select_for_update().select_related("organization"):
         regime = get_regime(obligation.regime)
-        new = index.add_working_days(obligation.trigger_date, days_to_file(obligation.kind, regime))
+        new = regime.deadline(
+            obligation.trigger_date,
+            days_to_file(obligation.kind, regime),
+            index.add_working_days,
+        )
         if (new.date, new.final) == (obligation.deadline, obligation.deadline_final):
             continue
         change = DeadlineChange.objects.create(
@@ -82,16 +86,23 @@ def _follow_on_filings(obligation: Obligation) -> None:
 def _recompute_review_due(year: int, index) -> None:
     """The office's review period is counted in working days too: filings awaiting a decision
     whose period touches the year get their due date again."""
-    waiting = Filing.objects.filter(
-        status__in=[Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW],
-        submitted_at__date__lte=date(year, 12, 31),
-        review_due__gte=date(year, 1, 1),
-    ).select_for_update(of=("self",))
+    waiting = (
+        Filing.objects.filter(
+            status__in=[Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW],
+        )
+        .filter(
+            Q(submitted_at__date__lte=date(year, 12, 31), review_due__gte=date(year, 1, 1))
+            | Q(review_due_final=False)
+        )
+        .select_for_update(of=("self",))
+    )
     for filing in waiting:
         submitted_on = timezone.localdate(filing.submitted_at)
-        due = index.add_working_days(submitted_on, get_regime(filing.regime).review_days).date
-        if due != filing.review_due:
-            Filing.objects.filter(pk=filing.pk).update(review_due=due)
+        due = index.add_working_days(submitted_on, get_regime(filing.regime).review_days)
+        if (due.date, due.final) != (filing.review_due, filing.review_due_final):
+            Filing.objects.filter(pk=filing.pk).update(
+                review_due=due.date, review_due_final=due.final
+            )
 
 
 def notify_deadline_moved(obligation: Obligation, change: DeadlineChange) -> None:

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
 
-from filings import summary, vocabulary
+from filings import rules_text, summary, vocabulary
 from filings.models import Document, FilingEvent, FilingVersion
 
 logger = logging.getLogger(__name__)
@@ -172,6 +172,8 @@ def context_for(document: Document) -> dict:
         "reference": filing.filing_number or filing.receipt_number,
         "generated_at": timezone.localtime(),
         "reasons": document.event.note if document.event else "",
+        "rule_basis": rules_text.DOCUMENT_BASIS.get(filing.regime, ""),
+        "change_duty": rules_text.CHANGE_DUTY.get(filing.regime, ""),
     }
     if document.kind == Document.Kind.NOTICE and filing.filing_number:
         context["verification_url"] = verification_url(filing.filing_number)

@@ -238,9 +238,24 @@ def update_organization(*, organization: Organization, actor, changes: dict) -> 
     with transaction.atomic():
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
         _require_admin(organization, actor)
+        moved = [
+            field
+            for field in ("address_division", "street_address")
+            if field in fields and changes[field] != getattr(organization, field)
+        ]
         for field in fields:
             setattr(organization, field, changes[field])
         organization.save(update_fields=fields)
+        if moved:
+            # A new address after filing is a substantive change to what was filed (变更).
+            from filings import obligations
+
+            obligations.prompt_change_filing(
+                organization,
+                timezone.localdate(),
+                _("The registered address changed: %(address)s.")
+                % {"address": organization.street_address},
+            )
     return organization
 
 

@@ -1,8 +1,16 @@
 """Whether an organization must file, since when, with which office and by which day.
 
-``assess`` is the rule, pure. ``declare_system`` and ``refresh_initial_obligation`` are the verbs
-that change state: a declaration is recorded, then the organization's open initial obligation is
-created, moved or lifted to match what the rule says now.
+``assess`` is the rule, pure. The threshold is about the organization: the number of distinct
+people whose facial information it stores across all its systems (draft provisions: 存储超过1万人;
+Measures Art. 15: 存储数量达到10万人). The organization declares that total
+(``declare_total``); the sum of its systems is its upper bound and the largest system its lower
+bound. Until a total is declared, the largest system is the number known for certain.
+
+The verbs that change state: ``declare_system`` and ``declare_total`` record a declaration, then
+the open initial obligation is created, moved or lifted to match what the rule says now; after the
+organization has filed, a larger number, a new place or a new address prompts a change filing
+(变更, ``prompt_change_filing``). ``apply_regime`` brings open obligations in line with the rule set
+in force after FILING_REGIME was switched.
 """
 
 from dataclasses import dataclass
@@ -10,12 +18,18 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from filings import calendars, reminders
 from filings.jurisdictions import office_code_for
 from filings.models import (
+    AppliedRegime,
+    Filing,
+    HeadcountDeclaration,
     Jurisdiction,
+    Membership,
     Obligation,
+    ObligationEvent,
     Organization,
     RecognitionSystem,
     SystemDeclaration,
@@ -27,21 +41,52 @@ from filings.regimes import Regime, current_regime, get_regime
 class Assessment:
     must_file: bool
     since: date | None
-    triggering: tuple[str, ...]  # names of the systems that bring the duty
+    triggering: tuple[str, ...]  # what brings the duty: systems, or the declared total
+    people_known: int = 0  # the number the threshold was tested with
+    # No total is declared and the systems' sum would meet the threshold: ask for the total.
+    total_needed: bool = False
 
 
-def assess(systems, regime: Regime) -> Assessment:
-    """The duty arises with the first system whose declared count (or public-place use) meets the
-    rule set's trigger; it dates from the day that system reached its declared count."""
-    triggering = [
-        system
-        for system in systems
-        if regime.requires_filing(system.people_stored, system.used_in_public_place)
-    ]
-    if not triggering:
-        return Assessment(False, None, ())
-    since = min(system.count_reached_on for system in triggering)
-    return Assessment(True, since, tuple(system.name for system in triggering))
+@dataclass(frozen=True)
+class Bounds:
+    """What the systems say about the organization's total of distinct people."""
+
+    largest: int
+    sum: int
+
+
+def bounds(systems) -> Bounds:
+    counts = [system.people_stored for system in systems]
+    return Bounds(max(counts, default=0), sum(counts))
+
+
+def assess(systems, regime: Regime, total=None) -> Assessment:
+    """The duty arises on the first day the organization met the rule set's trigger: its declared
+    total of distinct people (``total``: a HeadcountDeclaration, or anything with
+    ``people_total`` and ``reached_on``) or one system alone passing the threshold, or, under the
+    draft, a system used in a public place."""
+    systems = list(systems)
+    candidates: list[tuple[date, str]] = []
+    for system in systems:
+        if regime.requires_filing(system.people_stored, system.used_in_public_place):
+            candidates.append((system.count_reached_on, system.name))
+    known = bounds(systems).largest
+    if total is not None:
+        known = max(known, total.people_total)
+        if regime.requires_filing(total.people_total, False):
+            label = _("declared total of %(n)s people") % {"n": f"{total.people_total:,}"}
+            candidates.append((total.reached_on, label))
+    total_needed = (
+        total is None and not candidates and regime.requires_filing(bounds(systems).sum, False)
+    )
+    if not candidates:
+        return Assessment(False, None, (), known, total_needed)
+    since = min(day for day, _name in candidates)
+    return Assessment(True, since, tuple(name for _day, name in candidates), known)
+
+
+def latest_total(organization: Organization) -> HeadcountDeclaration | None:
+    return organization.headcounts.order_by("-declared_at", "-pk").first()
 
 
 def days_to_file(kind: str, regime: Regime) -> int:
@@ -58,6 +103,67 @@ def office_for(organization: Organization, regime: Regime) -> Jurisdiction:
     return Jurisdiction.objects.get(code=code)
 
 
+def deadline_for(kind: str, trigger: date, regime: Regime):
+    """The filing deadline of a duty that arose on ``trigger``; a trigger before the rule set took
+    effect takes its transitional date (the 2025 measures: 2025-07-14)."""
+    return regime.deadline(trigger, days_to_file(kind, regime), calendars.add_working_days)
+
+
+class TotalRefused(ValueError):
+    """A declared total that cannot be: the message is for the person who typed it."""
+
+
+def total_errors(people_total: int, systems) -> list[str]:
+    """The total is at least the largest system (those people are distinct already) and at most
+    the sum of the systems (nobody is counted in no system)."""
+    found = bounds(systems)
+    errors = []
+    if people_total < found.largest:
+        errors.append(
+            _("The total cannot be below the largest system, which alone stores %(n)s people.")
+            % {"n": f"{found.largest:,}"}
+        )
+    if people_total > found.sum:
+        errors.append(
+            _(
+                "The total cannot exceed the sum of the declared systems (%(n)s people): declare "
+                "the other systems first."
+            )
+            % {"n": f"{found.sum:,}"}
+        )
+    return errors
+
+
+@transaction.atomic
+def declare_total(
+    organization: Organization, actor, *, people_total: int, reached_on: date
+) -> HeadcountDeclaration:
+    Organization.objects.select_for_update().get(pk=organization.pk)
+    systems = list(organization.systems.all())
+    errors = total_errors(people_total, systems)
+    if errors:
+        raise TotalRefused(" ".join(errors))
+    previous = latest_total(organization)
+    found = bounds(systems)
+    declaration = HeadcountDeclaration.objects.create(
+        organization=organization,
+        people_total=people_total,
+        reached_on=reached_on,
+        largest_system=found.largest,
+        systems_sum=found.sum,
+        declared_by=actor,
+    )
+    refresh_initial_obligation(organization)
+    if previous is not None and people_total > previous.people_total:
+        prompt_change_filing(
+            organization,
+            reached_on,
+            _("The declared total grew from %(old)s to %(new)s people.")
+            % {"old": f"{previous.people_total:,}", "new": f"{people_total:,}"},
+        )
+    return declaration
+
+
 @transaction.atomic
 def declare_system(
     organization: Organization,
@@ -70,8 +176,11 @@ def declare_system(
     system: RecognitionSystem | None = None,
 ) -> RecognitionSystem:
     Organization.objects.select_for_update().get(pk=organization.pk)
+    before = None
     if system is None:
         system = RecognitionSystem(organization=organization)
+    else:
+        before = RecognitionSystem.objects.get(pk=system.pk)
     system.name = name
     system.people_stored = people_stored
     system.used_in_public_place = used_in_public_place
@@ -85,6 +194,20 @@ def declare_system(
         declared_by=actor,
     )
     refresh_initial_obligation(organization)
+    if before is None:
+        change = _("A new system was declared: %(name)s.") % {"name": name}
+    elif people_stored > before.people_stored:
+        change = _("%(name)s grew from %(old)s to %(new)s people.") % {
+            "name": name,
+            "old": f"{before.people_stored:,}",
+            "new": f"{people_stored:,}",
+        }
+    elif used_in_public_place and not before.used_in_public_place:
+        change = _("%(name)s is now used in a public place.") % {"name": name}
+    else:
+        change = None
+    if change:
+        prompt_change_filing(organization, count_reached_on, change)
     return system
 
 
@@ -99,14 +222,14 @@ def refresh_initial_obligation(organization: Organization) -> Obligation | None:
     if organization_has_filed(organization):
         return open_obligation
     regime = get_regime(open_obligation.regime) if open_obligation else current_regime()
-    assessment = assess(organization.systems.all(), regime)
+    assessment = assess(organization.systems.all(), regime, latest_total(organization))
     if not assessment.must_file:
         if open_obligation:
             open_obligation.status = Obligation.Status.LIFTED
             open_obligation.closed_at = timezone.now()
             open_obligation.save(update_fields=["status", "closed_at", "updated_at"])
         return None
-    deadline = calendars.add_working_days(assessment.since, regime.initial_days)
+    deadline = deadline_for(Obligation.Kind.INITIAL, assessment.since, regime)
     values = {
         "trigger_date": assessment.since,
         "deadline": deadline.date,
@@ -143,3 +266,162 @@ def organization_has_filed(organization: Organization) -> bool:
     return organization.obligations.filter(
         kind=Obligation.Kind.INITIAL, status=Obligation.Status.FULFILLED
     ).exists()
+
+
+# --- After filing: a change prompts a change filing (变更) ---------------------------------------
+
+
+def filed_initial(organization: Organization) -> Filing | None:
+    return (
+        organization.filings.filter(kind=Filing.Kind.INITIAL, status=Filing.Status.FILED)
+        .select_related("office")
+        .first()
+    )
+
+
+def prompt_change_filing(organization: Organization, event_date: date, what: str):
+    """After the organization has filed, a substantive change (实质性变更: a larger number, a new
+    place, a new address) is filed as a change within the rule set's days (Measures Art. 15; the
+    draft's wording unconfirmed). Opens that duty unless one is open already; call inside a
+    transaction holding the organization's row lock."""
+    filed = filed_initial(organization)
+    if filed is None:
+        return None
+    existing = organization.obligations.filter(
+        kind=Obligation.Kind.CHANGE, status=Obligation.Status.OPEN
+    ).first()
+    if existing is not None:
+        ObligationEvent.objects.create(
+            obligation=existing, action=ObligationEvent.Action.PROMPTED, note=what
+        )
+        return existing
+    regime = get_regime(filed.regime)
+    deadline = deadline_for(Obligation.Kind.CHANGE, event_date, regime)
+    obligation = Obligation.objects.create(
+        organization=organization,
+        kind=Obligation.Kind.CHANGE,
+        regime=regime.code,
+        office=filed.office,
+        trigger_date=event_date,
+        deadline=deadline.date,
+        deadline_final=deadline.final,
+        reason=what[:500],
+        next_reminder_on=reminders.first_look(deadline.date),
+    )
+    ObligationEvent.objects.create(
+        obligation=obligation,
+        action=ObligationEvent.Action.PROMPTED,
+        new_regime=regime.code,
+        new_office=filed.office.code,
+        new_deadline=deadline.date,
+        note=what,
+    )
+    return obligation
+
+
+# --- A switch of FILING_REGIME ------------------------------------------------------------------
+
+
+def regime_switch_pending() -> bool:
+    """Whether open obligations were assessed under another rule set than the one in force."""
+    code = current_regime().code
+    last = AppliedRegime.objects.order_by("-applied_at", "-pk").first()
+    if last is None or last.code != code:
+        return True
+    return Obligation.objects.filter(status=Obligation.Status.OPEN).exclude(regime=code).exists()
+
+
+def apply_regime() -> AppliedRegime | None:
+    """Bring every open obligation in line with the rule set in force, once per switch.
+
+    An open initial duty is assessed again (threshold, office, deadline) and lifted when the new
+    rule set does not require filing; its draft filing follows to the new office. A follow-up duty
+    (change, cancellation, correction) answers a filing that its office holds: it keeps that office
+    and takes the new rule set's days. Each gets an event; each organization's administrators get
+    one email. Idempotent: nothing to do once every open obligation is under the rule set in force.
+    """
+    regime = current_regime()
+    with transaction.atomic():
+        last = AppliedRegime.objects.select_for_update().order_by("-applied_at", "-pk").first()
+        stale = list(
+            Obligation.objects.select_for_update()
+            .filter(status=Obligation.Status.OPEN)
+            .exclude(regime=regime.code)
+            .select_related("organization", "office")
+            .order_by("organization_id", "pk")
+        )
+        if not stale and last is not None and last.code == regime.code:
+            return None
+        touched: dict[int, list[ObligationEvent]] = {}
+        for obligation in stale:
+            Organization.objects.select_for_update().get(pk=obligation.organization_id)
+            event = _reassess(obligation, regime)
+            touched.setdefault(obligation.organization_id, []).append(event)
+        applied = AppliedRegime.objects.create(code=regime.code, obligations_reassessed=len(stale))
+        for organization_id, events in touched.items():
+            _notify_regime_changed(organization_id, regime, events)
+    return applied
+
+
+def _reassess(obligation: Obligation, regime: Regime) -> ObligationEvent:
+    old = {
+        "old_regime": obligation.regime,
+        "old_office": obligation.office.code,
+        "old_deadline": obligation.deadline,
+    }
+    organization = obligation.organization
+    if obligation.kind == Obligation.Kind.INITIAL:
+        assessment = assess(organization.systems.all(), regime, latest_total(organization))
+        if not assessment.must_file:
+            obligation.status = Obligation.Status.LIFTED
+            obligation.closed_at = timezone.now()
+            obligation.regime = regime.code
+            obligation.save(update_fields=["status", "closed_at", "regime", "updated_at"])
+            return ObligationEvent.objects.create(
+                obligation=obligation,
+                action=ObligationEvent.Action.LIFTED,
+                new_regime=regime.code,
+                **old,
+            )
+        obligation.trigger_date = assessment.since
+        obligation.office = office_for(organization, regime)
+        obligation.reason = ", ".join(assessment.triggering)
+    deadline = deadline_for(obligation.kind, obligation.trigger_date, regime)
+    obligation.regime = regime.code
+    obligation.deadline, obligation.deadline_final = deadline.date, deadline.final
+    obligation.next_reminder_on = reminders.first_look(
+        deadline.date, reminders.sent_kinds_of(obligation)
+    )
+    obligation.save()
+    if obligation.kind == Obligation.Kind.INITIAL:
+        Filing.objects.filter(
+            obligation=obligation, status__in=[Filing.Status.DRAFT, Filing.Status.RETURNED]
+        ).update(regime=regime.code, office=obligation.office, deadline=deadline.date)
+    return ObligationEvent.objects.create(
+        obligation=obligation,
+        action=ObligationEvent.Action.REASSESSED,
+        new_regime=regime.code,
+        new_office=obligation.office.code,
+        new_deadline=deadline.date,
+        **old,
+    )
+
+
+def _notify_regime_changed(organization_id: int, regime: Regime, events) -> None:
+    from notifications import emails
+
+    admins = Membership.objects.filter(
+        organization_id=organization_id, role=Membership.Role.ADMIN, user__is_active=True
+    ).select_related("user", "organization")
+    for membership in admins:
+        emails.send(
+            "regime_changed",
+            to=membership.user.email,
+            language=membership.user.language,
+            context={
+                "organization": membership.organization,
+                "user": membership.user,
+                "regime": regime,
+                "events": events,
+            },
+        )

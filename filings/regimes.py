@@ -2,7 +2,9 @@
 code of the one applied is recorded on every obligation and filing, so that changing the setting
 later does not rewrite history."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +28,27 @@ class Regime:
     cancellation_days: int
     review_days: int
     correction_days: int
+    # The day the rule set took effect; None for a draft, which is never in force.
+    starts_on: date | None = None
+    # The date by which those who met the trigger before ``starts_on`` file (a published date).
+    transitional_deadline: date | None = None
+
+    @property
+    def in_force(self) -> bool:
+        """Only a rule set in force is called "the rules in force" (根据现行规定)."""
+        return self.starts_on is not None
+
+    def deadline(self, trigger: date, days: int, add_working_days: Callable):
+        """The day to file by, for a duty that arose on ``trigger``: ``days`` working days after it,
+        or, for a trigger before the rule set took effect, its transitional date (a published
+        date, final) or else ``days`` working days after its start."""
+        if self.starts_on is not None and trigger < self.starts_on:
+            if self.transitional_deadline is not None:
+                from filings.workdays import Deadline
+
+                return Deadline(self.transitional_deadline, True)
+            return add_working_days(self.starts_on, days)
+        return add_working_days(trigger, days)
 
     def requires_filing(self, people_stored: int, used_in_public_place: bool) -> bool:
         if self.public_place_triggers and used_in_public_place:
@@ -53,6 +76,7 @@ CAC_2023_DRAFT = Regime(
     cancellation_days=30,
     review_days=30,  # as in the CAC's algorithm filing; no period is published for this filing
     correction_days=15,
+    starts_on=None,  # a draft for comment: never in force
 )
 
 CAC_2025_MEASURES = Regime(
@@ -68,6 +92,10 @@ CAC_2025_MEASURES = Regime(
     cancellation_days=30,
     review_days=30,
     correction_days=15,
+    starts_on=date(2025, 6, 1),  # CAC and MPS Order No. 19 of 2025-03-13
+    # The CAC's notice of 2025-05-28: who had reached 100,000 before 2025-06-01 files by then,
+    # the 30th working day after 2025-06-01.
+    transitional_deadline=date(2025, 7, 14),
 )
 
 REGIMES = {regime.code: regime for regime in (CAC_2023_DRAFT, CAC_2025_MEASURES)}

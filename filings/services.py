@@ -245,6 +245,12 @@ def _set_follow_up_obligation(filing: Filing, event_date: date) -> None:
         "deadline": deadline.date,
         "deadline_final": deadline.final,
     }
+    if filing.obligation_id is None and kind == Obligation.Kind.CHANGE:
+        # A change the portal prompted (a larger number, a new place, a new address) is the duty
+        # this change filing answers.
+        filing.obligation = filing.organization.obligations.filter(
+            kind=Obligation.Kind.CHANGE, status=Obligation.Status.OPEN, filings__isnull=True
+        ).first()
     if filing.obligation_id:
         sent = reminders.sent_kinds_of(filing.obligation)
         values["next_reminder_on"] = reminders.first_look(deadline.date, sent)
@@ -270,11 +276,13 @@ def findings_for(filing: Filing, today: date | None = None) -> list[compliance.F
     """The checks that apply to this kind of filing: a cancellation is checked on its own terms;
     a change is a whole filing again plus what changed."""
     if filing.kind == Filing.Kind.CANCELLATION:
-        return compliance.check_cancellation(filing.data, today=today)
+        return compliance.check_cancellation(filing.data, today=today, regime=filing.regime)
     kinds = list(current_attachments(filing).values_list("kind", flat=True))
-    findings = compliance.check_filing(filing.data, kinds, today=today)
+    findings = compliance.check_filing(filing.data, kinds, today=today, regime=filing.regime)
     if filing.kind == Filing.Kind.CHANGE:
-        findings = compliance.check_change(filing.data, today=today) + findings
+        findings = (
+            compliance.check_change(filing.data, today=today, regime=filing.regime) + findings
+        )
     return findings
 
 
@@ -319,13 +327,21 @@ def submit_filing(filing_id: int, actor) -> Filing:
             filing.late = not on_time
         regime = get_regime(filing.regime)
         filing.submitted_at = now
-        filing.review_due = calendars.add_working_days(today, regime.review_days).date
+        review_due = calendars.add_working_days(today, regime.review_days)
+        filing.review_due, filing.review_due_final = review_due.date, review_due.final
         filing.warning_count = len(compliance.warnings(findings))
         _move(
             filing,
             "submit",
             actor,
-            fields=["receipt_number", "late", "submitted_at", "review_due", "warning_count"],
+            fields=[
+                "receipt_number",
+                "late",
+                "submitted_at",
+                "review_due",
+                "review_due_final",
+                "warning_count",
+            ],
             version=version,
         )
         if filing.obligation_id:

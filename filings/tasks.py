@@ -52,3 +52,13 @@ def build_export(job_id: int) -> bool:
     from filings.admin.review import review_queue_selection
 
     return exports.build_job(job_id, review_queue_selection)
+
+
+@shared_task
+def apply_regime() -> int:
+    """Daily, and at every start of ``make run``: a switch of FILING_REGIME re-assesses the open
+    obligations once (filings.obligations.apply_regime)."""
+    from filings import obligations
+
+    applied = obligations.apply_regime()
+    return applied.obligations_reassessed if applied else 0

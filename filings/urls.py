@@ -6,6 +6,7 @@ urlpatterns = [
     path("dashboard/", dashboard.my_dashboard, name="my_dashboard"),
     path("organizations/<int:org_id>/", dashboard.organization_dashboard, name="dashboard"),
     path("organizations/<int:org_id>/systems/new/", systems.declare, name="system_new"),
+    path("organizations/<int:org_id>/total/", systems.declare_total, name="total_declare"),
     path(
         "organizations/<int:org_id>/systems/<int:system_id>/",
         systems.declare,

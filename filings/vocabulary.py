@@ -10,11 +10,13 @@ submitted). Its shape, section by section, is:
     facial_data:  people_stored (int), sources (list of SOURCES), sources_detail,
                   storage_locations (list of STORAGE), cloud_provider, stored_outside_china (bool),
                   retention_period, keeps_originals (bool), originals_basis (ORIGINALS_BASES or ""),
-                  originals_basis_detail, anonymised_only (bool)
-    deployments:  list of {name, place_kind (PLACE_KINDS), is_public_place (bool), signage (bool),
-                  signage_description, verifies_identity (bool), alternative_offered,
-                  law_requiring_face}
-    consent:      informed_consent_method, separate_consent (bool), written_consent (bool),
+                  originals_basis_detail, anonymised_only (bool),
+                  off_device_basis (OFF_DEVICE_BASES or ""), off_device_basis_detail
+    deployments:  list of {name, place_kind (PLACE_KINDS), place_description,
+                  is_public_place (bool), signage (bool), signage_description,
+                  verifies_identity (bool), alternative_offered, law_requiring_face}
+    consent:      lawful_basis (LAWFUL_BASES; blank reads as "consent"), lawful_basis_provision,
+                  informed_consent_method, separate_consent (bool), written_consent (bool),
                   minors_under_14 (bool), guardian_consent_method,
                   sensitive_attributes (list of SENSITIVE_ATTRIBUTES),
                   sensitive_basis (SENSITIVE_BASES or ""), sensitive_basis_detail
@@ -69,6 +71,41 @@ OTHER_PLACES = {
     "other": _("Other place"),
 }
 PLACE_KINDS = {**OTHER_PLACES, **LISTED_VENUES, **PROHIBITED_PLACES}
+# Kinds of place that are public by their nature: a deployment there is in a public place whether
+# or not the box is ticked.
+PUBLIC_PLACE_KINDS = frozenset({"street", "transport", "retail", "hospital", *LISTED_VENUES})
+# Words that, in a place's name or description, point at a private space (卧室、宿舍、更衣室、浴室、
+# 卫生间、厕所…): the reviewer is told, whatever kind of place was chosen.
+PRIVATE_SPACE_WORDS = (
+    "卧室",
+    "寝室",
+    "宿舍",
+    "客房",
+    "更衣",
+    "试衣",
+    "浴室",
+    "淋浴",
+    "澡堂",
+    "卫生间",
+    "洗手间",
+    "厕所",
+    "盥洗",
+    "哺乳室",
+    "母婴室",
+    "bedroom",
+    "dormitory",
+    "guest room",
+    "hotel room",
+    "changing room",
+    "locker room",
+    "fitting room",
+    "bathroom",
+    "shower",
+    "toilet",
+    "restroom",
+    "washroom",
+    "lavatory",
+)
 
 SOURCES = {
     "collected_directly": _("Collected directly from the people concerned"),
@@ -80,6 +117,16 @@ STORAGE = {
     "device": _("Only on the device that captures it"),
     "own_servers": _("On our own servers"),
     "cloud": _("With a cloud provider"),
+}
+# Why facial information may leave the device that captures it (Measures Art. 7).
+OFF_DEVICE_BASES = {
+    "law": _("A law or administrative regulation provides for it"),
+    "consent": _("The individual's separate consent"),
+}
+# What the processing rests on: consent, or a provision of law that requires it.
+LAWFUL_BASES = {
+    "consent": _("The individual's consent"),
+    "law": _("A law or administrative regulation requires the processing"),
 }
 ORIGINALS_BASES = {
     "law": _("A law or administrative regulation requires it"),

@@ -16,7 +16,9 @@ Design:
 * The span grows by itself (a rebuild) when a query falls outside it, so any date in
   MIN_YEAR..MAX_YEAR (1900-2200) works. Outside that, ValueError: a mistyped 9999-12-31 must not
   make the index build eight thousand years (hundreds of MB).
-* A year with no ``YearCalendar`` is provisional and has only Saturdays and Sundays off.
+* A year with no ``YearCalendar`` is provisional: Saturdays, Sundays and the statutory holidays
+  of 《全国年节及纪念日放假办法》 (``filings.holidays``) are off, without the State Council's
+  rearrangement, which is not known yet.
 * A year whose ``YearCalendar`` has ``published=False`` (e.g. a draft or an expected arrangement
   entered ahead of the notice) *does* use its dates, but stays provisional: results touching it are
   never final. Entering the dates early gives the best guess; ``published`` alone says whether the
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 __all__ = [
@@ -121,7 +123,13 @@ class WorkdayIndex:
         years: Iterable[YearCalendar],
         first_year: int | None = None,
         last_year: int | None = None,
+        provisional_days_off: Callable[[int], frozenset[dt.date]] | None = None,
     ) -> None:
+        """``provisional_days_off(year)`` gives the days off of a year without a calendar; by
+        default the statutory holidays (``filings.holidays.statutory_days_off``)."""
+        if provisional_days_off is None:
+            from filings.holidays import statutory_days_off as provisional_days_off
+        self._provisional_days_off = provisional_days_off
         calendars: dict[int, YearCalendar] = {}
         for calendar in years:
             if calendar.year in calendars:
@@ -250,7 +258,10 @@ class WorkdayIndex:
         working: list[int] = []
         for year in range(first_year, last_year + 1):
             calendar = self._calendars.get(year)
-            days_off = {d.toordinal() for d in calendar.days_off} if calendar else set()
+            days_off = {
+                d.toordinal()
+                for d in (calendar.days_off if calendar else self._provisional_days_off(year))
+            }
             makeup = {d.toordinal() for d in calendar.makeup_workdays} if calendar else set()
             year_first = dt.date(year, 1, 1).toordinal()
             year_last = dt.date(year, 12, 31).toordinal()

@@ -270,6 +270,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "filings.tasks.recompute_current_deadlines",
         "schedule": crontab(hour=6, minute=30),
     },
+    # A switch of FILING_REGIME re-assesses open obligations once, even if nobody ran the command.
+    "apply-regime": {
+        "task": "filings.tasks.apply_regime",
+        "schedule": crontab(hour=6, minute=15),
+    },
 }
 
 # --- Security ------------------------------------------------------------------------------------

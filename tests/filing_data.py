@@ -44,15 +44,18 @@ def complete_filing() -> dict:
                 "signage": True,
                 "signage_description": "A sign at the door",
                 "verifies_identity": True,
-                "alternative_offered": "",
+                # Any place that verifies identity by face offers another way (draft provisions;
+                # Measures Art. 10), not only the listed venues.
+                "alternative_offered": "A visitor badge from the reception",
                 "law_requiring_face": "",
             },
             {
                 "name": "Hotel front desk",
                 "place_kind": "hotel",
-                "is_public_place": False,
-                "signage": False,
-                "signage_description": "",
+                # A hotel lobby is public by its kind, ticked or not; the box is ticked here.
+                "is_public_place": True,
+                "signage": True,
+                "signage_description": "A sign at the front desk",
                 "verifies_identity": True,
                 "alternative_offered": "Check-in with an identity card at the desk",
                 "law_requiring_face": "",

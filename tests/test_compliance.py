@@ -123,9 +123,47 @@ CASES = [
     pytest.param(
         compliance.check_listed_venue_without_alternative,
         "listed_venue_without_alternative",
-        changed((D(0, "place_kind"), "bank")),
-        changed((D(0, "place_kind"), "bank"), (D(0, "verifies_identity"), False)),
+        changed((D(0, "place_kind"), "bank"), (D(0, "alternative_offered"), "")),
+        changed(
+            (D(0, "place_kind"), "bank"),
+            (D(0, "alternative_offered"), ""),
+            (D(0, "verifies_identity"), False),
+        ),
         id="listed_venue_that_does_not_verify_identity",
+    ),
+    pytest.param(
+        # Draft provisions ("…等经营场所") and Measures Art. 10: any place, not only the nine kinds.
+        compliance.check_listed_venue_without_alternative,
+        "listed_venue_without_alternative",
+        changed((D(0, "place_kind"), "office"), (D(0, "alternative_offered"), "")),
+        changed((D(0, "place_kind"), "office"), (D(0, "alternative_offered"), "A badge")),
+        id="any_business_venue_verifying_identity_offers_another_way",
+    ),
+    pytest.param(
+        # Draft provisions: "…及其他可能侵害他人隐私的场所"; Measures Art. 13: private spaces.
+        compliance.check_private_space_described,
+        "private_space_described",
+        changed((D(0, "place_kind"), "other"), (D(0, "place_description"), "员工宿舍楼层走廊")),
+        changed((D(0, "place_kind"), "other"), (D(0, "place_description"), "员工餐厅入口")),
+        id="private_space_described",
+    ),
+    pytest.param(
+        compliance.check_private_space_described,
+        "private_space_described",
+        changed((D(0, "place_kind"), "other"), (D(0, "name"), "Changing room B")),
+        changed((D(0, "place_kind"), "other"), (D(0, "name"), "Loading bay B")),
+        id="private_space_named_in_english",
+    ),
+    pytest.param(
+        compliance.check_legal_basis_unnamed,
+        "legal_basis_unnamed",
+        changed((("consent", "lawful_basis"), "law"), (("consent", "separate_consent"), False)),
+        changed(
+            (("consent", "lawful_basis"), "law"),
+            (("consent", "separate_consent"), False),
+            (("consent", "lawful_basis_provision"), "《反恐怖主义法》第二十一条"),
+        ),
+        id="legal_basis_unnamed",
     ),
     pytest.param(
         compliance.check_no_assessment_report,
@@ -254,8 +292,29 @@ CASES = [
         compliance.check_public_place_necessity_unstated,
         "public_place_necessity_unstated",
         changed((("purpose", "necessity"), "")),
-        changed((("purpose", "necessity"), ""), (D(0, "is_public_place"), False)),
+        changed(
+            (("purpose", "necessity"), ""),
+            (D(0, "is_public_place"), False),
+            (D(1, "is_public_place"), False),
+            (D(1, "place_kind"), "office"),
+        ),
         id="public_place_necessity_unstated",
+    ),
+    pytest.param(
+        # A street is public by its kind, even with the box left unticked.
+        compliance.check_public_place_without_signage,
+        "public_place_without_signage",
+        changed(
+            (D(0, "place_kind"), "street"),
+            (D(0, "is_public_place"), False),
+            (D(0, "signage"), False),
+        ),
+        changed(
+            (D(0, "place_kind"), "office"),
+            (D(0, "is_public_place"), False),
+            (D(0, "signage"), False),
+        ),
+        id="public_by_its_kind_without_signage",
     ),
     pytest.param(
         compliance.check_retention_unspecified,
@@ -296,8 +355,81 @@ def test_each_failing_case_is_the_only_finding_of_the_whole_filing(check, code, 
 FOLLOW_UP_CODES = {"change_undescribed", "cancellation_undescribed"}  # tested at the end
 
 
+# Checks of the 2025 measures alone, run under that rule set.
+MEASURES_CASES = [
+    pytest.param(
+        compliance.check_storage_off_device_without_basis,
+        "storage_off_device_without_basis",
+        changed((("facial_data", "storage_locations"), ["cloud"])),
+        changed(
+            (("facial_data", "storage_locations"), ["cloud"]),
+            (("facial_data", "off_device_basis"), "consent"),
+        ),
+        id="storage_off_device_without_basis",
+    ),
+]
+
+
+@pytest.mark.parametrize(("check", "code", "failing", "passing"), MEASURES_CASES)
+def test_a_measures_check_fails_and_passes_under_the_measures_only(check, code, failing, passing):
+    assert codes(check(failing, COMPLETE_KINDS, today=TODAY)) == [code]
+    assert check(passing, COMPLETE_KINDS, today=TODAY) == []
+    under_measures = codes(check_filing(failing, COMPLETE_KINDS, TODAY, "cac-2025-measures"))
+    assert code in under_measures
+    assert code not in codes(check_filing(failing, COMPLETE_KINDS, TODAY, "cac-2023-draft"))
+
+
+def test_storage_off_the_device_without_basis_blocks_under_the_measures_art_7():
+    data = changed((("facial_data", "storage_locations"), ["own_servers"]))
+    found = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures")
+    assert codes(found) == ["storage_off_device_without_basis", "storage_off_device"]
+    assert found[0].is_error
+    with translation.override("zh-hans"):
+        assert "第七条" in str(found[0].rule)
+        assert "人脸信息应当存储于人脸识别设备内" in str(found[0].rule)
+
+
+def test_every_finding_cites_the_rule_set_of_the_filing():
+    data = changed((D(0, "place_kind"), "bank"), (D(0, "alternative_offered"), ""))
+    draft = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2023-draft")
+    measures = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures")
+    with translation.override("zh-hans"):
+        assert str(draft[0].rule).startswith("《征求意见稿》")
+        # Measures Art. 10: not the only way where another exists.
+        assert str(measures[0].rule).startswith("《人脸识别技术应用安全管理办法》第十条")
+        assert "征求意见稿" not in str(measures[0].rule)
+    with translation.override("en"):
+        assert str(measures[0].rule).startswith("Measures, Art. 10:")
+
+
+def test_every_rule_has_its_words_in_every_rule_set_it_applies_under():
+    from filings import rules_text
+
+    for rule in compliance.RULES.values():
+        for regime in rule.regimes:
+            with translation.override("zh-hans"):
+                text = str(rules_text.citation(rule.code, regime))
+            assert text, (rule.code, regime)
+            if regime == "cac-2023-draft":
+                assert "征求意见稿" in text or "个人信息" in text or "备案" in text, rule.code
+            else:
+                assert "征求意见稿" not in text, rule.code
+
+
+def test_a_lawful_basis_other_than_consent_asks_for_the_provision_not_consent():
+    data = changed(
+        (("consent", "lawful_basis"), "law"),
+        (("consent", "separate_consent"), False),
+        (("consent", "minors_under_14"), True),
+        (("consent", "lawful_basis_provision"), "《反恐怖主义法》第二十一条"),
+    )
+    assert check_filing(data, COMPLETE_KINDS, today=TODAY) == []
+    data["consent"]["lawful_basis_provision"] = ""
+    assert codes(check_filing(data, COMPLETE_KINDS, today=TODAY)) == ["legal_basis_unnamed"]
+
+
 def test_every_rule_is_registered_and_tested():
-    tested = {param.values[1] for param in CASES}
+    tested = {param.values[1] for param in CASES + MEASURES_CASES}
     assert tested == set(compliance.RULES) - FOLLOW_UP_CODES
     names = [check.__name__ for check in compliance.CHECKS]
     assert len(names) == len(set(names))
@@ -490,6 +622,8 @@ def _every_finding():
     for param in CASES:
         data, kinds = _inputs(param.values[2])
         findings += check_filing(data, kinds, today=TODAY)
+    for param in MEASURES_CASES:
+        findings += check_filing(param.values[2], COMPLETE_KINDS, TODAY, "cac-2025-measures")
     return findings
 
 
@@ -499,7 +633,10 @@ def test_each_finding_is_fixed_at_a_step_of_the_form():
     for finding in findings:
         assert finding.step in STEP_KEYS
         assert finding.severity in (ERROR, WARNING)
-        assert finding.rule == compliance.RULES[finding.code].text
+        assert str(finding.rule) in {
+            str(compliance.RULES[finding.code].text_for(regime))
+            for regime in compliance.RULES[finding.code].regimes
+        }
 
 
 def test_a_finding_refuses_an_unknown_step_or_severity():

@@ -51,7 +51,8 @@ def test_deadline_command_gives_the_cac_published_date():
 
 
 def test_deadline_command_options_and_provisional_years():
-    assert run_command("2026-12-10") == "2027-01-21 provisional"
+    # 2027 is not announced: its statutory New Year's Day (a Friday) is off provisionally.
+    assert run_command("2026-12-10") == "2027-01-22 provisional"
     assert run_command("2026-02-01", "--days", "10") == "2026-02-13 final"
     assert run_command("2026-02-13", "--days", "1") == "2026-02-14 final"  # a make-up Saturday
     assert run_command("2025-06-01", "--regime", "cac-2025-measures") == "2025-07-14 final"
@@ -180,7 +181,8 @@ def december_obligation(db):
 
 
 def test_a_december_trigger_gives_a_provisional_2027_deadline(december_obligation):
-    assert december_obligation.deadline == date(2027, 1, 21)
+    # 《全国年节及纪念日放假办法》 Art. 2: 1 January is a holiday every year, announced or not.
+    assert december_obligation.deadline == date(2027, 1, 22)
     assert december_obligation.deadline_final is False
 
 
@@ -191,20 +193,26 @@ def test_entering_2027_makes_the_deadline_final_moves_it_and_emails_once(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:filings_calendaryear_add"),
-            calendar_year_post(2027, [("off", "2027-01-01", "2027-01-03", "元旦")]),
+            calendar_year_post(
+                2027,
+                [
+                    ("off", "2027-01-01", "2027-01-03", "元旦"),
+                    ("work", "2027-01-09", "2027-01-09", ""),
+                ],
+            ),
         )
     assert response.status_code == 302, response.content.decode()[:2000]
 
     december_obligation.refresh_from_db()
-    assert december_obligation.deadline == date(2027, 1, 22)  # New Year's Friday is now a day off
+    assert december_obligation.deadline == date(2027, 1, 21)  # a make-up Saturday, 9 January
     assert december_obligation.deadline_final is True
     change = DeadlineChange.objects.get(obligation=december_obligation)
-    assert (change.old_deadline, change.new_deadline) == (date(2027, 1, 21), date(2027, 1, 22))
+    assert (change.old_deadline, change.new_deadline) == (date(2027, 1, 22), date(2027, 1, 21))
     assert (change.old_final, change.new_final) == (False, True)
 
     moved = Notification.objects.filter(kind="deadline_moved")
     assert moved.count() == 1  # the administrator, not the editor
-    assert len([m for m in mail.outbox if "2027-01-22" in m.body]) == 1
+    assert len([m for m in mail.outbox if "2027-01-21" in m.body]) == 1
 
     # Idempotent: running the recompute again changes and sends nothing.
     assert deadlines.recompute_for_year(2027) == []
@@ -216,14 +224,18 @@ def test_a_published_year_that_does_not_move_the_date_only_makes_it_final(
     december_obligation, django_capture_on_commit_callbacks
 ):
     year = CalendarYear.objects.create(year=2027, published=True)
-    CalendarPeriod.objects.create(
-        calendar_year=year, kind="off", first_day=date(2027, 2, 10), last_day=date(2027, 2, 16)
-    )
+    for first, last in (
+        (date(2027, 1, 1), date(2027, 1, 3)),
+        (date(2027, 2, 5), date(2027, 2, 11)),
+    ):
+        CalendarPeriod.objects.create(
+            calendar_year=year, kind="off", first_day=first, last_day=last
+        )
     changes = deadlines.recompute_for_year(2027)
     assert len(changes) == 1
     december_obligation.refresh_from_db()
     assert (december_obligation.deadline, december_obligation.deadline_final) == (
-        date(2027, 1, 21),
+        date(2027, 1, 22),
         True,
     )
     assert not Notification.objects.filter(kind="deadline_moved").exists()
@@ -236,15 +248,17 @@ def test_csv_upload_in_the_admin_replaces_the_periods_and_recomputes(
     year = CalendarYear.objects.create(year=2027, published=True)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    upload = SimpleUploadedFile("2027.csv", "off,2027-01-01,2027-01-03,元旦\n".encode())
+    upload = SimpleUploadedFile(
+        "2027.csv", "off,2027-01-01,2027-01-03,元旦\nwork,2027-01-09,2027-01-09,\n".encode()
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:filings_calendaryear_import", args=[year.pk]), {"file": upload}
         )
     assert response.status_code == 302
-    assert year.periods.count() == 1
+    assert year.periods.count() == 2
     december_obligation.refresh_from_db()
-    assert december_obligation.deadline == date(2027, 1, 22)
+    assert december_obligation.deadline == date(2027, 1, 21)
 
 
 def test_csv_upload_with_errors_keeps_the_old_periods(client):
@@ -281,7 +295,7 @@ def test_a_new_year_moves_the_filings_deadline_and_review_due_date_too(
         filing.data = complete_filing()
         filing.save(update_fields=["data"])
         draft = services.start_initial_filing(organization, user)
-        assert draft.deadline == date(2027, 1, 21)
+        assert draft.deadline == date(2027, 1, 22)
     other = MembershipFactory()
     with time_machine.travel(date(2026, 12, 14), tick=False):
         submitted = services.start_initial_filing(other.organization, other.user)
@@ -292,11 +306,15 @@ def test_a_new_year_moves_the_filings_deadline_and_review_due_date_too(
         )
         services.submit_filing(submitted.pk, other.user)
     submitted.refresh_from_db()
-    assert submitted.review_due == date(2027, 1, 25)  # 30 working days, weekends only in 2027
+    # 30 working days; 2027 provisional: weekends and its statutory holidays (1 January) off
+    assert submitted.review_due == date(2027, 1, 26)
     year = CalendarYear.objects.create(year=2027, published=True)
     CalendarPeriod.objects.create(
         calendar_year=year, kind="off", first_day=date(2027, 1, 1), last_day=date(2027, 1, 3)
     )
+    CalendarPeriod.objects.create(
+        calendar_year=year, kind="work", first_day=date(2027, 1, 9), last_day=date(2027, 1, 9)
+    )
     deadlines.recompute_for_year(2027)
-    assert Filing.objects.get(pk=filing.pk).deadline == date(2027, 1, 22)
-    assert Filing.objects.get(pk=submitted.pk).review_due == date(2027, 1, 26)
+    assert Filing.objects.get(pk=filing.pk).deadline == date(2027, 1, 21)
+    assert Filing.objects.get(pk=submitted.pk).review_due == date(2027, 1, 25)

@@ -151,7 +151,7 @@ def test_dashboard_marks_a_provisional_deadline(client):
     declare(membership.organization, membership.user, 12_000, reached="2026-12-10")
     client.force_login(membership.user)
     html = client.get(reverse("dashboard", args=[membership.organization.pk])).content.decode()
-    assert "2027-01-21" in html
+    assert "2027-01-22" in html
     assert "暂定" in html
 
 

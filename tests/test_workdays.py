@@ -176,8 +176,8 @@ def test_2026_spring_festival_block(index: WorkdayIndex) -> None:
 def test_into_unpublished_year_is_provisional(cc_years: list[YearCalendar]) -> None:
     assert not any(c.year == 2027 for c in cc_years), "chinese_calendar now has 2027: update test"
     provisional = WorkdayIndex(cc_years).add_working_days(d("2026-12-10"), 30)
-    # Only weekends off in 2027: Jan 1 (Friday) counts as working.
-    assert provisional == Deadline(d("2027-01-21"), final=False)
+    # 2027 not announced: weekends and the statutory holidays off, Jan 1 (Friday) among them.
+    assert provisional == Deadline(d("2027-01-22"), final=False)
     assert provisional.provisional
 
     published_2027 = YearCalendar(2027, published=True, days_off=frozenset({d("2027-01-01")}))
@@ -274,7 +274,8 @@ def test_zero_is_rejected(index: WorkdayIndex) -> None:
 
 def test_span_grows_for_far_dates(cc_years: list[YearCalendar]) -> None:
     index = WorkdayIndex(cc_years, first_year=2020, last_year=2021)
-    assert index.is_working_day(d("1990-01-01"))  # Monday, no record: weekends only
+    assert index.is_working_day(d("1990-01-02"))  # Tuesday, no record: not a statutory holiday
+    assert not index.is_working_day(d("1990-01-01"))  # 元旦, a statutory holiday
     assert index.first_year <= 1990
     assert index.add_working_days(d("2100-12-31"), 1) == Deadline(d("2101-01-03"), final=False)
     assert index.last_year >= 2101
@@ -332,3 +333,46 @@ def test_weekend_days_off_are_harmless() -> None:
     calendar = YearCalendar(2030, published=True, days_off=frozenset({d("2030-01-05")}))  # Sat
     index = WorkdayIndex([calendar])
     assert index.add_working_days(d("2030-01-04"), 1) == Deadline(d("2030-01-07"), final=True)
+
+
+# -- years without a notice: the statutory holidays (《全国年节及纪念日放假办法》, amended 2024) --
+
+
+def test_statutory_holidays_of_a_year_without_a_notice() -> None:
+    from filings.holidays import statutory_days_off
+
+    days = statutory_days_off(2027)
+    # Art. 2: 元旦 1 day; 春节 4 days from 除夕 (2027-02-05) to 初三; 清明 1; 劳动节 2; 端午 1;
+    # 中秋 1; 国庆 3.
+    assert d("2027-01-01") in days
+    assert {d("2027-02-05"), d("2027-02-06"), d("2027-02-07"), d("2027-02-08")} <= days
+    assert d("2027-02-04") not in days
+    assert d("2027-02-09") not in days
+    assert d("2027-04-05") in days  # 清明 solar term
+    assert {d("2027-05-01"), d("2027-05-02")} <= days
+    assert d("2027-05-03") not in days
+    assert d("2027-06-09") in days  # 端午, 五月初五
+    assert d("2027-09-15") in days  # 中秋, 八月十五
+    assert {d("2027-10-01"), d("2027-10-02"), d("2027-10-03")} <= days
+    assert len(days) == 13
+
+
+def test_statutory_holidays_agree_with_the_published_2026_notice(index: WorkdayIndex) -> None:
+    from filings.holidays import statutory_days_off
+
+    # Every statutory holiday is a day off in the State Council's 2026 arrangement.
+    assert all(not index.is_working_day(day) for day in statutory_days_off(2026))
+
+
+def test_a_duty_triggered_2026_11_20_does_not_end_on_new_years_day(
+    cc_years: list[YearCalendar],
+) -> None:
+    deadline = WorkdayIndex(cc_years).add_working_days(d("2026-11-20"), 30)
+    assert deadline.date != d("2027-01-01")
+    assert deadline == Deadline(d("2027-01-04"), final=False)  # provisional until 2027 is entered
+
+
+def test_a_provisional_spring_festival_is_skipped(cc_years: list[YearCalendar]) -> None:
+    index = WorkdayIndex(cc_years)
+    # 2027-02-04 (Thu) + 1 working day: 除夕 Fri 5th and 初一..初三 (to Mon 8th) are off.
+    assert index.add_working_days(d("2027-02-04"), 1) == Deadline(d("2027-02-09"), final=False)

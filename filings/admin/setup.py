@@ -14,9 +14,11 @@ from filings.models import (
     CalendarPeriod,
     CalendarYear,
     DeadlineChange,
+    HeadcountDeclaration,
     Jurisdiction,
     Membership,
     Obligation,
+    ObligationEvent,
     Organization,
 )
 
@@ -148,6 +150,25 @@ class JurisdictionAdmin(admin.ModelAdmin):
         return False
 
 
+class HeadcountInline(admin.TabularInline):
+    """The declared totals of distinct people, read-only: a history, never edited."""
+
+    model = HeadcountDeclaration
+    extra = 0
+    can_delete = False
+    readonly_fields = [
+        "people_total",
+        "reached_on",
+        "largest_system",
+        "systems_sum",
+        "declared_by",
+        "declared_at",
+    ]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -158,13 +179,33 @@ class MembershipInline(admin.TabularInline):
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "uscc", "address_division", "contact_name", "created_at")
     search_fields = ("name", "uscc")
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, HeadcountInline]
     exclude = ("responsible_person_id_number",)
     readonly_fields = ("masked_responsible_person_id_number", "created_at")
 
     @admin.display(description=_("responsible person's ID number"))
     def masked_responsible_person_id_number(self, obj):
         return obj.masked_responsible_person_id_number
+
+
+class ObligationEventInline(admin.TabularInline):
+    model = ObligationEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = [
+        "action",
+        "old_regime",
+        "new_regime",
+        "old_office",
+        "new_office",
+        "old_deadline",
+        "new_deadline",
+        "note",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class DeadlineChangeInline(admin.TabularInline):
@@ -199,7 +240,7 @@ class ObligationAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind", "deadline_final", "regime")
     list_select_related = ("organization", "office")
     search_fields = ("organization__name", "organization__uscc")
-    inlines = [DeadlineChangeInline]
+    inlines = [DeadlineChangeInline, ObligationEventInline]
     show_full_result_count = False
 
     def has_add_permission(self, request):

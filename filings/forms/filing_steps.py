@@ -83,7 +83,9 @@ class OrganizationStep(StepForm):
     uscc = forms.CharField(label=_("Unified social credit code"), max_length=40)
     street_address = text(_("Street address"))
     legal_representative = text(_("Legal representative"))
-    responsible_person = text(_("Person responsible for personal information protection"))
+    # The rules' own term: the person responsible for the application of facial recognition, not
+    # the personal-information protection officer of PIPL Art. 52.
+    responsible_person = text(_("Person responsible for the application of facial recognition"))
     responsible_person_id_number = forms.CharField(
         label=_("Responsible person's ID number"), max_length=40
     )
@@ -161,6 +163,18 @@ class FacialDataStep(StepForm):
     anonymised_only = forms.BooleanField(
         label=_("Only anonymised facial information is kept"), required=False
     )
+    off_device_basis = forms.ChoiceField(
+        label=_("Basis for storing it off the recognition device"),
+        choices=choices(vocabulary.OFF_DEVICE_BASES, blank=True),
+        required=False,
+        help_text=_(
+            "Facial information stays in the recognition device unless a law or administrative "
+            "regulation provides otherwise or the individual separately consents."
+        ),
+    )
+    off_device_basis_detail = text(
+        _("The provision, or how the separate consent is obtained"), long=True, required=False
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -178,7 +192,16 @@ class DeploymentForm(StepForm):
     place_kind = forms.ChoiceField(
         label=_("Kind of place"), choices=choices(vocabulary.PLACE_KINDS, blank=True)
     )
-    is_public_place = forms.BooleanField(label=_("It is a public place"), required=False)
+    place_description = text(
+        _("Description of the place"),
+        required=False,
+        help_text=_("Where exactly the device is, for example: staff canteen entrance, floor 1."),
+    )
+    is_public_place = forms.BooleanField(
+        label=_("It is a public place"),
+        required=False,
+        help_text=_("Streets, squares, stations, shops and the listed venues are public anyway."),
+    )
     signage = forms.BooleanField(label=_("Prominent signage tells people"), required=False)
     signage_description = text(_("Signage: where and what it says"), required=False)
     verifies_identity = forms.BooleanField(label=_("It verifies identity"), required=False)
@@ -207,6 +230,17 @@ DeploymentFormSet = forms.formset_factory(
 
 
 class ConsentStep(StepForm):
+    lawful_basis = forms.ChoiceField(
+        label=_("What the processing rests on"),
+        choices=choices(vocabulary.LAWFUL_BASES),
+        initial="consent",
+        required=False,
+    )
+    lawful_basis_provision = text(
+        _("The law or administrative regulation, and its article"),
+        required=False,
+        help_text=_("Only where a law or administrative regulation requires the processing."),
+    )
     informed_consent_method = text(
         _("How people are informed and give consent before collection"), long=True
     )

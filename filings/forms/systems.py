@@ -41,3 +41,47 @@ class SystemForm(forms.ModelForm):
         if day.year < 1990:
             raise forms.ValidationError(_("Enter a date from 1990 onwards."))
         return day
+
+
+class TotalForm(forms.Form):
+    """The organization's number of distinct people across all its systems: the number the
+    threshold is about. Bounded below by the largest system and above by the sum of them."""
+
+    people_total = forms.IntegerField(
+        label=_("Distinct people across all systems"),
+        min_value=0,
+        max_value=MAX_PEOPLE,
+        help_text=_("A person enrolled in two systems is counted once."),
+        error_messages={
+            "min_value": _("The number of people cannot be negative."),
+            "max_value": _("This number is larger than any real count; please check it."),
+            "invalid": _("Enter a whole number, without separators."),
+        },
+    )
+    reached_on = forms.DateField(
+        label=_("Date that number was reached"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, systems=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.systems = list(systems)
+
+    def clean_reached_on(self):
+        day = self.cleaned_data["reached_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(
+                _("This date is in the future; enter the day the number was actually reached.")
+            )
+        if day.year < 1990:
+            raise forms.ValidationError(_("Enter a date from 1990 onwards."))
+        return day
+
+    def clean_people_total(self):
+        from filings.obligations import total_errors
+
+        total = self.cleaned_data["people_total"]
+        errors = total_errors(total, self.systems)
+        if errors:
+            raise forms.ValidationError(errors)
+        return total

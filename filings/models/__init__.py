@@ -4,8 +4,11 @@ from filings.models.exports import ExportJob
 from filings.models.filings import Attachment, Filing, FilingEvent, FilingVersion, NumberCounter
 from filings.models.jurisdictions import Jurisdiction
 from filings.models.obligations import (
+    AppliedRegime,
     DeadlineChange,
+    HeadcountDeclaration,
     Obligation,
+    ObligationEvent,
     RecognitionSystem,
     SystemDeclaration,
 )
@@ -14,6 +17,9 @@ from filings.models.reminders import Reminder, ReviewerDigest
 from filings.models.reviewers import Reviewer
 
 __all__ = [
+    "AppliedRegime",
+    "HeadcountDeclaration",
+    "ObligationEvent",
     "Attachment",
     "Filing",
     "FilingEvent",

@@ -82,6 +82,11 @@ class Filing(models.Model):
     late = models.BooleanField(_("filed late"), default=False)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     review_due = models.DateField(_("review due"), null=True, blank=True)
+    review_due_final = models.BooleanField(
+        _("review due date final"),
+        default=True,
+        help_text=_("False while the review period reaches into a year not announced yet."),
+    )
     correction_deadline = models.DateField(_("correction deadline"), null=True, blank=True)
     warning_count = models.PositiveSmallIntegerField(_("warnings"), default=0)
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)

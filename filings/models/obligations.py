@@ -143,3 +143,82 @@ class DeadlineChange(models.Model):
 
     def __str__(self):
         return f"{self.old_deadline} → {self.new_deadline}"
+
+
+class HeadcountDeclaration(models.Model):
+    """The organization's declared number of distinct people whose facial information it stores,
+    across all its systems: the number the threshold is about. Every declaration is kept; the
+    latest is the one in force."""
+
+    organization = models.ForeignKey(
+        "filings.Organization", on_delete=models.CASCADE, related_name="headcounts"
+    )
+    people_total = models.PositiveIntegerField(_("distinct people across all systems"))
+    reached_on = models.DateField(_("date that number was reached"))
+    # What the systems said when the total was declared: its bounds, kept for the record.
+    largest_system = models.PositiveIntegerField(_("largest system"))
+    systems_sum = models.PositiveIntegerField(_("sum of the systems"))
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    declared_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("declared total")
+        verbose_name_plural = _("declared totals")
+        ordering = ["-declared_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(people_total__gte=models.F("largest_system")),
+                name="total_not_below_the_largest_system",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organization} · {self.people_total} · {self.declared_at:%Y-%m-%d}"
+
+
+class ObligationEvent(models.Model):
+    """What happened to an obligation besides a calendar change: re-assessed under another rule
+    set, prompted by a declaration after filing."""
+
+    class Action(models.TextChoices):
+        REASSESSED = "reassessed", _("Re-assessed under another rule set")
+        LIFTED = "lifted", _("Lifted on re-assessment")
+        PROMPTED = "prompted", _("Change filing prompted")
+
+    obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    old_regime = models.CharField(_("old rule set"), max_length=30, blank=True)
+    new_regime = models.CharField(_("new rule set"), max_length=30, blank=True)
+    old_office = models.CharField(_("old office"), max_length=6, blank=True)
+    new_office = models.CharField(_("new office"), max_length=6, blank=True)
+    old_deadline = models.DateField(_("old deadline"), null=True, blank=True)
+    new_deadline = models.DateField(_("new deadline"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("obligation event")
+        verbose_name_plural = _("obligation events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} · {self.created_at:%Y-%m-%d}"
+
+
+class AppliedRegime(models.Model):
+    """Each rule set the open obligations were brought in line with, and when: a switch of
+    FILING_REGIME is detected by comparing the setting with the latest row."""
+
+    code = models.CharField(_("rule set"), max_length=30, choices=REGIME_CHOICES)
+    applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+    obligations_reassessed = models.PositiveIntegerField(_("obligations re-assessed"), default=0)
+
+    class Meta:
+        verbose_name = _("rule set applied")
+        verbose_name_plural = _("rule sets applied")
+        ordering = ["-applied_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.code} · {self.applied_at:%Y-%m-%d %H:%M}"

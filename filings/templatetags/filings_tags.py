@@ -9,3 +9,12 @@ register = template.Library()
 def vocab(value, table_name):
     """The label of a vocabulary key, e.g. {{ attachment.kind|vocab:"ATTACHMENT_KINDS" }}."""
     return getattr(vocabulary, table_name, {}).get(value, value)
+
+
+@register.filter
+def duty_basis(obligation):
+    """Under which text a duty arose: "依据《…（征求意见稿）》…" for the draft, "根据现行规定…"
+    for a rule set in force (filings.rules_text.DUTY_BASIS)."""
+    from filings import rules_text
+
+    return rules_text.DUTY_BASIS.get(getattr(obligation, "regime", ""), "")

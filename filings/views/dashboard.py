@@ -5,10 +5,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from filings import calendars
+from filings import calendars, obligations, rules_text
 from filings.access import membership_or_404
 from filings.models import Filing, FilingEvent, Membership, Obligation, SystemDeclaration
-from filings.regimes import get_regime
+from filings.regimes import current_regime, get_regime
 
 
 @login_required
@@ -34,6 +34,7 @@ def organization_dashboard(request, org_id):
         {
             "obligation": obligation,
             "regime": get_regime(obligation.regime),
+            "basis": rules_text.DUTY_BASIS[obligation.regime],
             "working_days_left": (left := index.working_days_between(today, obligation.deadline)),
             "working_days_overdue": max(0, -left),
         }
@@ -79,6 +80,12 @@ def organization_dashboard(request, org_id):
             None,
         )
     )
+    systems = list(organization.systems.order_by("name"))
+    headcounts = list(
+        organization.headcounts.select_related("declared_by").order_by("-declared_at", "-pk")[:10]
+    )
+    total = headcounts[0] if headcounts else None
+    regime = current_regime()
     declarations = (
         SystemDeclaration.objects.filter(system__organization=organization)
         .select_related("system", "declared_by")
@@ -90,7 +97,12 @@ def organization_dashboard(request, org_id):
         {
             "organization": organization,
             "membership": membership,
-            "systems": organization.systems.order_by("name"),
+            "systems": systems,
+            "total": total,
+            "headcounts": headcounts,
+            "bounds": obligations.bounds(systems),
+            "assessment": obligations.assess(systems, regime, total),
+            "no_filing_needed": rules_text.NO_FILING_NEEDED[regime.code],
             "open_obligations": open_obligations,
             "closed_obligations": closed_obligations,
             "declarations": declarations,

@@ -203,7 +203,12 @@ def test_the_whole_filing_with_the_keyboard_alone(
         "sources_detail": "员工入职时现场采集",
         "retention_period": "离职后 30 日内删除",
     }
-    lobby = {"name": "办公楼大堂闸机", "signage_description": "大门口张贴人脸识别告示"}
+    lobby = {
+        "name": "办公楼大堂闸机",
+        "signage_description": "大门口张贴人脸识别告示",
+        # Any place that verifies identity by face offers another way (Measures Art. 10).
+        "alternative_offered": "员工可刷工卡通行",
+    }
     desk = {"name": "访客接待前台", "alternative_offered": "前台凭身份证人工登记"}
     consent = {"informed_consent_method": "入职时书面告知，并在应用内单独勾选同意"}
     security = {
@@ -274,6 +279,7 @@ def test_the_whole_filing_with_the_keyboard_alone(
     tick(page, "#id_deployments-0-signage")
     type_into(page, "#id_deployments-0-signage_description", lobby["signage_description"])
     tick(page, "#id_deployments-0-verifies_identity")
+    type_into(page, "#id_deployments-0-alternative_offered", lobby["alternative_offered"])
     press_button(page, t("Save this place and add another"))
     page.wait_for_url(re.compile(re.escape(step("deployments")) + "#place-2$"))
     expect(page.get_by_role("alert").first).to_contain_text(
@@ -285,6 +291,9 @@ def test_the_whole_filing_with_the_keyboard_alone(
     assert focused(page) == "id_deployments-1-name", focused(page)
     type_into(page, "#id_deployments-1-name", desk["name"])
     choose(page, "#id_deployments-1-place_kind", "hotel")
+    # A hotel is a public place by its kind: it carries signage.
+    tick(page, "#id_deployments-1-signage")
+    type_into(page, "#id_deployments-1-signage_description", lobby["signage_description"])
     tick(page, "#id_deployments-1-verifies_identity")
     type_into(page, "#id_deployments-1-alternative_offered", desk["alternative_offered"])
     auditor.check(page, "deployments")
@@ -366,23 +375,26 @@ def test_the_whole_filing_with_the_keyboard_alone(
         "originals_basis": "",
         "originals_basis_detail": "",
         "anonymised_only": True,
+        "off_device_basis": "",
+        "off_device_basis_detail": "",
     }
     assert data["deployments"] == [
         {
             **lobby,
             "place_kind": "office",
+            "place_description": "",
             "is_public_place": True,
             "signage": True,
             "verifies_identity": True,
-            "alternative_offered": "",
             "law_requiring_face": "",
         },
         {
             **desk,
             "place_kind": "hotel",
+            "place_description": "",
             "is_public_place": False,
-            "signage": False,
-            "signage_description": "",
+            "signage": True,
+            "signage_description": lobby["signage_description"],
             "verifies_identity": True,
             "law_requiring_face": "",
         },

@@ -643,6 +643,11 @@ def test_deadline_reminder_and_deadline_moved(
         CalendarPeriod.objects.create(
             calendar_year=year, kind="off", first_day=date(2027, 1, 1), last_day=date(2027, 1, 3)
         )
+        # 1 January was off provisionally already (a statutory holiday); a make-up working
+        # Saturday is what moves the date.
+        CalendarPeriod.objects.create(
+            calendar_year=year, kind="work", first_day=date(2027, 1, 9), last_day=date(2027, 1, 9)
+        )
         deadlines.calendar_changed(2027)  # what saving the year in the admin does
     moving.refresh_from_db()
     assert moving.deadline != provisional.date

@@ -1,6 +1,8 @@
 """Prints the deadline for an event date.
 
 python manage.py deadline 2025-06-01   →   2025-07-14 final
+python manage.py deadline 2024-03-01 --regime cac-2025-measures   →   2025-07-14 final (the
+transitional date: the 2025 measures apply from 2025-06-01)
 """
 
 from datetime import date
@@ -32,7 +34,11 @@ class Command(BaseCommand):
         n = days if days is not None else rules.initial_days
         if n == 0:
             raise CommandError("--days must not be 0")
-        deadline = calendars.add_working_days(start_date, n)
+        if days is None:
+            # A trigger before the rule set took effect takes its transitional date.
+            deadline = rules.deadline(start_date, n, calendars.add_working_days)
+        else:
+            deadline = calendars.add_working_days(start_date, n)
         self.stdout.write(
             f"{deadline.date.isoformat()} {'final' if deadline.final else 'provisional'}"
         )

@@ -67,11 +67,14 @@ QUEUE_FILING = {
         "originals_basis": "",
         "originals_basis_detail": "",
         "anonymised_only": True,
+        "off_device_basis": "consent",
+        "off_device_basis_detail": "会员在小程序中单独同意将人脸特征存储于本公司服务器",
     },
     "deployments": [
         {
             "name": "门店入口",
             "place_kind": "retail",
+            "place_description": "门店正门闸机",
             "is_public_place": True,
             "signage": True,
             "signage_description": "入口处张贴人脸识别提示牌",
@@ -81,6 +84,8 @@ QUEUE_FILING = {
         }
     ],
     "consent": {
+        "lawful_basis": "consent",
+        "lawful_basis_provision": "",
         "informed_consent_method": "会员在小程序中阅读告知并单独勾选同意",
         "separate_consent": True,
         "written_consent": False,

@@ -27,7 +27,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("filings", "0008_review_queue_index")]
+    dependencies = [("filings", "0009_review_queue_index")]
 
     operations = [
         TrigramExtension(),

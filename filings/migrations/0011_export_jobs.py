@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('filings', '0009_organization_name_trigram'),
+        ('filings', '0010_organization_name_trigram'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('filings', '0007_reminders'),
+        ('filings', '0008_law_exactly'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,371 @@
+"""The rules' own words, for both rule sets, in one place a lawyer can read.
+
+Two rule sets are known (``filings.regimes``):
+
+* ``cac-2023-draft``: 《人脸识别技术应用安全管理规定（试行）（征求意见稿）》, published by the CAC
+  on 2023-08-08 for comment. A draft: never in force. Where it is the basis of a duty the portal
+  says so ("依据《…（征求意见稿）》"), never "根据现行规定". Its articles are cited by subject (no
+  authoritative numbering was at hand).
+* ``cac-2025-measures``: 《人脸识别技术应用安全管理办法》 (CAC and MPS Order No. 19, 2025-03-13,
+  in force 2025-06-01). Cited by article. Articles 4, 5, 10, 13 and 15 were checked against the
+  published text; the others follow its order (6 consent, 7 storage in the device, 8 impact
+  assessment, 11 national channels, 12 no misleading or coercion, 14 security measures).
+
+What the 2025 measures change against the draft (README, "Rule sets"):
+
+* threshold: 100,000 people stored (达到, the number itself counts) instead of more than 10,000
+  (超过); use in a public place alone no longer triggers filing;
+* office: the cyberspace office at provincial level or above, not municipal;
+* start: in force 2025-06-01; whoever had reached 100,000 before then files by 2025-07-14 (the
+  CAC's notice of 2025-05-28);
+* facial information stays in the recognition device unless a law or administrative regulation
+  says otherwise or the person separately consents (Art. 7): storage elsewhere without either is
+  an error, not only a point for the reviewer;
+* facial recognition is never the only way to verify identity where another way exists (Art. 10),
+  at any place, not only at the venues the draft listed;
+* the analysis of race, ethnicity, religion, health or social class is no longer a rule of its own:
+  the Personal Information Protection Law's rules on sensitive personal information apply.
+
+Every text here is a lazy translation: the Chinese catalogue holds the Chinese wording.
+"""
+
+from django.utils.functional import lazy
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+DRAFT = "cac-2023-draft"
+MEASURES = "cac-2025-measures"
+
+# --- What each rule set says of itself (home page, footer, dashboard) ---------------------------
+
+WHO_FILES = {
+    DRAFT: _(
+        "Under the CAC draft provisions for comment (2023-08-08), an organization that uses facial "
+        "recognition technology in a public place, or stores the facial information of more than "
+        "10,000 people, files with the cyberspace office at or above the municipal level where it "
+        "is located, within 30 working days. The draft is not in force; this portal applies it as "
+        "configured."
+    ),
+    MEASURES: _(
+        "Under the Measures for the Security Management of the Application of Facial Recognition "
+        "Technology (in force 2025-06-01, Art. 15), an organization whose stored facial "
+        "information reaches 100,000 people files with the cyberspace office at or above the "
+        "provincial level where it is located, within 30 working days of the day that number is "
+        "reached."
+    ),
+}
+
+FOOTER = {
+    DRAFT: _(
+        "For organizations that use facial recognition in public places or store the facial "
+        "information of more than 10,000 people (draft provisions for comment)."
+    ),
+    MEASURES: _(
+        "For organizations that store the facial information of 100,000 people or more "
+        "(Measures, Art. 15)."
+    ),
+}
+
+NO_FILING_NEEDED = {
+    DRAFT: _(
+        "Under the CAC draft provisions on facial recognition (draft for comment), your "
+        "organization does not need to file as declared. Update the declarations when a "
+        "number grows or a system is used in a public place."
+    ),
+    MEASURES: _(
+        "Under the rules in force (the Measures on facial recognition), your organization does "
+        "not need to file as declared. Update the declarations when a number grows."
+    ),
+}
+
+# Said on an obligation: under which text it arose.
+# "依据《…（征求意见稿）》" for the draft, "根据现行规定" only for a rule set in force.
+DUTY_BASIS = {
+    DRAFT: _("under the CAC draft provisions for comment (2023-08-08), on filing"),
+    MEASURES: _("under the rules in force, Measures Art. 15"),
+}
+
+# Said on the filing form and the notices (PDF): under which text the filing was handled.
+DOCUMENT_BASIS = {
+    DRAFT: _(
+        "Handled under the CAC draft provisions on facial recognition (draft for comment, "
+        "2023-08-08), which this portal applies as configured; the draft is not in force."
+    ),
+    MEASURES: _(
+        "Handled under the rules in force: the Measures on facial recognition (in force "
+        "2025-06-01), Art. 15."
+    ),
+}
+
+CHANGE_DUTY = {
+    DRAFT: _(
+        "Draft provisions for comment: a substantive change to what was filed is filed as a "
+        "change within 30 working days (the draft's wording is unconfirmed; the final "
+        "measures say so)"
+    ),
+    MEASURES: _(
+        "Measures, Art. 15: a substantive change to the filed information is filed as a "
+        "change within 30 working days of the change"
+    ),
+}
+
+# --- Citations of the checks (filings.compliance), per finding code -------------------------------
+
+_ZH_NUMERALS = "零一二三四五六七八九"
+
+
+def _zh_number(n: int) -> str:
+    if n < 10:
+        return _ZH_NUMERALS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _ZH_NUMERALS[tens]) + "十" + (_ZH_NUMERALS[ones] if ones else "")
+
+
+def _article(n: int, text) -> str:
+    """'《办法》第十条：…' in Chinese, 'Measures, Art. 10: …' in English."""
+    if (get_language() or "").startswith("zh"):
+        return f"《人脸识别技术应用安全管理办法》第{_zh_number(n)}条：{text}"
+    return f"Measures, Art. {n}: {text}"
+
+
+article = lazy(_article, str)
+
+# The draft's citations name the draft in their text ("Draft provisions: …", 《征求意见稿》：…).
+_DRAFT = {
+    "purpose_missing": _(
+        "Draft provisions: a stated purpose and scope of processing; facial information is used "
+        "for that purpose alone"
+    ),
+    "alternative_dismissed_without_reason": _(
+        "Draft provisions: where a non-biometric solution achieves the same purpose, it is to be "
+        "preferred"
+    ),
+    "public_place_necessity_unstated": _(
+        "Draft provisions: facial recognition devices in public places only where needed for "
+        "public security"
+    ),
+    "originals_without_basis": _(
+        "Draft provisions: no keeping of original face images, pictures or videos unless a legal "
+        "condition or the individual's consent allows it; anonymised facial information is allowed"
+    ),
+    "storage_off_device": _(
+        "Draft provisions: security measures against unauthorised access to and leakage of facial "
+        "information"
+    ),
+    "prohibited_place": _(
+        "Draft provisions: no image capture or personal-identification devices in hotel rooms, "
+        "public bathrooms, fitting rooms, toilets or other places that may infringe privacy; no "
+        "exception exists"
+    ),
+    "listed_venue_without_alternative": _(
+        "Draft provisions: hotels, banks, railway stations, airports, sports venues, exhibition "
+        "halls, museums, art galleries, libraries and other business venues may not force face "
+        "verification unless a law or administrative regulation requires it, and must offer "
+        "another way"
+    ),
+    "public_place_without_signage": _(
+        "Draft provisions: facial recognition devices in public places carry prominent signage"
+    ),
+    "no_consent_method": _(
+        "Draft provisions: the individual's informed consent before facial information is collected"
+    ),
+    "no_separate_consent": _(
+        "Draft provisions: the individual's separate consent or written consent"
+    ),
+    "minors_without_guardian_consent": _(
+        "Draft provisions: for minors under 14, the separate or written consent of a parent or "
+        "guardian"
+    ),
+    "sensitive_without_basis": _(
+        "Draft provisions: no analysis of race, ethnicity, religious belief, health status or "
+        "social class unless for national security, public safety, protecting life, health or "
+        "property in an emergency, or with the individual's consent"
+    ),
+    "few_security_measures": _(
+        "Draft provisions: security measures against unauthorised access and leakage, such as "
+        "encryption, access control and audit"
+    ),
+    "no_assessment": _(
+        "Draft provisions: a personal-information protection impact assessment done in advance"
+    ),
+    "legal_basis_unnamed": _(
+        "Draft provisions: facial information is processed with the individual's separate or "
+        "written consent, or where a law or administrative regulation provides otherwise"
+    ),
+}
+
+_MEASURES = {
+    "purpose_missing": article(
+        4,
+        _(
+            "a specific purpose and sufficient necessity, in the way with the least impact on "
+            "individual rights"
+        ),
+    ),
+    "alternative_dismissed_without_reason": article(
+        10,
+        _(
+            "where another way than facial recognition achieves the same purpose or business "
+            "requirement, facial recognition is not the only way of verification"
+        ),
+    ),
+    "public_place_necessity_unstated": article(
+        13, _("facial recognition devices in public places only where needed for public security")
+    ),
+    "originals_without_basis": article(
+        7,
+        _(
+            "facial information is kept no longer than the shortest time its purpose needs, "
+            "unless a law or administrative regulation provides otherwise"
+        ),
+    ),
+    "storage_off_device": article(
+        14,
+        _(
+            "data encryption, security audit, access control, authorisation management, intrusion "
+            "detection and prevention protect facial information wherever it is kept"
+        ),
+    ),
+    "storage_off_device_without_basis": article(
+        7,
+        _(
+            "facial information is stored in the facial recognition device and not transmitted "
+            "out over the internet, unless a law or administrative regulation provides otherwise "
+            "or the individual separately consents"
+        ),
+    ),
+    "prohibited_place": article(
+        13,
+        _(
+            "no facial recognition device inside private spaces of public places such as hotel "
+            "rooms, public bathrooms, public changing rooms and public toilets"
+        ),
+    ),
+    "listed_venue_without_alternative": article(
+        10,
+        _(
+            "facial recognition is not the only way to verify identity where another way exists; "
+            "whoever does not consent is offered another reasonable and convenient way"
+        ),
+    ),
+    "public_place_without_signage": article(
+        13,
+        _(
+            "facial recognition devices in public places: a collection area set reasonably by law "
+            "and prominent signage"
+        ),
+    ),
+    "no_consent_method": article(
+        5,
+        _(
+            "before processing, the individual is told, prominently and in clear language, who "
+            "processes, for what purpose, how, for how long, and how to exercise their rights"
+        ),
+    ),
+    "no_separate_consent": article(
+        6,
+        _(
+            "processing based on consent needs the individual's separate consent, given "
+            "voluntarily and explicitly with full knowledge; written consent where a law or "
+            "administrative regulation requires it"
+        ),
+    ),
+    "minors_without_guardian_consent": article(
+        6,
+        _(
+            "processing the facial information of a minor under 14 on the basis of consent needs "
+            "the consent of a parent or other guardian"
+        ),
+    ),
+    "sensitive_without_basis": _(
+        "Personal Information Protection Law, Arts. 28-29: sensitive personal information only "
+        "for a specific purpose, with sufficient necessity and the individual's separate consent "
+        "(the 2025 measures have no rule of their own on this analysis)"
+    ),
+    "few_security_measures": article(
+        14,
+        _(
+            "data encryption, security audit, access control, authorisation management, intrusion "
+            "detection and prevention"
+        ),
+    ),
+    "no_assessment": article(
+        8,
+        _(
+            "a personal-information protection impact assessment done in advance, and a record of "
+            "the processing; both kept for at least three years"
+        ),
+    ),
+    "no_assessment_report": article(
+        15,
+        _(
+            "the filing materials include the personal-information protection impact assessment "
+            "report"
+        ),
+    ),
+    "legal_basis_unnamed": article(
+        6,
+        _(
+            "processing not based on consent rests on a provision of a law or administrative "
+            "regulation, which the filing names"
+        ),
+    ),
+}
+
+# Both rule sets cite these the same way (the filing's own rules, or other law).
+_COMMON = {
+    "scope_missing": None,  # as purpose_missing
+    "stored_outside_china": _(
+        "Personal-information export rules: facial information kept outside China is provided "
+        "abroad and needs its own legal basis for export"
+    ),
+    "retention_unspecified": None,  # draft: PIPL; measures: Art. 7
+    "private_space_described": None,  # as prohibited_place
+    "no_assessment_report": _(
+        "Filing materials: the personal-information protection impact assessment report, which is "
+        "kept for at least 3 years"
+    ),
+    "not_declared_truthful": _(
+        "Filing: the filer declares that the materials are true, accurate and complete"
+    ),
+    "change_undescribed": None,  # CHANGE_DUTY
+    "cancellation_undescribed": None,
+}
+
+_RETENTION_PIPL = _(
+    "Personal-information protection: facial information is kept no longer than its purpose "
+    "needs, so the filing states how long"
+)
+_CANCELLATION = {
+    DRAFT: _(
+        "Cancellation: stopping the use of facial recognition is filed, with the date and what "
+        "became of the facial information"
+    ),
+    MEASURES: article(
+        15,
+        _(
+            "whoever stops applying facial recognition files a cancellation within 30 working "
+            "days and deals with the facial information concerned according to law"
+        ),
+    ),
+}
+
+CITATIONS: dict[str, dict[str, object]] = {}
+for _code in set(_DRAFT) | set(_MEASURES) | set(_COMMON):
+    CITATIONS[_code] = {
+        DRAFT: _DRAFT.get(_code) or _COMMON.get(_code),
+        MEASURES: _MEASURES.get(_code) or _COMMON.get(_code),
+    }
+CITATIONS["scope_missing"] = CITATIONS["purpose_missing"]
+CITATIONS["private_space_described"] = CITATIONS["prohibited_place"]
+CITATIONS["retention_unspecified"] = {
+    DRAFT: _RETENTION_PIPL,
+    MEASURES: _MEASURES["originals_without_basis"],
+}
+CITATIONS["change_undescribed"] = CHANGE_DUTY
+CITATIONS["cancellation_undescribed"] = _CANCELLATION
+
+
+def citation(code: str, regime_code: str):
+    """The rule a finding comes from, in the words of the rule set the filing is made under."""
+    return CITATIONS[code][regime_code]

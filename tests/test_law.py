@@ -1,0 +1,427 @@
+"""The law, exactly (issue 12): who must file, under which rule set, from when, and what the
+portal says about it. Each test names the rule it pins."""
+
+import copy
+from datetime import date
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from filings import attachments, memberships, obligations, services
+from filings.models import (
+    AppliedRegime,
+    Filing,
+    HeadcountDeclaration,
+    Obligation,
+    ObligationEvent,
+)
+from filings.regimes import CAC_2023_DRAFT, CAC_2025_MEASURES
+from notifications.models import Notification
+from tests.factories import MembershipFactory, UserFactory
+from tests.filing_data import complete_filing
+from tests.pdfs import pdf_bytes
+
+pytestmark = pytest.mark.django_db
+
+DRAFT_TITLE = "《人脸识别技术应用安全管理规定（试行）（征求意见稿）》"
+
+
+@pytest.fixture(autouse=True)
+def _frozen_today():
+    with time_machine.travel(date(2026, 3, 2), tick=False):
+        yield
+
+
+def system(membership, name, people, reached="2026-02-02", public=False, existing=None):
+    return obligations.declare_system(
+        membership.organization,
+        membership.user,
+        system=existing,
+        name=name,
+        people_stored=people,
+        used_in_public_place=public,
+        count_reached_on=date.fromisoformat(reached),
+    )
+
+
+def total(membership, people, reached="2026-02-10"):
+    return obligations.declare_total(
+        membership.organization,
+        membership.user,
+        people_total=people,
+        reached_on=date.fromisoformat(reached),
+    )
+
+
+def open_initial(membership):
+    return Obligation.objects.filter(
+        organization=membership.organization, kind="initial", status="open"
+    ).first()
+
+
+def dashboard(client, membership, language="zh-hans"):
+    client.force_login(membership.user)
+    client.cookies["portal_language"] = language
+    return client.get(reverse("dashboard", args=[membership.organization.pk])).content.decode()
+
+
+# --- Who must file: the threshold is the organization's ------------------------------------------
+
+
+def test_two_systems_of_6000_distinct_people_bring_the_draft_duty_once_the_total_is_declared(
+    client,
+):
+    """Draft provisions: 存储超过1万人人脸信息 counts the organization's people, not a system's."""
+    membership = MembershipFactory()
+    system(membership, "门禁", 6_000)
+    system(membership, "考勤", 6_000)
+    assert open_initial(membership) is None
+    html = dashboard(client, membership)
+    assert "介于 6000（最大单个系统）与 12000（各系统之和）之间" in html  # the bounds
+    assert "申报全部系统合计人数" in html  # and the organization is asked for its total
+    total(membership, 11_000, reached="2026-02-10")
+    obligation = open_initial(membership)
+    assert obligation is not None
+    assert obligation.trigger_date == date(2026, 2, 10)  # the day the total passed 10,000
+    assert "11,000" in obligation.reason
+
+
+def test_two_systems_of_60000_bring_the_2025_duty_with_their_total(settings):
+    """Measures Art. 15: 人脸信息存储数量达到10万人 — the organization's number."""
+    settings.FILING_REGIME = "cac-2025-measures"
+    membership = MembershipFactory()
+    system(membership, "门禁", 60_000)
+    system(membership, "支付", 60_000)
+    assert open_initial(membership) is None
+    total(membership, 100_000, reached="2026-01-20")
+    obligation = open_initial(membership)
+    assert obligation.trigger_date == date(2026, 1, 20)
+    assert obligation.office.code == "440000"  # provincial level
+
+
+def test_the_total_is_checked_against_the_largest_system_and_the_sum():
+    membership = MembershipFactory()
+    system(membership, "门禁", 6_000)
+    system(membership, "考勤", 5_000)
+    with pytest.raises(obligations.TotalRefused, match="6,000"):
+        total(membership, 5_999)
+    with pytest.raises(obligations.TotalRefused, match="11,000"):
+        total(membership, 11_001)
+    assert not HeadcountDeclaration.objects.exists()
+
+
+def test_the_declared_totals_are_kept_as_a_history(client):
+    membership = MembershipFactory()
+    system(membership, "门禁", 6_000)
+    system(membership, "考勤", 6_000)
+    total(membership, 8_000, reached="2026-01-05")
+    total(membership, 10_500, reached="2026-02-10")
+    history = list(membership.organization.headcounts.values_list("people_total", flat=True))
+    assert history == [10_500, 8_000]
+    assert HeadcountDeclaration.objects.first().systems_sum == 12_000
+    html = dashboard(client, membership)
+    assert "合计人数申报记录" in html
+    assert "10500" in html
+    assert "8000" in html
+
+
+def test_the_total_form_refuses_a_number_below_the_largest_system_in_the_users_language(client):
+    membership = MembershipFactory(role="editor")
+    system(membership, "门禁", 6_000)
+    client.force_login(membership.user)
+    url = reverse("total_declare", args=[membership.organization.pk])
+    page = client.get(url).content.decode()
+    assert "各系统之和（上限）" in page
+    response = client.post(url, {"people_total": "5000", "reached_on": "2026-02-10"})
+    assert response.status_code == 200
+    assert "合计人数不得少于最大单个系统的人数" in response.content.decode()
+    response = client.post(url, {"people_total": "6000", "reached_on": "2026-02-10"})
+    assert response.status_code == 302
+
+
+# --- After filing: a change prompts a change filing (变更) ----------------------------------------
+
+
+@pytest.fixture
+def filed_membership():
+    membership = MembershipFactory(role="admin")
+    system(membership, "门禁", 12_000)
+    filing = services.start_initial_filing(membership.organization, membership.user)
+    filing.data = copy.deepcopy(complete_filing())
+    filing.save(update_fields=["data"])
+    attachments.store(
+        filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
+    )
+    services.submit_filing(filing.pk, membership.user)
+    reviewer = UserFactory(is_staff=True)
+    services.approve_filing(filing.pk, reviewer)
+    return membership
+
+
+def open_change(membership):
+    return Obligation.objects.filter(
+        organization=membership.organization, kind="change", status="open"
+    ).first()
+
+
+def test_a_later_increase_after_filing_prompts_a_change_filing_with_its_deadline(
+    filed_membership,
+):
+    """Measures Art. 15: 备案信息发生实质性变更的，应当自变更之日起30个工作日内办理变更备案手续."""
+    gate = filed_membership.organization.systems.get()
+    system(filed_membership, "门禁", 15_000, reached="2026-02-16", existing=gate)
+    change = open_change(filed_membership)
+    assert change.trigger_date == date(2026, 2, 16)
+    # 30 working days after 2026-02-16: the Spring Festival skipped, Saturday 2-28 worked
+    assert change.deadline == date(2026, 4, 3)
+    assert change.office.code == "440300"  # the office that holds the filing
+    assert "15,000" in change.reason
+    assert change.events.get().action == ObligationEvent.Action.PROMPTED
+
+
+def test_a_new_place_after_filing_prompts_a_change_filing(filed_membership):
+    system(filed_membership, "新闸机", 300, reached="2026-02-20")
+    assert "新闸机" in open_change(filed_membership).reason
+
+
+def test_a_new_address_after_filing_prompts_a_change_filing(filed_membership):
+    organization = filed_membership.organization
+    memberships.update_organization(
+        organization=organization,
+        actor=filed_membership.user,
+        changes={"street_address": "深圳市福田区新地址 8 号"},
+    )
+    change = open_change(filed_membership)
+    assert change.trigger_date == date(2026, 3, 2)
+    assert "新地址" in change.reason
+
+
+def test_a_smaller_number_after_filing_prompts_nothing(filed_membership):
+    gate = filed_membership.organization.systems.get()
+    system(filed_membership, "门禁", 11_000, existing=gate)
+    assert open_change(filed_membership) is None
+
+
+def test_the_change_filing_answers_the_prompted_duty(client, filed_membership):
+    system(filed_membership, "新闸机", 300, reached="2026-02-20")
+    prompted = open_change(filed_membership)
+    original = Filing.objects.get(kind="initial")
+    change = services.start_follow_up(original, filed_membership.user, Filing.Kind.CHANGE)
+    services.save_step(
+        change,
+        filed_membership.user,
+        "change",
+        {"description": "新增闸机", "effective_date": "2026-02-20", "sections": ["deployments"]},
+    )
+    change.refresh_from_db()
+    assert change.obligation_id == prompted.pk
+    assert Obligation.objects.filter(kind="change").count() == 1
+
+
+# --- Which rule set, from when --------------------------------------------------------------------
+
+
+def test_the_2025_measures_take_the_transitional_date_for_a_trigger_before_they_applied():
+    """The CAC's notice of 2025-05-28: who had reached 100,000 before 2025-06-01 files by
+    2025-07-14."""
+    out = StringIO()
+    call_command("deadline", "2024-03-01", "--regime", "cac-2025-measures", stdout=out)
+    assert out.getvalue().strip() == "2025-07-14 final"
+    assert CAC_2025_MEASURES.starts_on == date(2025, 6, 1)
+    assert CAC_2023_DRAFT.in_force is False
+    assert CAC_2025_MEASURES.in_force is True
+
+
+def test_an_organization_over_the_threshold_before_2025_06_01_files_by_2025_07_14(settings):
+    settings.FILING_REGIME = "cac-2025-measures"
+    membership = MembershipFactory()
+    system(membership, "门禁", 150_000, reached="2023-05-01")
+    obligation = open_initial(membership)
+    assert (obligation.deadline, obligation.deadline_final) == (date(2025, 7, 14), True)
+
+
+def test_the_draft_is_labelled_a_draft_wherever_it_is_the_basis(client):
+    membership = MembershipFactory()
+    system(membership, "门禁", 500)
+    html = dashboard(client, membership)
+    assert f"依据{DRAFT_TITLE}" in html
+    assert "根据现行规定" not in html
+    system(membership, "考勤", 12_000)
+    html = dashboard(client, membership)
+    assert f"依据{DRAFT_TITLE}关于备案的规定" in html
+    assert "根据现行规定" not in html
+
+
+def test_the_rules_in_force_are_called_so(client, settings):
+    settings.FILING_REGIME = "cac-2025-measures"
+    membership = MembershipFactory()
+    system(membership, "门禁", 500)
+    html = dashboard(client, membership)
+    assert "根据现行规定（《人脸识别技术应用安全管理办法》）" in html
+    assert "征求意见稿" not in html
+
+
+def test_the_home_page_and_footer_follow_the_rule_set_in_force(client, settings):
+    client.cookies["portal_language"] = "zh-hans"
+    draft = client.get("/").content.decode()
+    # Under the draft, public-place use also triggers filing, and the draft is named as such.
+    assert "在公共场所使用人脸识别技术或者存储超过 1 万人人脸信息" in draft
+    assert "地市级以上网信部门" in draft
+    assert "征求意见稿" in draft
+    settings.FILING_REGIME = "cac-2025-measures"
+    measures = client.get("/").content.decode()
+    assert "达到 10 万人" in measures
+    assert "省级以上网信部门" in measures
+    assert "存储超过 1 万人" not in measures
+    assert "地市级以上" not in measures
+    assert "适用于存储人脸信息达到 10 万人的单位" in measures  # the footer
+
+
+def test_the_filing_pdf_and_notices_name_the_rule_set(filed_membership):
+    from filings.documents import html_for
+    from filings.models import Document
+
+    notice = Document.objects.get(kind="notice")
+    with time_machine.travel(date(2026, 3, 2), tick=False):
+        html = html_for(notice)
+    assert f"依据{DRAFT_TITLE}" in html
+    form = html_for(Document.objects.get(kind="form"))
+    assert "征求意见稿尚未施行" in form
+
+
+# --- Switching FILING_REGIME re-assesses open duties ---------------------------------------------
+
+
+def test_switching_the_rule_set_reassesses_open_duties_once_and_tells_the_organization(settings):
+    big = MembershipFactory(role="admin")
+    system(big, "门禁", 150_000, reached="2026-02-02")
+    small = MembershipFactory(role="admin")
+    system(small, "门禁", 12_000, reached="2026-02-02")
+    assert open_initial(big).office.code == "440300"
+    assert obligations.apply_regime() is not None  # the first run records the draft
+    mail.outbox.clear()
+    Notification.objects.all().delete()
+
+    settings.FILING_REGIME = "cac-2025-measures"
+    assert obligations.regime_switch_pending()
+    out = StringIO()
+    call_command("apply_regime", stdout=out)
+    assert "2 obligation(s) re-assessed" in out.getvalue()
+
+    moved = open_initial(big)
+    assert moved.regime == "cac-2025-measures"
+    assert moved.office.code == "440000"  # provincial level (Measures Art. 15)
+    event = moved.events.get()
+    assert (event.old_office, event.new_office) == ("440300", "440000")
+    assert event.action == ObligationEvent.Action.REASSESSED
+    # 12,000 people no longer need a filing under the measures: the duty is lifted, with an event.
+    lifted = Obligation.objects.get(organization=small.organization, kind="initial")
+    assert lifted.status == Obligation.Status.LIFTED
+    assert lifted.events.get().action == ObligationEvent.Action.LIFTED
+    # Each organization is told once.
+    assert Notification.objects.filter(kind="regime_changed").count() == 2
+    assert {n.recipient for n in Notification.objects.filter(kind="regime_changed")} == {
+        big.user.email,
+        small.user.email,
+    }
+    # A second run finds nothing to do.
+    assert obligations.apply_regime() is None
+    assert not obligations.regime_switch_pending()
+    assert AppliedRegime.objects.first().code == "cac-2025-measures"
+
+
+def test_the_draft_filing_follows_its_duty_to_the_new_office(settings):
+    membership = MembershipFactory(role="admin")
+    system(membership, "门禁", 150_000, reached="2026-02-02")
+    draft = services.start_initial_filing(membership.organization, membership.user)
+    settings.FILING_REGIME = "cac-2025-measures"
+    obligations.apply_regime()
+    draft.refresh_from_db()
+    assert (draft.regime, draft.office.code) == ("cac-2025-measures", "440000")
+
+
+def test_the_regime_sweep_is_scheduled():
+    from django.conf import settings
+
+    assert settings.CELERY_BEAT_SCHEDULE["apply-regime"]["task"] == "filings.tasks.apply_regime"
+
+
+# --- Working days: the reviewers' due date is provisional too ------------------------------------
+
+
+def test_a_review_period_into_an_unannounced_year_is_marked_provisional(client):
+    membership = MembershipFactory(role="admin")
+    system(membership, "门禁", 12_000, reached="2026-02-02")
+    with time_machine.travel(date(2026, 12, 14), tick=False):
+        filing = services.start_initial_filing(membership.organization, membership.user)
+        filing.data = copy.deepcopy(complete_filing())
+        filing.save(update_fields=["data"])
+        attachments.store(
+            filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
+        )
+        services.submit_filing(filing.pk, membership.user)
+        filing.refresh_from_db()
+        assert filing.review_due == date(2027, 1, 26)  # 1 January 2027 skipped
+        assert filing.review_due_final is False
+        client.force_login(membership.user)
+        client.cookies["portal_language"] = "zh-hans"
+        page = client.get(
+            reverse("filing_detail", args=[membership.organization.pk, filing.pk])
+        ).content.decode()
+    assert "暂定" in page
+    submitted_mail = Notification.objects.get(kind="filing_submitted")
+    assert "该日期为暂定" in submitted_mail.body_text
+
+
+# --- Terms ---------------------------------------------------------------------------------------
+
+
+def test_the_rules_own_terms_are_used():
+    from pathlib import Path
+
+    from django.utils import translation
+
+    from filings.forms.filing_steps import OrganizationStep
+
+    catalogue = (
+        Path(__file__).resolve().parent.parent / "locale/zh_Hans/LC_MESSAGES/django.po"
+    ).read_text()
+    msgstrs = "".join(line for line in catalogue.splitlines() if line.startswith("msgstr"))
+    assert "重大变更" not in msgstrs
+    assert "实质性变化" not in msgstrs
+    assert "实质性变更" in msgstrs
+    with translation.override("zh-hans"):
+        label = str(OrganizationStep.base_fields["responsible_person"].label)
+    assert label == "人脸识别技术应用负责人"
+    assert "个人信息保护负责人" not in label
+
+
+def test_the_reminder_email_names_the_basis_of_the_duty(settings):
+    from notifications import emails
+
+    membership = MembershipFactory(role="admin")
+    system(membership, "门禁", 150_000)
+    obligation = open_initial(membership)
+    context = {
+        "obligation": obligation,
+        "user": membership.user,
+        "days_left": 5,
+        "days_overdue": 0,
+        "overdue": False,
+    }
+    _subject, text, html = emails.render("deadline_reminder", "zh-hans", context)
+    assert f"本项义务依据{DRAFT_TITLE}关于备案的规定产生" in text
+    assert "根据现行规定" not in text
+    assert DRAFT_TITLE in html
+    settings.FILING_REGIME = "cac-2025-measures"
+    obligations.apply_regime()
+    obligation.refresh_from_db()
+    _subject, text, _html = emails.render(
+        "deadline_reminder", "zh-hans", context | {"obligation": obligation}
+    )
+    assert "本项义务根据现行规定，即《人脸识别技术应用安全管理办法》第十五条产生" in text
