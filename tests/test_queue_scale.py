@@ -6,6 +6,8 @@ DISTINCT over the filings, a search by number is an exact lookup, and on Postgre
 order and the name search are served by their indexes.
 """
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -163,3 +165,54 @@ def test_the_name_search_of_the_queue_can_read_the_trigram_index(queue):
     names = Organization.objects.filter(name__icontains="甲公司").values("pk")
     sql, params = names.query.sql_with_params()
     assert "organization_name_trigram" in plan_of(sql, params)
+
+
+def add_filings(n: int, start: int) -> None:
+    """n more submitted filings in Shenzhen, with their organizations, in bulk."""
+    from filings.models import Jurisdiction, Organization
+
+    office = Jurisdiction.objects.get(code="440300")
+    organizations = Organization.objects.bulk_create(
+        Organization(
+            name=f"批量科技{start + i}", uscc=f"9144030088{start + i:08d}"[:18],
+            address_division="440300", street_address="x", legal_representative="x",
+            responsible_person="x", responsible_person_id_number="11010519491231002X",
+            contact_name="x", contact_mobile="13800138000", contact_email=f"b{start + i}@x.cn",
+        )
+        for i in range(n)
+    )  # fmt: skip
+    Filing.objects.bulk_create(
+        Filing(
+            organization=organization, kind="initial", status="submitted", office=office,
+            regime="cac-2023-draft", receipt_number=f"FR2026010{start + i:09d}",
+            review_due=date(2026, 12, 31),
+        )
+        for i, organization in enumerate(organizations)
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "?q=批量科技",
+        "?q=914403008800000001",
+        "?status__exact=submitted",
+        "?office=440300",
+        "?p=2",
+        "statistics/",
+        "review",
+    ],
+)
+def test_every_page_of_the_workspace_runs_as_many_queries_with_300_more_filings(
+    client, queue, page
+):
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+    url = (
+        reverse("admin:filings_filing_change", args=[queue["shenzhen"].pk])
+        if page == "review"
+        else QUEUE + page
+    )
+    add_filings(60, 0)  # enough for a second page
+    few = len(queries_of(client, url))
+    add_filings(300, 60)
+    assert len(queries_of(client, url)) == few
