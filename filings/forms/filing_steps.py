@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from filings import identifiers, vocabulary
 from filings.forms.systems import MAX_PEOPLE
+from filings.forms.widgets import IsoDateInput
 
 LONG_TEXT = 4000
 SHORT_TEXT = 200
@@ -36,7 +37,7 @@ def past_date(label, *, required=True, help_text=""):
         label=label,
         required=required,
         help_text=help_text,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
     )
 
 

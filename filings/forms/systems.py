@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from filings.forms.widgets import IsoDateInput
 from filings.models import RecognitionSystem
 
 MAX_PEOPLE = (
@@ -25,7 +26,7 @@ class SystemForm(forms.ModelForm):
     class Meta:
         model = RecognitionSystem
         fields = ["name", "people_stored", "used_in_public_place", "count_reached_on"]
-        widgets = {"count_reached_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"count_reached_on": IsoDateInput()}
         help_texts = {
             "used_in_public_place": _(
                 "Public places include streets, stations, shops, venues and building entrances."
@@ -60,7 +61,7 @@ class TotalForm(forms.Form):
     )
     reached_on = forms.DateField(
         label=_("Date that number was reached"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
     )
 
     def __init__(self, *args, systems=(), **kwargs):
