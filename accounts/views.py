@@ -16,7 +16,7 @@ from accounts import two_factor
 from accounts.forms import CodeForm, PasswordConfirmForm
 
 
-def _next_url(request, default="home"):
+def _next_url(request, default="my_dashboard"):
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -96,3 +96,30 @@ def test_password_reset_for_an_unknown_address_says_the_same_and_sends_nothing(c
     response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
     assert response.status_code == 302
     assert Notification.objects.count() == 0
+
+
+def test_after_logging_in_a_filer_lands_on_its_dashboard(client):
+    from tests.factories import MembershipFactory
+
+    membership = MembershipFactory(user__email="filer@example.com")
+    response = client.post(
+        reverse("login"), {"username": "filer@example.com", "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("dashboard", args=[membership.organization_id])
+
+
+def test_after_logging_in_and_the_second_step_a_reviewer_lands_on_the_queue(client):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.test_review import reviewer_of
+
+    reviewer = reviewer_of("440300", "sz@cac.example")
+    device = TOTPDevice.objects.create(user=reviewer, name="authenticator", confirmed=True)
+    response = client.post(
+        reverse("login"), {"username": "sz@cac.example", "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0].startswith(reverse("two_factor_verify"))
+    code = f"{totp(device.bin_key):06d}"
+    response = client.post(reverse("two_factor_verify"), {"code": code}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("admin:filings_filing_changelist")

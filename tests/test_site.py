@@ -128,3 +128,12 @@ def test_admin_is_at_admin(client):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_admin_pages_name_the_portals_icon(client):
+    from django.contrib.staticfiles import finders
+
+    html = client.get(reverse("admin:login")).content.decode()
+    assert '<link rel="icon" href="/static/img/favicon' in html
+    assert finders.find("img/favicon.svg")
+    assert "审核" in html  # still the portal's own header

@@ -9,6 +9,7 @@ from filings import calendars, obligations, rules_text
 from filings.access import membership_or_404
 from filings.models import Filing, FilingEvent, Membership, Obligation, SystemDeclaration
 from filings.regimes import current_regime, get_regime
+from filings.review_scope import may_review
 
 
 @login_required
@@ -16,6 +17,9 @@ def my_dashboard(request):
     memberships = list(Membership.objects.filter(user=request.user).select_related("organization"))
     if not memberships:
         if request.user.is_staff:
+            # A reviewer's work is the queue; an administrator's the whole workspace.
+            if may_review(request.user) and not request.user.is_superuser:
+                return redirect("admin:filings_filing_changelist")
             return redirect("admin:index")
         messages.info(request, _("Your account does not belong to an organization yet."))
         return redirect("register")
