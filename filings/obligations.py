@@ -259,10 +259,7 @@ def refresh_initial_obligation(organization: Organization) -> Obligation | None:
 
 
 def organization_has_filed(organization: Organization) -> bool:
-    """Once an initial filing is submitted, declarations no longer move its obligation.
-
-    Filings arrive with issue 4; until then no organization has filed.
-    """
+    """Once an initial filing is submitted, declarations no longer move its obligation."""
     return organization.obligations.filter(
         kind=Obligation.Kind.INITIAL, status=Obligation.Status.FULFILLED
     ).exists()

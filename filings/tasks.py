@@ -1,11 +1,13 @@
 from celery import shared_task
+from django.db import DatabaseError
 
 from filings import deadlines, documents
 
 
-@shared_task(max_retries=3, default_retry_delay=60)
+@shared_task(autoretry_for=(DatabaseError,), max_retries=3, retry_backoff=60)
 def recompute_deadlines(year: int) -> int:
-    """Idempotent: a second run finds nothing left to move."""
+    """Idempotent: a second run finds nothing left to move, so a retry after a database error
+    (a lock timeout, a restart) is safe; the daily sweep catches what three retries miss."""
     return len(deadlines.recompute_for_year(year))
 
 

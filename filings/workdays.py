@@ -1,4 +1,6 @@
-"""Working-day arithmetic for filing deadlines (see /work/shared/domain.md, "Working days").
+"""Working-day arithmetic for filing deadlines: the State Council's yearly holiday notice, entered
+per year (filings/calendars.py), and the statutory holidays of a year not entered yet
+(filings/holidays.py).
 
 Deadlines are counted in Chinese working days: Monday to Friday, minus the days off the State
 Council announces each year, plus the weekend days it turns into working days (调休上班). The

@@ -34,3 +34,12 @@ def test_beat_schedule_reaches_the_database_scheduler():
     DatabaseScheduler(app=celery_app)
     stored = set(PeriodicTask.objects.values_list("name", flat=True))
     assert set(settings.CELERY_BEAT_SCHEDULE) <= stored
+
+
+def test_recomputing_deadlines_retries_after_a_database_error():
+    from django.db import DatabaseError
+
+    from filings.tasks import recompute_deadlines
+
+    assert DatabaseError in recompute_deadlines.autoretry_for
+    assert recompute_deadlines.max_retries == 3

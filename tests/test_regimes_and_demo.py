@@ -25,11 +25,15 @@ def test_a_mistyped_rule_set_fails_the_system_check(settings):
 
 @pytest.mark.django_db
 def test_demo_data_loads_once():
-    call_command("load_demo", stdout=StringIO())
+    first = StringIO()
+    call_command("load_demo", stdout=first)
+    # The first run says what it made, in words.
+    assert "the account filer@demo.example" in first.getvalue()
+    assert "a submitted filing of 深圳演示零售有限公司 in the review queue" in first.getvalue()
     counts = (Organization.objects.count(), Membership.objects.count(), Obligation.objects.count())
     out = StringIO()
     call_command("load_demo", stdout=out)
-    assert "0 record(s) created" in out.getvalue()
+    assert "all of it was already there; nothing changed" in out.getvalue()
     after = (Organization.objects.count(), Membership.objects.count(), Obligation.objects.count())
     # The filer's organization with its obligation, and another whose filing waits for review.
     assert after == counts == (2, 2, 2)

@@ -126,7 +126,7 @@ class Command(BaseCommand):
                 "staff set up their own authenticator at their first login."
             )
             demo_totp = False
-        created = 0
+        made: list[str] = []
         for email, password, name, is_staff, is_superuser in DEMO_USERS:
             user, was_created = User.objects.get_or_create(
                 email=email,
@@ -135,14 +135,14 @@ class Command(BaseCommand):
             if was_created:
                 user.set_password(password)
                 user.save(update_fields=["password"])
-                created += 1
+                made.append(f"the account {email}")
         reviewer = User.objects.get(email="reviewer@demo.example")
         _appointment, appointed = Reviewer.objects.get_or_create(
             user=reviewer, defaults={"office": Jurisdiction.objects.get(code="440300")}
         )
         if appointed:
             reviewer.groups.add(ensure_reviewer_group())
-            created += 1
+            made.append("the demo reviewer's appointment to 深圳市网信办")
         filer = User.objects.get(email="filer@demo.example")
         organization, org_created = Organization.objects.get_or_create(
             uscc=DEMO_USCC, defaults=DEMO_ORGANIZATION
@@ -157,9 +157,13 @@ class Command(BaseCommand):
                 used_in_public_place=False,
                 count_reached_on=date(2026, 11, 2),
             )
-            created += 1
-        created += self.filing_in_the_queue()
-        self.stdout.write(f"Demo data: {created} record(s) created; the rest was already there.")
+            made.append(f"the organization {organization.name} with its system and duty to file")
+        if self.filing_in_the_queue():
+            made.append(f"a submitted filing of {QUEUE_ORGANIZATION['name']} in the review queue")
+        if made:
+            self.stdout.write("Demo data created: " + "; ".join(made) + ".")
+        else:
+            self.stdout.write("Demo data: all of it was already there; nothing changed.")
         if demo_totp:
             self.give_demo_authenticators()
 
