@@ -106,3 +106,15 @@ def test_a_mistyped_boolean_is_an_error_not_a_silent_false(monkeypatch):
     monkeypatch.setenv("DEBUG", "ture")
     with pytest.raises(ValueError, match="DEBUG must be one of"):
         env_bool("DEBUG")
+
+
+def test_every_setting_read_from_the_environment_is_in_the_readme():
+    import re
+
+    settings_source = (ROOT / "portal" / "settings.py").read_text()
+    names = set(re.findall(r'env_(?:str|bool|int|list)\("([A-Z_]+)"', settings_source))
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    assert names
+    missing = sorted(name for name in names if f"`{name}`" not in table)
+    assert not missing, f"settings missing from the README's configuration table: {missing}"
