@@ -249,3 +249,23 @@ def test_check_warns_without_a_cjk_font(monkeypatch):
     assert checks.pdf_rendering_is_ready(None) == []
     monkeypatch.setenv("PATH", "/nonexistent")  # no fontconfig: no font can be found
     assert [w.id for w in checks.pdf_rendering_is_ready(None)] == ["filings.W001"]
+
+
+def embedded_fonts(content: bytes) -> set[str]:
+    fonts = set()
+    for page in PdfReader(io.BytesIO(content)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
+    return fonts
+
+
+def test_a_notice_of_one_page_embeds_one_small_face(submitted_filing, reviewer):
+    """A Noto CJK face weighs about 150 KB embedded whatever the text; the notices use one
+    TrueType face of a few KB, and the four-page form keeps its two Noto faces."""
+    membership, filing = submitted_filing()
+    services.approve_filing(filing.pk, reviewer)
+    notice = documents.render_pdf(Document.objects.get(filing=filing, kind="notice"))
+    assert embedded_fonts(notice) == {"WenQuanYi-Micro-Hei"}
+    assert len(notice) < 150 * 1024
+    form = documents.render_pdf(Document.objects.get(filing=filing, kind="form"))
+    assert len(form) < 300 * 1024
