@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from filings import services
 from filings.models import Filing
@@ -216,3 +217,13 @@ def test_every_page_of_the_workspace_runs_as_many_queries_with_300_more_filings(
     few = len(queries_of(client, url))
     add_filings(300, 60)
     assert len(queries_of(client, url)) == few
+
+
+def test_the_queue_is_titled_review_queue_and_writes_iso_dates(client, queue):
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+    html = client.get(QUEUE).content.decode()
+    assert "<title>审核队列 |" in html
+    assert "选择" not in html.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    submitted = timezone.localtime(queue["shenzhen"].submitted_at)
+    assert submitted.strftime("%Y-%m-%d %H:%M") in html
+    assert "年" not in html.split('id="result_list"', 1)[1].split("</table>", 1)[0]

@@ -372,3 +372,13 @@ def test_the_page_stays_up_when_the_cache_is_away(client, filed, monkeypatch, ca
     assert response.status_code == 200
     assert "text-bg-success" in result_of(response)
     assert "rate limit unavailable" in caplog.text
+
+
+def test_the_example_number_is_one_that_can_never_be_issued(client):
+    from filings.services import next_number
+    from filings.views.verify import EXAMPLE_NUMBER
+
+    html = client.get(reverse("verify")).content.decode()
+    assert f"例如：{EXAMPLE_NUMBER}。" in html
+    assert EXAMPLE_NUMBER.endswith("00000号")
+    assert next_number("filing:440300:2026") == 1  # the sequence starts at 1, never 0

@@ -108,6 +108,12 @@ class FilingAdmin(admin.ModelAdmin):
     list_per_page = 50
     change_list_template = "admin/filings/filing/change_list.html"
 
+    def changelist_view(self, request, extra_context=None):
+        # Django would title it "Select filing to view"; the link to it says 审核队列.
+        return super().changelist_view(
+            request, {"title": gettext("Review queue"), **(extra_context or {})}
+        )
+
     def get_queryset(self, request):
         # The content (a JSON document per filing) is never shown in a list: not read for one.
         # The filing's own page asks for it back (``_visible``).

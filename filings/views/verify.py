@@ -89,10 +89,15 @@ def seconds_to_wait(request) -> int:
         return 0
 
 
+# The form of a filing number, with sequence 00000: numbers start at 00001, so this one can never
+# be issued (a real-looking first number would send people to a real organization's record).
+EXAMPLE_NUMBER = "网信人脸备440300202600000号"
+
+
 @never_cache
 @require_safe
 def verify_number(request):
-    context = {"query": "", "max_input": MAX_INPUT}
+    context = {"query": "", "max_input": MAX_INPUT, "example_number": EXAMPLE_NUMBER}
     wait = 0
     if "number" in request.GET:
         raw = request.GET["number"]

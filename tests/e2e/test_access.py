@@ -455,3 +455,14 @@ def test_the_filer_pages_fit_a_phone(live_server, browser, auditor_for):
     assert_no_horizontal_scroll(page, "filing")
     auditor.check(page, "filing")
     page.context.close()
+
+
+def test_the_digits_on_the_home_page_are_as_dark_as_the_chinese_around_them(live_server, browser):
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/")
+    weights = page.eval_on_selector_all(
+        ".portal-hero p", "nodes => nodes.map(n => getComputedStyle(n).fontWeight)"
+    )
+    assert weights
+    assert set(weights) == {"400"}, weights
+    page.close()

@@ -1,0 +1,11 @@
+"""One way to write dates in each language, everywhere: the admin, the filer's pages, PDFs and
+emails write ISO dates (2026-12-02, 2026-12-02 09:30), as deadlines have always been written here.
+Django's own Chinese format ("2026年12月2日 09:30") stood beside them in the same table."""
+
+DATE_FORMAT = "Y-m-d"
+DATETIME_FORMAT = "Y-m-d H:i"
+SHORT_DATE_FORMAT = "Y-m-d"
+SHORT_DATETIME_FORMAT = "Y-m-d H:i"
+TIME_FORMAT = "H:i"
+MONTH_DAY_FORMAT = "m-d"
+YEAR_MONTH_FORMAT = "Y-m"
