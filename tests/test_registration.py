@@ -207,6 +207,9 @@ def test_an_invalid_uscc_check_character_is_shown_on_the_field_and_the_input_kep
     assert 'value="Zhao.Liu@example.com"' in html
     assert Organization.objects.count() == 0
     assert User.objects.count() == 0
+    # The password is not sent back, and the page says so.
+    assert "请在两个密码框中重新输入" in html
+    assert PASSWORD not in html
 
 
 def test_an_already_registered_uscc_is_refused_with_a_clear_message(client):
