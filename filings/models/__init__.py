@@ -3,8 +3,10 @@ from filings.models.documents import Document
 from filings.models.filings import Attachment, Filing, FilingEvent, FilingVersion, NumberCounter
 from filings.models.jurisdictions import Jurisdiction
 from filings.models.obligations import (
+    CorrectionOrder,
     DeadlineChange,
     Obligation,
+    OverdueDuty,
     RecognitionSystem,
     SystemDeclaration,
 )
@@ -20,6 +22,7 @@ __all__ = [
     "NumberCounter",
     "CalendarPeriod",
     "CalendarYear",
+    "CorrectionOrder",
     "DeadlineChange",
     "Document",
     "Invitation",
@@ -27,6 +30,7 @@ __all__ = [
     "Membership",
     "Obligation",
     "Organization",
+    "OverdueDuty",
     "RecognitionSystem",
     "Reminder",
     "Reviewer",
