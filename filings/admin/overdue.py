@@ -41,7 +41,7 @@ class OverdueDutyAdmin(admin.ModelAdmin):
         "uscc",
         "kind",
         "systems",
-        "deadline",
+        "deadline_date",
         "days_overdue",
         "reminders",
         "last_order",
@@ -88,6 +88,10 @@ class OverdueDutyAdmin(admin.ModelAdmin):
     @admin.display(description=_("systems concerned"))
     def systems(self, duty):
         return duty.reason or "—"
+
+    @admin.display(description=_("deadline"), ordering="deadline")
+    def deadline_date(self, duty):
+        return duty.deadline.isoformat()
 
     @admin.display(description=_("working days overdue"))
     def days_overdue(self, duty):

@@ -75,8 +75,7 @@ def organization_dashboard(request, org_id):
         (
             filing
             for filing in filings
-            if filing.kind == Filing.Kind.INITIAL
-            and filing.status not in (Filing.Status.REFUSED, Filing.Status.CANCELLED)
+            if filing.kind == Filing.Kind.INITIAL and filing.status not in services.CLOSED
         ),
         None,
     )
