@@ -240,3 +240,25 @@ def letter_pdf(filing, kind: str) -> bytes:
         "reference": filing.receipt_number or "",
     }
     return write_pdf(render_to_string(template, context))
+
+
+# The steps of a filing that describe its systems: what the system information form shows.
+SYSTEM_STEPS = ("facial_data", "deployments", "security")
+
+
+def system_form_pdf(filing) -> bytes:
+    """The system information form, one of the materials the offices list: the organization's
+    declared systems and what the filing says of them (as last submitted, else as drafted), made
+    by the portal on request in the language of the request."""
+    version = filing.versions.order_by("-number").first()
+    data = version.data if version and not filing.editable else filing.data
+    context = {
+        "filing": filing,
+        "version": version if version and not filing.editable else None,
+        "organization": data.get("organization") or {},
+        "systems": filing.organization.systems.order_by("name")[:200],
+        "sections": [s for s in summary.sections(filing.kind, data) if s["key"] in SYSTEM_STEPS],
+        "generated_at": timezone.localtime(),
+        "reference": filing.filing_number or filing.receipt_number or "",
+    }
+    return write_pdf(render_to_string("documents/system_form.html", context))

@@ -675,3 +675,25 @@ def test_a_withdrawn_filing_shows_its_state_in_words_on_every_page(
     client.cookies.load({"portal_language": "en"})
     for url in (dashboard_url(member), detail_url(member, filing)):
         assert "Withdrawn" in page(client, url)
+
+
+def test_the_system_information_form_is_made_by_the_portal_for_filer_and_office_only(
+    client, member, reviewer, other_reviewer, django_capture_on_commit_callbacks
+):
+    filing = submitted(member, django_capture_on_commit_callbacks)
+    filer_url = reverse("filing_letter", args=[member.organization.pk, filing.pk, "system_form"])
+    office_url = reverse("admin:filings_filing_system_form", args=[filing.pk])
+    client.force_login(member.user)
+    response = client.get(filer_url)
+    text = pdf_text(b"".join(response.streaming_content))
+    assert "人脸识别技术应用系统信息表" in text
+    assert "门禁系统" in text  # the declared system
+    assert "12,000" in text or "12000" in text
+    client.force_login(reviewer)
+    response = client.get(office_url)
+    assert response["Content-Type"] == "application/pdf"
+    assert "门禁系统" in pdf_text(b"".join(response.streaming_content))
+    client.force_login(other_reviewer)
+    assert client.get(office_url).status_code == 404
+    client.force_login(MembershipFactory().user)
+    assert client.get(filer_url).status_code == 404

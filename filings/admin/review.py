@@ -179,6 +179,11 @@ class FilingAdmin(admin.ModelAdmin):
             path("<int:pk>/decide/", wrap(self.decide), name="filings_filing_decide"),
             path("<int:pk>/messages/", wrap(self.write_message), name="filings_filing_message"),
             path(
+                "<int:pk>/system-form.pdf",
+                wrap(self.system_form),
+                name="filings_filing_system_form",
+            ),
+            path(
                 "<int:pk>/attachments/<int:attachment_id>/",
                 wrap(self.attachment_download),
                 name="filings_filing_attachment",
@@ -198,7 +203,7 @@ class FilingAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise Http404
         return get_object_or_404(
-            self.get_queryset(request).select_related("office", "original"), pk=pk
+            self.get_queryset(request).select_related("office", "original", "duty"), pk=pk
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -326,6 +331,18 @@ class FilingAdmin(admin.ModelAdmin):
                 request, gettext("Message sent to the organization."), messages.SUCCESS
             )
         return redirect(f"{change_url}#messages")
+
+    def system_form(self, request, pk):
+        """The system information form of the filing as submitted, made on request."""
+        import io
+
+        filing = self._visible(request, pk)
+        return FileResponse(
+            io.BytesIO(documents.system_form_pdf(filing)),
+            as_attachment=False,
+            filename=f"{gettext('System information form')}-{filing.receipt_number}.pdf",
+            content_type="application/pdf",
+        )
 
     def attachment_download(self, request, pk, attachment_id):
         filing = self._visible(request, pk)

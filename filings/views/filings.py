@@ -42,7 +42,7 @@ MESSAGE_ACTIONS = [
 
 def _filing(membership, filing_id) -> Filing:
     return get_object_or_404(
-        Filing.objects.select_related("office", "original", "obligation"),
+        Filing.objects.select_related("office", "original", "obligation", "duty"),
         pk=filing_id,
         organization=membership.organization,
     )
@@ -385,13 +385,17 @@ def document_download(request, org_id, filing_id, document_id):
 
 
 def letter(request, org_id, filing_id, kind):
-    """A pre-filled letter of authorisation or of commitment, as a PDF to print, sign and seal."""
+    """A pre-filled letter of authorisation or of commitment, as a PDF to print, sign and seal;
+    or the system information form the portal makes from the filing."""
     membership = membership_or_404(request.user, org_id)
     filing = _filing(membership, filing_id)
-    if kind not in materials.LETTERS:
+    if kind == "system_form":
+        content = documents.system_form_pdf(filing)
+    elif kind in materials.LETTERS:
+        content = documents.letter_pdf(filing, kind)
+    else:
         raise Http404
-    content = documents.letter_pdf(filing, kind)
-    name = f"{materials.LETTERS[kind].label}.pdf"
+    name = f"{materials.BY_KIND[kind].label}.pdf"
     return FileResponse(
         io.BytesIO(content), as_attachment=True, filename=name, content_type="application/pdf"
     )
