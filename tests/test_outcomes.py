@@ -697,3 +697,64 @@ def test_the_system_information_form_is_made_by_the_portal_for_filer_and_office_
     assert client.get(office_url).status_code == 404
     client.force_login(MembershipFactory().user)
     assert client.get(filer_url).status_code == 404
+
+
+def test_a_refused_change_is_filed_again_from_its_content_and_answers_the_change_duty(
+    member, reviewer, django_capture_on_commit_callbacks
+):
+    original = submitted(member, django_capture_on_commit_callbacks)
+    services.approve_filing(original.pk, reviewer)
+    original.refresh_from_db()
+    change = services.start_follow_up(original, member.user, Filing.Kind.CHANGE)
+    services.save_step(
+        change,
+        member.user,
+        "change",
+        {"description": "新增一个门店", "effective_date": "2026-02-20"},
+    )
+    services.save_step(change, member.user, "declaration", {"truthful": True})
+    change.refresh_from_db()
+    duty = change.duty
+    assert duty.kind == Obligation.Kind.CHANGE
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_filing(change.pk, member.user)
+    duty.refresh_from_db()
+    assert duty.status == Obligation.Status.FULFILLED
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refuse_filing(change.pk, reviewer, "变更内容不清楚。")
+    duty.refresh_from_db()
+    assert duty.status == Obligation.Status.OPEN
+
+    again = services.start_refiling(Filing.objects.get(pk=change.pk), member.user)
+    assert (again.kind, again.original, again.duty) == (Filing.Kind.CHANGE, original, duty)
+    assert again.data["change"]["description"] == "新增一个门店"
+    assert "change" in again.completed_steps
+    assert services.compliance.errors(services.findings_for(again)) != []  # declaration only
+    assert {f.code for f in services.compliance.errors(services.findings_for(again))} == {
+        "not_declared_truthful"
+    }
+
+
+def test_the_log_of_orders_to_correct_is_scoped_to_the_office(
+    client, reviewer, other_reviewer, late_organizations
+):
+    shenzhen, guangzhou, _on_time = late_organizations
+    with time_machine.travel(date(2026, 4, 20), tick=False):
+        services.order_correction(initial_duty(shenzhen).pk, reviewer, date(2026, 5, 6))
+        gz_office = reviewer_of("440100", "gz2@cac.example")
+        services.order_correction(initial_duty(guangzhou).pk, gz_office, date(2026, 5, 7))
+    changelist = reverse("admin:filings_correctionorder_changelist")
+    client.force_login(reviewer)
+    html = page(client, changelist)
+    assert shenzhen.organization.name in html
+    assert guangzhou.organization.name not in html
+    order = CorrectionOrder.objects.get(organization=guangzhou.organization)
+    change = reverse("admin:filings_correctionorder_change", args=[order.pk])
+    assert client.get(change).status_code == 404
+    client.force_login(other_reviewer)
+    assert client.get(change).status_code == 200
+    client.force_login(UserFactory(email="clerk@cac.example", is_staff=True))
+    for url in (changelist, reverse("admin:filings_overdueduty_changelist")):
+        assert client.get(url).status_code == 403
+    client.force_login(shenzhen.user)
+    assert client.get(reverse("admin:filings_overdueduty_changelist")).status_code == 302
