@@ -467,6 +467,8 @@ def reopen_duty(filing: Filing) -> Obligation | None:
     ).update(status=Obligation.Status.LIFTED, closed_at=timezone.now())
     if duty is None:
         return None
+    if filing.original_id and filing.original.status == S.REVOKED:
+        return None  # no change or cancellation is owed on a record the office revoked
     duty = Obligation.objects.select_for_update().get(pk=duty.pk)
     if duty.status != Obligation.Status.FULFILLED:
         return duty if duty.status == Obligation.Status.OPEN else None
@@ -489,7 +491,7 @@ def reopen_duty(filing: Filing) -> Obligation | None:
 def withdraw_filing(filing_id: int, actor, reason: str) -> Filing:
     """The organization takes back a submitted filing that no reviewer has opened yet. Its duty is
     open again; the office's queue no longer shows it."""
-    reason = (reason or "").strip()
+    reason = (reason or "").strip()[:MAX_MESSAGE]
     if not reason:
         raise FilingError(_("Say why you withdraw the filing: the office will read it."))
     with transaction.atomic():
@@ -502,7 +504,7 @@ def withdraw_filing(filing_id: int, actor, reason: str) -> Filing:
                 )
             )
         filing.withdrawn_at = timezone.now()
-        _move(filing, "withdraw", actor, fields=["withdrawn_at"], note=reason[:MAX_MESSAGE])
+        _move(filing, "withdraw", actor, fields=["withdrawn_at"], note=reason)
         duty = reopen_duty(filing)
         steps_next = outcomes.next_steps("withdrawn", filing, duty, timezone.localdate())
         _notify_organization(
@@ -635,6 +637,13 @@ def approve_filing(filing_id: int, reviewer, note: str = "") -> Filing:
     _guard(filing, "approve")
     if filing.kind != Filing.Kind.INITIAL:
         filing.original = Filing.objects.select_for_update().get(pk=filing.original_id)
+        if filing.original.status == S.REVOKED:
+            raise FilingError(
+                _(
+                    "The filing this one changes or cancels has been revoked: there is nothing "
+                    "left to change or cancel. Refuse it with that reason."
+                )
+            )
     filing.filing_number = filing_number_for(filing)
     filing.filed_at = timezone.now()
     event = _move(filing, "approve", reviewer, fields=["filing_number", "filed_at"], note=note)

@@ -758,3 +758,26 @@ def test_the_log_of_orders_to_correct_is_scoped_to_the_office(
         assert client.get(url).status_code == 403
     client.force_login(shenzhen.user)
     assert client.get(reverse("admin:filings_overdueduty_changelist")).status_code == 302
+
+
+def test_a_change_of_a_revoked_filing_cannot_be_approved(
+    member, reviewer, django_capture_on_commit_callbacks
+):
+    original = submitted(member, django_capture_on_commit_callbacks)
+    services.approve_filing(original.pk, reviewer)
+    change = services.start_follow_up(
+        Filing.objects.get(pk=original.pk), member.user, Filing.Kind.CHANGE
+    )
+    services.save_step(
+        change, member.user, "change", {"description": "新增门店", "effective_date": "2026-02-20"}
+    )
+    services.save_step(change, member.user, "declaration", {"truthful": True})
+    services.submit_filing(change.pk, member.user)
+    services.revoke_filing(original.pk, reviewer, "虚假申报。")
+    with pytest.raises(services.FilingError):
+        services.approve_filing(change.pk, reviewer)
+    assert Filing.objects.get(pk=change.pk).status == S.SUBMITTED
+    services.refuse_filing(change.pk, reviewer, "原备案已撤销。")
+    change.refresh_from_db()
+    assert change.status == S.REFUSED
+    assert change.duty.status == Obligation.Status.FULFILLED  # no change is owed any more
