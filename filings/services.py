@@ -687,6 +687,8 @@ def post_message(filing_id: int, author, body: str, *, from_office: bool) -> Fil
         filing = _lock(filing_id)
         if filing.status == S.DRAFT:
             raise FilingError(_("Messages start once the filing is submitted."))
+        if filing.status == S.WITHDRAWN:
+            raise FilingError(_("The filing was withdrawn: the office no longer sees it."))
         event = FilingEvent.objects.create(
             filing=filing,
             action=A.MESSAGE_FROM_OFFICE if from_office else A.MESSAGE_FROM_ORGANIZATION,

@@ -126,7 +126,8 @@ def detail(request, org_id, filing_id):
             "messages_thread": filing.events.filter(action__in=MESSAGE_ACTIONS)
             .select_related("actor")
             .order_by("created_at", "pk")[:200],
-            "can_write": membership.can_edit and filing.status != Filing.Status.DRAFT,
+            "can_write": membership.can_edit
+            and filing.status not in (Filing.Status.DRAFT, Filing.Status.WITHDRAWN),
             "max_message": services.MAX_MESSAGE,
             **_documents_context(filing),
         },
