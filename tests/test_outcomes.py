@@ -781,3 +781,17 @@ def test_a_change_of_a_revoked_filing_cannot_be_approved(
     change.refresh_from_db()
     assert change.status == S.REFUSED
     assert change.duty.status == Obligation.Status.FULFILLED  # no change is owed any more
+
+
+def test_no_message_goes_to_the_office_on_a_withdrawn_filing(
+    client, member, reviewer, django_capture_on_commit_callbacks
+):
+    filing = submitted(member, django_capture_on_commit_callbacks)
+    services.withdraw_filing(filing.pk, member.user, "数量有误")
+    client.force_login(member.user)
+    url = reverse("filing_message", args=[member.organization.pk, filing.pk])
+    assert url not in page(client, detail_url(member, filing))
+    mail.outbox.clear()
+    client.post(url, {"body": "还在吗？"})
+    assert not filing.events.filter(action__startswith="message").exists()
+    assert mail.outbox == []
