@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
 
-from filings import rules_text, summary, vocabulary
+from filings import outcomes, rules_text, summary, vocabulary
 from filings.models import Document, FilingEvent, FilingVersion
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,13 @@ TEMPLATES = {
     Document.Kind.NOTICE: "documents/notice.html",
     Document.Kind.RETURN_NOTICE: "documents/return_notice.html",
     Document.Kind.REFUSAL_NOTICE: "documents/refusal_notice.html",
+    Document.Kind.REVOCATION_NOTICE: "documents/revocation_notice.html",
+}
+# The outcome a notice announces, for the next steps it lists (filings/outcomes.py).
+OUTCOMES = {
+    Document.Kind.RETURN_NOTICE: "returned",
+    Document.Kind.REFUSAL_NOTICE: "refused",
+    Document.Kind.REVOCATION_NOTICE: "revoked",
 }
 
 
@@ -175,6 +182,15 @@ def context_for(document: Document) -> dict:
         "rule_basis": rules_text.DOCUMENT_BASIS.get(filing.regime, ""),
         "change_duty": rules_text.CHANGE_DUTY.get(filing.regime, ""),
     }
+    if document.kind in OUTCOMES:
+        decided_on = (
+            timezone.localdate(document.event.created_at)
+            if document.event
+            else timezone.localdate()
+        )
+        context["next_steps"] = outcomes.next_steps(
+            OUTCOMES[document.kind], filing, filing.duty, decided_on
+        )
     if document.kind == Document.Kind.NOTICE and filing.filing_number:
         context["verification_url"] = verification_url(filing.filing_number)
         context["verification_page"] = f"{settings.SITE_URL}/verify/"
@@ -211,3 +227,40 @@ def write_pdf(html: str) -> bytes:
 
 def render_pdf(document: Document) -> bytes:
     return write_pdf(html_for(document))
+
+
+def letter_pdf(filing, kind: str) -> bytes:
+    """A letter the organization prints, signs, seals and uploads (filings/materials.py), filled
+    in with what the filing says of the organization, in the language of the request."""
+    from filings import materials
+
+    template = materials.LETTERS[kind].template
+    context = {
+        "filing": filing,
+        "organization": filing.data.get("organization") or {},
+        "generated_at": timezone.localtime(),
+        "reference": filing.receipt_number or "",
+    }
+    return write_pdf(render_to_string(template, context))
+
+
+# The steps of a filing that describe its systems: what the system information form shows.
+SYSTEM_STEPS = ("facial_data", "deployments", "security")
+
+
+def system_form_pdf(filing) -> bytes:
+    """The system information form, one of the materials the offices list: the organization's
+    declared systems and what the filing says of them (as last submitted, else as drafted), made
+    by the portal on request in the language of the request."""
+    version = filing.versions.order_by("-number").first()
+    data = version.data if version and not filing.editable else filing.data
+    context = {
+        "filing": filing,
+        "version": version if version and not filing.editable else None,
+        "organization": data.get("organization") or {},
+        "systems": filing.organization.systems.order_by("name")[:200],
+        "sections": [s for s in summary.sections(filing.kind, data) if s["key"] in SYSTEM_STEPS],
+        "generated_at": timezone.localtime(),
+        "reference": filing.filing_number or filing.receipt_number or "",
+    }
+    return write_pdf(render_to_string("documents/system_form.html", context))

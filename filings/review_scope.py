@@ -13,9 +13,10 @@ def office_of(user) -> Jurisdiction | None:
 
 def filings_visible_to(user, queryset=None):
     """Superusers see every submitted filing; a reviewer those of its office (a provincial office
-    also those of its prefectures); anyone else none. Drafts are the organization's own."""
+    also those of its prefectures); anyone else none. Drafts are the organization's own, and so is
+    a filing it withdrew before any review: the office's queue no longer shows it."""
     queryset = Filing.objects.all() if queryset is None else queryset
-    queryset = queryset.exclude(status=Filing.Status.DRAFT)
+    queryset = queryset.exclude(status__in=[Filing.Status.DRAFT, Filing.Status.WITHDRAWN])
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return queryset.none()
     if user.is_superuser:
@@ -49,3 +50,21 @@ def may_review(user) -> bool:
     return user.is_superuser or (
         office_of(user) is not None and user.has_perm("filings.review_filing")
     )
+
+
+def obligations_visible_to(user, queryset=None):
+    """The duties of the organizations in a reviewer's jurisdiction: those whose office is the
+    reviewer's (a provincial office also its prefectures'); superusers all, anyone else none."""
+    from filings.models import Obligation
+
+    queryset = Obligation.objects.all() if queryset is None else queryset
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    office = office_of(user)
+    if office is None:
+        return queryset.none()
+    if office.level == Jurisdiction.Level.PROVINCE:
+        return queryset.filter(Q(office=office) | Q(office__province=office))
+    return queryset.filter(office=office)

@@ -8,6 +8,8 @@ REVIEWER_PERMISSIONS = [
     ("filings", "review_filing"),
     ("filings", "view_filingevent"),
     ("filings", "view_document"),
+    ("filings", "view_overdueduty"),
+    ("filings", "view_correctionorder"),
 ]
 
 

@@ -8,7 +8,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings import calendars, comparisons, compliance, documents, obligations, reminders, steps
+from filings import (
+    calendars,
+    comparisons,
+    compliance,
+    documents,
+    materials,
+    obligations,
+    outcomes,
+    reminders,
+    steps,
+)
 from filings.memberships import ORGANIZATION_FIELDS
 from filings.models import (
     Attachment,
@@ -35,7 +45,15 @@ TRANSITIONS = {
     "refuse": ({S.SUBMITTED, S.UNDER_REVIEW}, S.REFUSED),
     "approve": ({S.SUBMITTED, S.UNDER_REVIEW}, S.FILED),
     "cancel": ({S.FILED}, S.CANCELLED),
+    # Only while no reviewer has opened it: once review starts, the office decides.
+    "withdraw": ({S.SUBMITTED}, S.WITHDRAWN),
+    "revoke": ({S.FILED}, S.REVOKED),
 }
+# A filing in one of these has ended: the organization may file again from its content.
+ENDED = {S.REFUSED, S.WITHDRAWN, S.REVOKED}
+# A filing in one of these no longer stands in the way of a new one of its kind.
+CLOSED = {*ENDED, S.CANCELLED}
+MAX_MESSAGE = 5000
 
 
 class FilingError(Exception):
@@ -86,6 +104,8 @@ def _move(filing, verb, actor, *, fields=(), note="", version=None) -> FilingEve
         "refuse": A.REFUSED,
         "approve": A.APPROVED,
         "cancel": A.CANCELLED,
+        "withdraw": A.WITHDRAWN,
+        "revoke": A.REVOKED,
     }[verb]
     return FilingEvent.objects.create(
         filing=filing,
@@ -126,9 +146,7 @@ def start_initial_filing(organization: Organization, actor) -> Filing:
     """The organization's initial filing: the one in progress if there is one, else a new draft."""
     Organization.objects.select_for_update().get(pk=organization.pk)
     existing = (
-        organization.filings.filter(kind=Filing.Kind.INITIAL)
-        .exclude(status__in=[S.REFUSED, S.CANCELLED])
-        .first()
+        organization.filings.filter(kind=Filing.Kind.INITIAL).exclude(status__in=CLOSED).first()
     )
     if existing:
         return existing
@@ -142,6 +160,7 @@ def start_initial_filing(organization: Organization, actor) -> Filing:
         regime=regime.code,
         office=obligation.office if obligation else obligations.office_for(organization, regime),
         obligation=obligation,
+        duty=obligation,
         deadline=obligation.deadline if obligation else None,
         data={"organization": organization_section(organization)},
         created_by=actor,
@@ -156,7 +175,7 @@ def start_follow_up(original: Filing, actor, kind: str) -> Filing:
     original = _lock(original.pk)
     if original.status != S.FILED:
         raise FilingError(_("Only a filed filing can be changed or cancelled."))
-    existing = original.follow_ups.exclude(status__in=[S.REFUSED, S.FILED, S.CANCELLED]).first()
+    existing = original.follow_ups.exclude(status__in=[*CLOSED, S.FILED]).first()
     if existing:
         if existing.kind != kind:
             raise FilingError(
@@ -224,7 +243,7 @@ def save_step(filing: Filing, actor, step: str, values: dict, *, complete: bool 
     event_date = _follow_up_event_date(filing, step, values)
     if event_date is not None:
         _set_follow_up_obligation(filing, event_date)
-        fields += ["obligation", "deadline"]
+        fields += ["obligation", "duty", "deadline"]
     filing.save(update_fields=[*fields, "updated_at"])
     return filing
 
@@ -245,16 +264,19 @@ def _set_follow_up_obligation(filing: Filing, event_date: date) -> None:
         "deadline": deadline.date,
         "deadline_final": deadline.final,
     }
-    if filing.obligation_id is None and kind == Obligation.Kind.CHANGE:
+    if filing.duty_id is None and kind == Obligation.Kind.CHANGE:
         # A change the portal prompted (a larger number, a new place, a new address) is the duty
         # this change filing answers.
-        filing.obligation = filing.organization.obligations.filter(
+        prompted = filing.organization.obligations.filter(
             kind=Obligation.Kind.CHANGE, status=Obligation.Status.OPEN, filings__isnull=True
         ).first()
-    if filing.obligation_id:
-        sent = reminders.sent_kinds_of(filing.obligation)
+        if prompted is not None:
+            filing.obligation = filing.duty = prompted
+    if filing.duty_id:
+        # The duty, not ``obligation``: after a return that is the correction duty.
+        sent = reminders.sent_kinds_of(filing.duty)
         values["next_reminder_on"] = reminders.first_look(deadline.date, sent)
-        Obligation.objects.filter(pk=filing.obligation_id).update(**values)
+        Obligation.objects.filter(pk=filing.duty_id).update(**values)
     else:
         filing.obligation = Obligation.objects.create(
             organization=filing.organization,
@@ -265,6 +287,7 @@ def _set_follow_up_obligation(filing: Filing, event_date: date) -> None:
             next_reminder_on=reminders.first_look(deadline.date),
             **values,
         )
+        filing.duty = filing.obligation
     filing.deadline = deadline.date
 
 
@@ -279,6 +302,11 @@ def findings_for(filing: Filing, today: date | None = None) -> list[compliance.F
         return compliance.check_cancellation(filing.data, today=today, regime=filing.regime)
     kinds = list(current_attachments(filing).values_list("kind", flat=True))
     findings = compliance.check_filing(filing.data, kinds, today=today, regime=filing.regime)
+    findings = (
+        compliance.errors(findings)
+        + materials.findings(filing.regime, kinds)
+        + [finding for finding in findings if not finding.is_error]
+    )
     if filing.kind == Filing.Kind.CHANGE:
         findings = (
             compliance.check_change(filing.data, today=today, regime=filing.regime) + findings
@@ -399,17 +427,205 @@ def return_filing(filing_id: int, reviewer, reasons: str) -> Filing:
         filing, "return", reviewer, fields=["correction_deadline", "obligation"], note=reasons
     )
     documents.request(_latest_version(filing), Document.Kind.RETURN_NOTICE, event)
-    _notify_organization(filing, "filing_returned", {"reasons": reasons})
+    _notify_organization(
+        filing,
+        "filing_returned",
+        {"reasons": reasons, "next_steps": outcomes.next_steps("returned", filing, None, today)},
+    )
     return filing
 
 
 @transaction.atomic
 def refuse_filing(filing_id: int, reviewer, reasons: str) -> Filing:
+    """A refusal is an administrative decision: the filing ends, and the duty it answered is open
+    again with its original deadline (so it may be overdue at once), reminders included."""
     reasons = _required_reasons(reasons)
     filing = _lock(filing_id)
     event = _move(filing, "refuse", reviewer, note=reasons)
-    documents.request(_latest_version(filing), Document.Kind.REFUSAL_NOTICE, event)
-    _notify_organization(filing, "filing_refused", {"reasons": reasons})
+    duty = reopen_duty(filing)
+    notice = documents.request(_latest_version(filing), Document.Kind.REFUSAL_NOTICE, event)
+    steps_next = outcomes.next_steps("refused", filing, duty, timezone.localdate())
+    _notify_organization(
+        filing,
+        "filing_refused",
+        {"reasons": reasons, "duty": duty, "next_steps": steps_next},
+        document=notice,
+    )
+    return filing
+
+
+def duty_of(filing: Filing) -> Obligation | None:
+    """The duty a filing answers: recorded on it, or (filings from before that was recorded) its
+    obligation unless that is the correction duty of a return."""
+    if filing.duty_id:
+        return filing.duty
+    if filing.obligation_id and filing.obligation.kind != Obligation.Kind.CORRECTION:
+        return filing.obligation
+    return None
+
+
+def reopen_duty(filing: Filing) -> Obligation | None:
+    """Open again the duty a filing had fulfilled, keeping its deadline; the reminder sweep takes
+    it up again from the first reminder not yet sent (the overdue ones, if it is past). Call
+    inside the verb's transaction."""
+    duty = duty_of(filing)
+    if duty is None and filing.kind == Filing.Kind.INITIAL:
+        # A filing from before the duty was recorded on it: the organization's last fulfilled
+        # initial duty is the one it answered.
+        duty = (
+            filing.organization.obligations.filter(
+                kind=Obligation.Kind.INITIAL, status=Obligation.Status.FULFILLED
+            )
+            .order_by("-closed_at", "-pk")
+            .first()
+        )
+    # A correction still pending on this filing ends with it.
+    Obligation.objects.filter(
+        pk=filing.obligation_id, kind=Obligation.Kind.CORRECTION, status=Obligation.Status.OPEN
+    ).update(status=Obligation.Status.LIFTED, closed_at=timezone.now())
+    if duty is None:
+        return None
+    if filing.original_id and filing.original.status == S.REVOKED:
+        return None  # no change or cancellation is owed on a record the office revoked
+    duty = Obligation.objects.select_for_update().get(pk=duty.pk)
+    if duty.status != Obligation.Status.FULFILLED:
+        return duty if duty.status == Obligation.Status.OPEN else None
+    if (
+        duty.kind == Obligation.Kind.INITIAL
+        and Obligation.objects.filter(
+            organization_id=duty.organization_id,
+            kind=Obligation.Kind.INITIAL,
+            status=Obligation.Status.OPEN,
+        ).exists()
+    ):
+        return None  # a newer initial duty is already open; that one stands
+    duty.status = Obligation.Status.OPEN
+    duty.closed_at = None
+    duty.next_reminder_on = reminders.first_look(duty.deadline, reminders.sent_kinds_of(duty))
+    duty.save(update_fields=["status", "closed_at", "next_reminder_on", "updated_at"])
+    return duty
+
+
+def withdraw_filing(filing_id: int, actor, reason: str) -> Filing:
+    """The organization takes back a submitted filing that no reviewer has opened yet. Its duty is
+    open again; the office's queue no longer shows it."""
+    reason = (reason or "").strip()[:MAX_MESSAGE]
+    if not reason:
+        raise FilingError(_("Say why you withdraw the filing: the office will read it."))
+    with transaction.atomic():
+        filing = _lock(filing_id)
+        if filing.status == S.UNDER_REVIEW:
+            raise TransitionNotAllowed(
+                _(
+                    "The office has started reviewing this filing; it can no longer be withdrawn. "
+                    "Write to the office below if something is wrong."
+                )
+            )
+        filing.withdrawn_at = timezone.now()
+        _move(filing, "withdraw", actor, fields=["withdrawn_at"], note=reason)
+        duty = reopen_duty(filing)
+        steps_next = outcomes.next_steps("withdrawn", filing, duty, timezone.localdate())
+        _notify_organization(
+            filing, "filing_withdrawn", {"reason": reason, "duty": duty, "next_steps": steps_next}
+        )
+    return filing
+
+
+@transaction.atomic
+def revoke_filing(filing_id: int, reviewer, reasons: str) -> Filing:
+    """An office revokes a filed record found false or no longer valid: the number stops
+    verifying, the organization gets a revocation notice, and the filing duty is open again."""
+    reasons = _required_reasons(reasons)
+    filing = _lock(filing_id)
+    _guard(filing, "revoke")
+    if filing.kind != Filing.Kind.INITIAL:
+        raise FilingError(
+            _("Only an initial filing's record can be revoked; a change lapses with it.")
+        )
+    filing.revoked_at = timezone.now()
+    event = _move(filing, "revoke", reviewer, fields=["revoked_at"], note=reasons)
+    duty = reopen_duty(filing)
+    notice = documents.request(_latest_version(filing), Document.Kind.REVOCATION_NOTICE, event)
+    steps_next = outcomes.next_steps("revoked", filing, duty, timezone.localdate())
+    _notify_organization(
+        filing,
+        "filing_revoked",
+        {"reasons": reasons, "duty": duty, "next_steps": steps_next},
+        document=notice,
+    )
+    return filing
+
+
+@transaction.atomic
+def start_refiling(source: Filing, actor) -> Filing:
+    """File again, starting from the content of a refused, withdrawn or revoked filing: a new draft
+    of the same kind, with what was last submitted and the same attachments, answering the duty
+    that the ending reopened. Nothing of the old filing changes."""
+    source = _lock(source.pk)
+    if source.status not in ENDED:
+        raise FilingError(_("Only a refused, withdrawn or revoked filing can be filed again."))
+    Organization.objects.select_for_update().get(pk=source.organization_id)
+    in_progress = Filing.objects.filter(
+        organization_id=source.organization_id, kind=source.kind, original_id=source.original_id
+    ).exclude(status__in=[*CLOSED, S.FILED])
+    existing = in_progress.first()
+    if existing:
+        return existing
+    last = _latest_version(source)
+    data = dict(last.data if last else source.data)
+    data.pop("declaration", None)  # the declaration is made afresh for each submission
+    if source.kind == Filing.Kind.INITIAL:
+        # The registration may have changed since; the organization section follows it.
+        data["organization"] = {
+            **data.get("organization", {}),
+            **organization_section(source.organization),
+        }
+    duty = duty_of(source)
+    if duty is None or duty.status != Obligation.Status.OPEN:
+        duty = source.organization.obligations.filter(
+            kind=source.kind, status=Obligation.Status.OPEN
+        ).first()
+    filing = Filing.objects.create(
+        organization=source.organization,
+        kind=source.kind,
+        regime=source.regime,
+        office=source.office,
+        original=source.original,
+        refiled_from=source,
+        obligation=duty,
+        duty=duty,
+        deadline=duty.deadline if duty else None,
+        data=data,
+        completed_steps=sorted(
+            key for key in data if key in steps.STEPS_BY_KIND[source.kind] and key != "review"
+        ),
+        created_by=actor,
+    )
+    kept = {item["id"] for item in (last.attachments if last else [])}
+    rows = source.attachment_rows.filter(pk__in=kept) if last else current_attachments(source)
+    Attachment.objects.bulk_create(
+        Attachment(
+            filing=filing,
+            kind=attachment.kind,
+            file=attachment.file.name,
+            original_name=attachment.original_name,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            sha256=attachment.sha256,
+            uploaded_by=attachment.uploaded_by,
+        )
+        for attachment in rows
+    )
+    FilingEvent.objects.create(
+        filing=filing,
+        action=A.CREATED,
+        to_status=S.DRAFT,
+        actor=actor,
+        note=str(
+            _("Filed again from %(receipt)s (%(status)s)")
+            % {"receipt": source.receipt_number, "status": source.get_status_display()}
+        ),
+    )
     return filing
 
 
@@ -439,6 +655,13 @@ def approve_filing(filing_id: int, reviewer, note: str = "") -> Filing:
     _guard(filing, "approve")
     if filing.kind != Filing.Kind.INITIAL:
         filing.original = Filing.objects.select_for_update().get(pk=filing.original_id)
+        if filing.original.status == S.REVOKED:
+            raise FilingError(
+                _(
+                    "The filing this one changes or cancels has been revoked: there is nothing "
+                    "left to change or cancel. Refuse it with that reason."
+                )
+            )
     filing.filing_number = filing_number_for(filing)
     filing.filed_at = timezone.now()
     event = _move(filing, "approve", reviewer, fields=["filing_number", "filed_at"], note=note)
@@ -462,3 +685,99 @@ def withdraw_attachment(attachment: Attachment, actor) -> None:
         raise TransitionNotAllowed(_("Attachments can be changed only in a draft."))
     attachment.withdrawn_at = timezone.now()
     attachment.save(update_fields=["withdrawn_at"])
+
+
+# --- Messages between the office and the organization ---------------------------------------------
+
+
+def post_message(filing_id: int, author, body: str, *, from_office: bool) -> FilingEvent:
+    """A question or an answer on a filing, without returning it: kept in the filing's history and
+    emailed to the other side (the organization's editors, or the office's reviewers)."""
+    body = (body or "").strip()
+    if not body:
+        raise FilingError(_("Write the message first."))
+    if len(body) > MAX_MESSAGE:
+        raise FilingError(
+            _("The message is %(length)d characters long; the limit is %(limit)d.")
+            % {"length": len(body), "limit": MAX_MESSAGE}
+        )
+    with transaction.atomic():
+        filing = _lock(filing_id)
+        if filing.status == S.DRAFT:
+            raise FilingError(_("Messages start once the filing is submitted."))
+        if filing.status == S.WITHDRAWN:
+            raise FilingError(_("The filing was withdrawn: the office no longer sees it."))
+        event = FilingEvent.objects.create(
+            filing=filing,
+            action=A.MESSAGE_FROM_OFFICE if from_office else A.MESSAGE_FROM_ORGANIZATION,
+            actor=author,
+            note=body,
+        )
+        if from_office:
+            _notify_organization(filing, "filing_message", {"message": event, "to_office": False})
+        else:
+            _notify_office(filing, "filing_message", {"message": event, "to_office": True})
+    return event
+
+
+def _notify_office(filing: Filing, kind: str, context: dict) -> None:
+    from django.db.models import Q
+
+    from filings.models import Reviewer
+
+    # The filing's office and, above it, its province's office (which sees its filings too).
+    reviewers = (
+        Reviewer.objects.filter(user__is_active=True)
+        .filter(Q(office_id=filing.office_id) | Q(office_id=filing.office.province_id))
+        .select_related("user")[:50]
+    )
+    for reviewer in reviewers:
+        emails.send(
+            kind,
+            to=reviewer.user.email,
+            language=reviewer.user.language,
+            context={"filing": filing, "user": reviewer.user, **context},
+        )
+
+
+# --- Orders to correct ----------------------------------------------------------------------------
+
+
+def order_correction(obligation_id: int, reviewer, correct_by: date, note: str = ""):
+    """Record an order to correct (责令改正) to an organization whose duty is past its deadline; the
+    organization sees it on its dashboard and is emailed. The caller checks the reviewer's scope."""
+    from filings.models import CorrectionOrder
+
+    today = timezone.localdate()
+    if correct_by is None or correct_by < today:
+        raise FilingError(_("The date to correct by must be today or later."))
+    with transaction.atomic():
+        obligation = (
+            Obligation.objects.select_for_update()
+            .select_related("organization", "office")
+            .get(pk=obligation_id)
+        )
+        if obligation.status != Obligation.Status.OPEN or obligation.deadline >= today:
+            raise FilingError(_("An order to correct is given only on a duty past its deadline."))
+        order = CorrectionOrder.objects.create(
+            obligation=obligation,
+            organization=obligation.organization,
+            office=obligation.office,
+            ordered_on=today,
+            correct_by=correct_by,
+            note=(note or "").strip()[:MAX_MESSAGE],
+            issued_by=reviewer,
+        )
+        members = Membership.objects.filter(
+            organization_id=obligation.organization_id,
+            role__in=[Membership.Role.ADMIN, Membership.Role.EDITOR],
+            user__is_active=True,
+        ).select_related("user")
+        for membership in members:
+            emails.send(
+                "correction_ordered",
+                to=membership.user.email,
+                language=membership.user.language,
+                context={"order": order, "obligation": obligation, "user": membership.user},
+            )
+    return order

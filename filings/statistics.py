@@ -29,6 +29,7 @@ from filings.models import Filing
 # Months are calendar months in China, whatever the server's or the reviewer's time zone.
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 OPEN_STATUSES = (Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW)
+NOT_COUNTED = (Filing.Status.DRAFT, Filing.Status.WITHDRAWN)
 MONTHS = 12
 
 
@@ -94,7 +95,8 @@ def summary(filings, today: date) -> dict:
     review, review due before today); ``late_filings``; ``per_month`` as [('YYYY-MM', count)] of
     the 12 months ending with today's, by month of first submission in China time, oldest first.
     """
-    filings = filings.exclude(status=Filing.Status.DRAFT).order_by()
+    # A withdrawn filing went back to its organization, like a draft: the office does not count it.
+    filings = filings.exclude(status__in=NOT_COUNTED).order_by()
 
     # 1. status x kind, with the late and overdue counts of each group.
     by_status = dict.fromkeys(Filing.Status.values, 0)
@@ -147,7 +149,7 @@ def summary(filings, today: date) -> dict:
         "by_status": [
             (status.value, str(status.label), by_status[status.value])
             for status in Filing.Status
-            if status != Filing.Status.DRAFT
+            if status not in NOT_COUNTED
         ],
         "by_kind": [(kind.value, str(kind.label), by_kind[kind.value]) for kind in Filing.Kind],
         "by_city": by_city,

@@ -51,5 +51,25 @@ urlpatterns = [
         filings.document_download,
         name="document_download",
     ),
+    path(
+        "organizations/<int:org_id>/filings/<int:filing_id>/letters/<str:kind>.pdf",
+        filings.letter,
+        name="filing_letter",
+    ),
+    path(
+        "organizations/<int:org_id>/filings/<int:filing_id>/withdraw/",
+        filings.withdraw_filing,
+        name="filing_withdraw",
+    ),
+    path(
+        "organizations/<int:org_id>/filings/<int:filing_id>/refile/",
+        filings.refile,
+        name="filing_refile",
+    ),
+    path(
+        "organizations/<int:org_id>/filings/<int:filing_id>/messages/",
+        filings.write_message,
+        name="filing_message",
+    ),
     path("", include("filings.organization_urls")),
 ]

@@ -21,7 +21,7 @@ SUFFIX = "号"
 # Dashes a keyboard, an input method or a PDF viewer may put in "…-变更1号" (NFKC keeps these).
 DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−﹘﹣", "-"))
 
-Status = Literal["valid", "cancelled", "unknown"]
+Status = Literal["valid", "cancelled", "revoked", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Result:
     office_name_en: str = ""
     filed_on: date | None = None
     cancelled_on: date | None = None
+    revoked_on: date | None = None  # an office revoked the record: the number no longer verifies
     original_number: str = ""  # the filing a change or a cancellation is about
 
     @property
@@ -85,7 +86,8 @@ def verify(raw: str) -> Result:
         return UNKNOWN
     filing = (
         Filing.objects.filter(
-            filing_number=number, status__in=[Filing.Status.FILED, Filing.Status.CANCELLED]
+            filing_number=number,
+            status__in=[Filing.Status.FILED, Filing.Status.CANCELLED, Filing.Status.REVOKED],
         )
         .select_related("organization", "office", "original")
         .first()
@@ -94,7 +96,15 @@ def verify(raw: str) -> Result:
         return UNKNOWN
     original = filing.original
     filed_on = _local_date(filing.filed_at)
-    if filing.kind == Filing.Kind.CANCELLATION:
+    revoked_on = None
+    if filing.status == Filing.Status.REVOKED:
+        status, cancelled_on = "revoked", None
+        revoked_on = _local_date(filing.revoked_at)
+    elif original is not None and original.status == Filing.Status.REVOKED:
+        # A change or a cancellation lapses with the record it was about.
+        status, cancelled_on = "revoked", None
+        revoked_on = _local_date(original.revoked_at)
+    elif filing.kind == Filing.Kind.CANCELLATION:
         # The record of a cancellation: the filing it names is cancelled from its approval.
         status = "cancelled"
         cancelled_on = _local_date(original.cancelled_at if original else None) or filed_on
@@ -115,5 +125,6 @@ def verify(raw: str) -> Result:
         office_name_en=filing.office.office_name_en,
         filed_on=filed_on,
         cancelled_on=cancelled_on,
+        revoked_on=revoked_on,
         original_number=(original.filing_number or "") if original else "",
     )

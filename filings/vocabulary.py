@@ -155,6 +155,8 @@ SECURITY_MEASURES = {
 ATTACHMENT_KINDS = {
     "assessment_report": _("Impact assessment report"),
     "uscc_certificate": _("Business licence (USCC certificate) scan"),
+    "legal_representative_id": _("ID card copy of the legal representative"),
+    "handler_id": _("ID card copy of the person handling the filing"),
     "authorisation_letter": _("Sealed authorisation letter"),
     "commitment_letter": _("Sealed commitment letter"),
     "other": _("Other attachment"),

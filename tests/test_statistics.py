@@ -141,6 +141,7 @@ def test_each_figure_on_a_known_set_of_filings(world):
         ("refused", "Refused", 1),
         ("filed", "Filed", 1),
         ("cancelled", "Cancelled", 1),
+        ("revoked", "Revoked", 0),
     ]
     assert figures["by_kind"] == [
         ("initial", "Initial filing", 6),
@@ -194,7 +195,7 @@ def test_a_reviewer_gets_the_figures_of_its_office_only(world):
 
     nobody = statistics.summary(filings_visible_to(reviewer_of("310000")), TODAY)
     assert nobody["by_city"] == []
-    assert [n for _v, _l, n in nobody["by_status"]] == [0] * 6
+    assert [n for _v, _l, n in nobody["by_status"]] == [0] * 7
     assert [n for _m, n in nobody["per_month"]] == [0] * 12
     assert nobody["overdue_reviews"] == nobody["late_filings"] == 0
 
@@ -249,7 +250,7 @@ def many(n: int) -> None:
         OrganizationFactory(address_division=code)
         for code in ("440300", "440305", "440100", "110000", "429004")
     ]
-    statuses = [s for s in S.values if s != S.DRAFT]
+    statuses = [s for s in S.values if s not in (S.DRAFT, S.WITHDRAWN)]
     start = next(_numbers) * 10_000
     shenzhen = Jurisdiction.objects.get(code="440300")
     Filing.objects.bulk_create(

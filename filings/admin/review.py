@@ -199,6 +199,12 @@ class FilingAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<int:pk>/decide/", wrap(self.decide), name="filings_filing_decide"),
+            path("<int:pk>/messages/", wrap(self.write_message), name="filings_filing_message"),
+            path(
+                "<int:pk>/system-form.pdf",
+                wrap(self.system_form),
+                name="filings_filing_system_form",
+            ),
             path(
                 "<int:pk>/attachments/<int:attachment_id>/",
                 wrap(self.attachment_download),
@@ -229,7 +235,8 @@ class FilingAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise Http404
         return get_object_or_404(
-            self.get_queryset(request).defer(None).select_related("office", "original"), pk=pk
+            self.get_queryset(request).defer(None).select_related("office", "original", "duty"),
+            pk=pk,
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -249,6 +256,9 @@ class FilingAdmin(admin.ModelAdmin):
             for item in (latest.findings if latest else [])
         ]
         attachment_ids = [item["id"] for item in (latest.attachments if latest else [])]
+        context_events = list(
+            filing.events.select_related("actor").order_by("created_at", "pk")[:500]
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -263,10 +273,22 @@ class FilingAdmin(admin.ModelAdmin):
             "attachments": Attachment.objects.filter(pk__in=attachment_ids, filing=filing),
             "documents": filing.documents.select_related("version").order_by("-created_at"),
             "changes": comparisons.changes_shown(filing, versions),
-            "events": filing.events.select_related("actor").order_by("created_at", "pk"),
+            "events": context_events,
             "may_review": may_review(request.user),
             "can_start": filing.status == Filing.Status.SUBMITTED,
             "can_decide": filing.status in OPEN,
+            "can_revoke": filing.status == Filing.Status.FILED
+            and filing.kind == Filing.Kind.INITIAL,
+            "messages_thread": [
+                event
+                for event in context_events
+                if event.action
+                in (
+                    FilingEvent.Action.MESSAGE_FROM_OFFICE,
+                    FilingEvent.Action.MESSAGE_FROM_ORGANIZATION,
+                )
+            ],
+            "max_message": services.MAX_MESSAGE,
             "overdue": filing.status in OPEN
             and filing.review_due
             and filing.review_due < timezone.localdate(),
@@ -283,6 +305,8 @@ class FilingAdmin(admin.ModelAdmin):
             return services.return_filing(filing_id, user, reasons)
         if verb == "refuse":
             return services.refuse_filing(filing_id, user, reasons)
+        if verb == "revoke":
+            return services.revoke_filing(filing_id, user, reasons)
         raise Http404
 
     @staticmethod
@@ -292,6 +316,9 @@ class FilingAdmin(admin.ModelAdmin):
             "approve": gettext("Approved: the filing number is issued, the organization emailed."),
             "return": gettext("Returned for correction. The organization has been emailed."),
             "refuse": gettext("Refused. The organization has been emailed."),
+            "revoke": gettext(
+                "Revoked: the number no longer verifies; the organization has been emailed."
+            ),
         }[verb]
 
     def decide(self, request, pk):
@@ -317,6 +344,38 @@ class FilingAdmin(admin.ModelAdmin):
         else:
             self.message_user(request, self._outcome_message(verb), messages.SUCCESS)
         return redirect(change_url)
+
+    def write_message(self, request, pk):
+        """A question to the organization during review, without returning the filing."""
+        filing = self._visible(request, pk)
+        change_url = reverse("admin:filings_filing_change", args=[filing.pk])
+        if request.method != "POST":
+            return redirect(change_url)
+        if not may_review(request.user):
+            raise Http404
+        try:
+            services.post_message(
+                filing.pk, request.user, request.POST.get("body", ""), from_office=True
+            )
+        except services.FilingError as error:
+            self.message_user(request, str(error.message), messages.ERROR)
+        else:
+            self.message_user(
+                request, gettext("Message sent to the organization."), messages.SUCCESS
+            )
+        return redirect(f"{change_url}#messages")
+
+    def system_form(self, request, pk):
+        """The system information form of the filing as submitted, made on request."""
+        import io
+
+        filing = self._visible(request, pk)
+        return FileResponse(
+            io.BytesIO(documents.system_form_pdf(filing)),
+            as_attachment=False,
+            filename=f"{gettext('System information form')}-{filing.receipt_number}.pdf",
+            content_type="application/pdf",
+        )
 
     def attachment_download(self, request, pk, attachment_id):
         filing = self._visible(request, pk)

@@ -5,10 +5,12 @@ from filings.models.filings import Attachment, Filing, FilingEvent, FilingVersio
 from filings.models.jurisdictions import Jurisdiction
 from filings.models.obligations import (
     AppliedRegime,
+    CorrectionOrder,
     DeadlineChange,
     HeadcountDeclaration,
     Obligation,
     ObligationEvent,
+    OverdueDuty,
     RecognitionSystem,
     SystemDeclaration,
 )
@@ -27,6 +29,7 @@ __all__ = [
     "NumberCounter",
     "CalendarPeriod",
     "CalendarYear",
+    "CorrectionOrder",
     "DeadlineChange",
     "Document",
     "ExportJob",
@@ -35,6 +38,7 @@ __all__ = [
     "Membership",
     "Obligation",
     "Organization",
+    "OverdueDuty",
     "RecognitionSystem",
     "Reminder",
     "Reviewer",

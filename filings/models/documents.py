@@ -21,6 +21,7 @@ class Document(models.Model):
         NOTICE = "notice", _("Filing notice")
         RETURN_NOTICE = "return_notice", _("Return notice")
         REFUSAL_NOTICE = "refusal_notice", _("Refusal notice")
+        REVOCATION_NOTICE = "revocation_notice", _("Revocation notice")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Generating")

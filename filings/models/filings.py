@@ -43,6 +43,8 @@ class Filing(models.Model):
         REFUSED = "refused", _("Refused")
         FILED = "filed", _("Filed")
         CANCELLED = "cancelled", _("Cancelled")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        REVOKED = "revoked", _("Revoked")
 
     organization = models.ForeignKey(
         "filings.Organization", on_delete=models.PROTECT, related_name="filings"
@@ -70,6 +72,26 @@ class Filing(models.Model):
         blank=True,
         related_name="filings",
     )
+    # The duty this filing answers (initial, change or cancellation). ``obligation`` becomes the
+    # correction duty when the filing is returned; ``duty`` stays, so that a refusal, a withdrawal
+    # or a revocation knows which duty to reopen.
+    duty = models.ForeignKey(
+        "filings.Obligation",
+        verbose_name=_("duty"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # A filing started again from a refused, withdrawn or revoked one.
+    refiled_from = models.ForeignKey(
+        "self",
+        verbose_name=_("filed again from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refilings",
+    )
     data = models.JSONField(_("content"), default=dict, blank=True)
     completed_steps = models.JSONField(default=list, blank=True)
     receipt_number = models.CharField(
@@ -91,6 +113,8 @@ class Filing(models.Model):
     warning_count = models.PositiveSmallIntegerField(_("warnings"), default=0)
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -112,12 +136,15 @@ class Filing(models.Model):
                         "refused",
                         "filed",
                         "cancelled",
+                        "withdrawn",
+                        "revoked",
                     ]
                 ),
                 name="filing_status_known",
             ),  # fmt: skip
             models.CheckConstraint(
-                condition=~Q(status__in=["filed", "cancelled"]) | Q(filing_number__isnull=False),
+                condition=~Q(status__in=["filed", "cancelled", "revoked"])
+                | Q(filing_number__isnull=False),
                 name="filed_filing_has_a_number",
             ),
             models.CheckConstraint(
@@ -144,7 +171,10 @@ class Filing(models.Model):
             ),
         ]
         permissions = [
-            ("review_filing", "Can decide on filings (start review, approve, return, refuse)")
+            (
+                "review_filing",
+                "Can decide on filings (start review, approve, return, refuse, revoke)",
+            )
         ]
 
     def __str__(self):
@@ -192,6 +222,10 @@ class FilingEvent(models.Model):
         REFUSED = "refused", _("Refused")
         APPROVED = "approved", _("Approved")
         CANCELLED = "cancelled", _("Cancelled")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the organization")
+        REVOKED = "revoked", _("Revoked by the office")
+        MESSAGE_FROM_OFFICE = "message_from_office", _("Message from the office")
+        MESSAGE_FROM_ORGANIZATION = "message_from_organization", _("Message from the organization")
         ATTACHMENT_DOWNLOADED = "attachment_downloaded", _("Attachment downloaded")
         DOCUMENT_DOWNLOADED = "document_downloaded", _("Document downloaded")
 

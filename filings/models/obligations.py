@@ -123,6 +123,61 @@ class Obligation(models.Model):
         return f"{self.get_kind_display()} · {self.organization} · {self.deadline}"
 
 
+class OverdueDuty(Obligation):
+    """The review workspace's list of organizations that have not filed: open duties past their
+    deadline (the admin filters the rows; this model only gives the list its own page)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("organization that has not filed")
+        verbose_name_plural = _("organizations that have not filed")
+
+
+class CorrectionOrder(models.Model):
+    """An office's order to correct (责令改正) to an organization that has not filed in time.
+    Written once, never changed: it is the record that the order was given."""
+
+    obligation = models.ForeignKey(
+        Obligation,
+        verbose_name=_("obligation"),
+        on_delete=models.PROTECT,
+        related_name="correction_orders",
+    )
+    organization = models.ForeignKey(
+        "filings.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="correction_orders",
+    )
+    office = models.ForeignKey(
+        "filings.Jurisdiction",
+        verbose_name=_("office"),
+        on_delete=models.PROTECT,
+        related_name="correction_orders",
+    )
+    ordered_on = models.DateField(_("ordered on"))
+    correct_by = models.DateField(_("correct by"))
+    note = models.TextField(_("note"), blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order to correct")
+        verbose_name_plural = _("orders to correct")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(correct_by__gte=models.F("ordered_on")),
+                name="correction_order_date_after_order",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organization} · {self.correct_by}"
+
+
 class DeadlineChange(models.Model):
     """Why a deadline moved: the calendar of a year was entered or edited."""
 

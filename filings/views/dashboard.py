@@ -5,11 +5,24 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from filings import calendars, obligations, rules_text
+from filings import calendars, obligations, rules_text, services
 from filings.access import membership_or_404
-from filings.models import Filing, FilingEvent, Membership, Obligation, SystemDeclaration
+from filings.models import (
+    CorrectionOrder,
+    Filing,
+    FilingEvent,
+    Membership,
+    Obligation,
+    SystemDeclaration,
+)
 from filings.regimes import current_regime, get_regime
 from filings.review_scope import may_review
+
+ENDING_ACTIONS = {
+    FilingEvent.Action.REFUSED,
+    FilingEvent.Action.WITHDRAWN,
+    FilingEvent.Action.REVOKED,
+}
 
 
 @login_required
@@ -67,8 +80,7 @@ def organization_dashboard(request, org_id):
         (
             filing
             for filing in filings
-            if filing.kind == Filing.Kind.INITIAL
-            and filing.status not in (Filing.Status.REFUSED, Filing.Status.CANCELLED)
+            if filing.kind == Filing.Kind.INITIAL and filing.status not in services.CLOSED
         ),
         None,
     )
@@ -90,6 +102,35 @@ def organization_dashboard(request, org_id):
     )
     total = headcounts[0] if headcounts else None
     regime = current_regime()
+    # The last initial filing that ended without standing (refused, withdrawn, revoked): what
+    # happened, why, and the way to file again from its content.
+    ended_filing = (
+        None
+        if initial_filing
+        else next(
+            (
+                filing
+                for filing in filings
+                if filing.kind == Filing.Kind.INITIAL and filing.status in services.ENDED
+            ),
+            None,
+        )
+    )
+    ended_event = (
+        next(
+            (e for e in ended_filing.events.all() if e.action in ENDING_ACTIONS),
+            None,
+        )
+        if ended_filing
+        else None
+    )
+    correction_orders = (
+        CorrectionOrder.objects.filter(
+            organization=organization, obligation__status=Obligation.Status.OPEN
+        )
+        .select_related("office", "obligation")
+        .order_by("-created_at")[:5]
+    )
     declarations = (
         SystemDeclaration.objects.filter(system__organization=organization)
         .select_related("system", "declared_by")
@@ -113,6 +154,9 @@ def organization_dashboard(request, org_id):
             "filings": filings,
             "initial_filing": initial_filing,
             "cancelled_filing": cancelled_filing,
+            "ended_filing": ended_filing,
+            "ended_event": ended_event,
+            "correction_orders": correction_orders,
             "today": today,
         },
     )

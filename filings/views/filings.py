@@ -1,24 +1,48 @@
 """The filing pages. Not behind login_required: for anyone who is not a member, anonymous
 visitors included, a filing does not exist (404), as the access rules in filings/access.py say."""
 
+import io
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from filings import attachments, comparisons, compliance, services, steps, summary
+from filings import (
+    attachments,
+    comparisons,
+    compliance,
+    documents,
+    materials,
+    outcomes,
+    services,
+    steps,
+    summary,
+)
 from filings.access import editor_membership, membership_or_404
 from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentFormSet
 from filings.forms.uploads import AttachmentForm
 from filings.models import Attachment, Document, Filing, FilingEvent
 
+OUTCOME_ACTIONS = {
+    Filing.Status.RETURNED: [FilingEvent.Action.RETURNED],
+    Filing.Status.REFUSED: [FilingEvent.Action.REFUSED],
+    Filing.Status.WITHDRAWN: [FilingEvent.Action.WITHDRAWN],
+    Filing.Status.REVOKED: [FilingEvent.Action.REVOKED],
+}
+MESSAGE_ACTIONS = [
+    FilingEvent.Action.MESSAGE_FROM_OFFICE,
+    FilingEvent.Action.MESSAGE_FROM_ORGANIZATION,
+]
+
 
 def _filing(membership, filing_id) -> Filing:
     return get_object_or_404(
-        Filing.objects.select_related("office", "original", "obligation"),
+        Filing.objects.select_related("office", "original", "obligation", "duty"),
         pk=filing_id,
         organization=membership.organization,
     )
@@ -60,6 +84,15 @@ def detail(request, org_id, filing_id):
         else None
     )
     changes = comparisons.changes_shown(filing, versions)
+    outcome = (
+        filing.events.filter(action__in=OUTCOME_ACTIONS[filing.status])
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+        if filing.status in OUTCOME_ACTIONS
+        else None
+    )
+    today = timezone.localdate()
     return render(
         request,
         "filings/filing_detail.html",
@@ -79,6 +112,23 @@ def detail(request, org_id, filing_id):
             "changes": changes,
             "attachments": services.current_attachments(filing).select_related("uploaded_by"),
             "follow_ups": filing.follow_ups.order_by("-created_at"),
+            "outcome": outcome,
+            "next_steps": outcomes.next_steps(
+                filing.status, filing, services.duty_of(filing), today
+            )
+            if outcome
+            else [],
+            "can_withdraw": membership.can_edit and filing.status == Filing.Status.SUBMITTED,
+            "can_refile": membership.can_edit
+            and filing.status in services.ENDED
+            and not filing.refilings.exists(),
+            "refilings": filing.refilings.order_by("-created_at")[:5],
+            "messages_thread": filing.events.filter(action__in=MESSAGE_ACTIONS)
+            .select_related("actor")
+            .order_by("created_at", "pk")[:200],
+            "can_write": membership.can_edit
+            and filing.status not in (Filing.Status.DRAFT, Filing.Status.WITHDRAWN),
+            "max_message": services.MAX_MESSAGE,
             **_documents_context(filing),
         },
     )
@@ -151,6 +201,9 @@ def step(request, org_id, filing_id, step):
     if step == "assessment":
         context["attachments"] = services.current_attachments(filing)
         context["upload_form"] = AttachmentForm()
+        context["materials"] = materials.checklist(
+            filing.regime, [a.kind for a in context["attachments"]]
+        )
     return render(request, "filings/filing_step.html", context)
 
 
@@ -330,3 +383,67 @@ def document_download(request, org_id, filing_id, document_id):
         filename=document.download_name,
         content_type="application/pdf",
     )
+
+
+def letter(request, org_id, filing_id, kind):
+    """A pre-filled letter of authorisation or of commitment, as a PDF to print, sign and seal;
+    or the system information form the portal makes from the filing."""
+    membership = membership_or_404(request.user, org_id)
+    filing = _filing(membership, filing_id)
+    if kind == "system_form":
+        content = documents.system_form_pdf(filing)
+    elif kind in materials.LETTERS:
+        content = documents.letter_pdf(filing, kind)
+    else:
+        raise Http404
+    name = f"{materials.BY_KIND[kind].label}.pdf"
+    return FileResponse(
+        io.BytesIO(content), as_attachment=True, filename=name, content_type="application/pdf"
+    )
+
+
+@require_POST
+def withdraw_filing(request, org_id, filing_id):
+    membership = editor_membership(request.user, org_id)
+    filing = _filing(membership, filing_id)
+    try:
+        services.withdraw_filing(filing.pk, request.user, request.POST.get("reason", ""))
+    except services.FilingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("The filing is withdrawn. Your duty to file is open again on the dashboard.")
+        )
+    return redirect("filing_detail", org_id=org_id, filing_id=filing.pk)
+
+
+@require_POST
+def refile(request, org_id, filing_id):
+    membership = editor_membership(request.user, org_id)
+    source = _filing(membership, filing_id)
+    try:
+        filing = services.start_refiling(source, request.user)
+    except services.FilingError as error:
+        messages.error(request, error.message)
+        return redirect("filing_detail", org_id=org_id, filing_id=source.pk)
+    messages.success(
+        request,
+        _("A new draft starts from the content of %(receipt)s: correct it and submit it.")
+        % {"receipt": source.receipt_number},
+    )
+    return redirect("filing_step", org_id=org_id, filing_id=filing.pk, step="review")
+
+
+@require_POST
+def write_message(request, org_id, filing_id):
+    membership = editor_membership(request.user, org_id)
+    filing = _filing(membership, filing_id)
+    try:
+        services.post_message(
+            filing.pk, request.user, request.POST.get("body", ""), from_office=False
+        )
+    except services.FilingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Message sent to the office."))
+    return redirect(reverse("filing_detail", args=[org_id, filing.pk]) + "#messages")

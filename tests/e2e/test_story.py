@@ -553,7 +553,12 @@ class Story:
         returned = page.locator("#next").locator("..")
         expect(returned).to_contain_text(data["reasons"])
         expect(returned).to_contain_text(
-            self.t("Correct and resubmit by %(date)s.", date=correction)
+            self.t(
+                "Correct the filing on the portal and submit it again by %(date)s. Until then "
+                "the filing keeps its place; if you need more time or do not understand a "
+                "reason, write to the office from the filing's page.",
+                date=correction,
+            )
         )
         self.check("filing-returned")
         self.click(self.t("Correct the filing"), role="link")

@@ -474,7 +474,7 @@ def test_filing_emails_receipt_return_refusal_approval_and_digest(
         to="editor@org.example",
         language="en",
         subject_words=["returned for correction", first.receipt_number, deadline],
-        body_words=["Correct and resubmit it by", deadline],
+        body_words=["submit it again by", deadline],
         pages=[filing_page(first)],
     )
     assert reasons in mail.text
@@ -502,8 +502,9 @@ def test_filing_emails_receipt_return_refusal_approval_and_digest(
         to="admin@org.example",
         language="zh-hans",
         subject_words=["不予备案", first.receipt_number],
-        body_words=["在更衣室部署。"],
+        body_words=["在更衣室部署。", "行政复议", "行政诉讼"],
         pages=[filing_page(first)],
+        pdf=True,
     )
     check(
         sent["editor@org.example"],
@@ -511,8 +512,9 @@ def test_filing_emails_receipt_return_refusal_approval_and_digest(
         to="editor@org.example",
         language="en",
         subject_words=["refused", first.receipt_number],
-        body_words=["refused filing", "在更衣室部署。"],
+        body_words=["refused filing", "在更衣室部署。", "administrative reconsideration"],
         pages=[filing_page(first)],
+        pdf=True,
     )
 
     # A second filing: received, in the reviewer's digest, approved with its notice.
