@@ -271,3 +271,27 @@ def test_my_dashboard_leads_to_the_organization_or_to_registration(client):
     assert response["Location"] == reverse("dashboard", args=[membership.organization.pk])
     client.force_login(UserFactory())
     assert client.get(reverse("my_dashboard"))["Location"] == reverse("register")
+
+
+def test_the_dashboard_pages_through_many_duties_and_filings(client):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    declare(membership.organization, membership.user, 12_000)
+    first = Obligation.objects.get(organization=membership.organization)
+    Obligation.objects.bulk_create(
+        Obligation(
+            organization=membership.organization, kind="change", regime=first.regime,
+            office=first.office, trigger_date=first.trigger_date, deadline=date(2027, 1, 1 + i),
+            deadline_final=False, reason=f"变更{i:02d}",
+        )
+        for i in range(25)
+    )  # fmt: skip
+    url = reverse("dashboard", args=[membership.organization.pk])
+    page_one = client.get(url).content.decode()
+    assert "变更00" in page_one
+    assert "变更24" not in page_one
+    assert "?duties=2#next-step" in page_one
+    page_two = client.get(url + "?duties=2").content.decode()
+    assert "变更24" in page_two
+    assert "变更00" not in page_two
+    assert client.get(url + "?duties=999").status_code == 200  # the last page, not an error

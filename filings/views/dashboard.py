@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +19,8 @@ from filings.models import (
 from filings.regimes import current_regime, get_regime
 from filings.review_scope import may_review
 
+DUTIES_PER_PAGE = 20
+FILINGS_PER_PAGE = 10
 ENDING_ACTIONS = {
     FilingEvent.Action.REFUSED,
     FilingEvent.Action.WITHDRAWN,
@@ -47,6 +50,13 @@ def organization_dashboard(request, org_id):
     organization = membership.organization
     today = timezone.localdate()
     index = calendars.current_index()
+    # Both lists are paginated: a group's organization can hold many duties and filings.
+    duties_page = Paginator(
+        organization.obligations.filter(status=Obligation.Status.OPEN)
+        .select_related("office")
+        .order_by("deadline", "pk"),
+        DUTIES_PER_PAGE,
+    ).get_page(request.GET.get("duties"))
     open_obligations = [
         {
             "obligation": obligation,
@@ -55,46 +65,34 @@ def organization_dashboard(request, org_id):
             "working_days_left": (left := index.working_days_between(today, obligation.deadline)),
             "working_days_overdue": max(0, -left),
         }
-        for obligation in organization.obligations.filter(status=Obligation.Status.OPEN)
-        .select_related("office")
-        .order_by("deadline")
+        for obligation in duties_page
     ]
     closed_obligations = (
         organization.obligations.exclude(status=Obligation.Status.OPEN)
         .select_related("office")
         .order_by("-updated_at")[:10]
     )
-    filings = list(
+    filings_page = Paginator(
         organization.filings.select_related("office", "original")
         .prefetch_related(
             Prefetch(
                 "events",
+                # The five latest of each filing: a message thread can be long.
                 queryset=FilingEvent.objects.exclude(action__endswith="_downloaded")
                 .select_related("actor")
-                .order_by("-created_at", "-pk"),
+                .order_by("-created_at", "-pk")[:5],
             )
         )
-        .order_by("-created_at")
-    )
-    initial_filing = next(
-        (
-            filing
-            for filing in filings
-            if filing.kind == Filing.Kind.INITIAL and filing.status not in services.CLOSED
-        ),
-        None,
+        .order_by("-created_at", "-pk"),
+        FILINGS_PER_PAGE,
+    ).get_page(request.GET.get("filings"))
+    filings = list(filings_page)
+    initials = organization.filings.filter(kind=Filing.Kind.INITIAL).order_by("-created_at", "-pk")
+    initial_filing = (
+        initials.exclude(status__in=services.CLOSED).select_related("office", "original").first()
     )
     cancelled_filing = (
-        None
-        if initial_filing
-        else next(
-            (
-                filing
-                for filing in filings
-                if filing.kind == Filing.Kind.INITIAL and filing.status == Filing.Status.CANCELLED
-            ),
-            None,
-        )
+        None if initial_filing else initials.filter(status=Filing.Status.CANCELLED).first()
     )
     systems = list(organization.systems.order_by("name"))
     headcounts = list(
@@ -107,20 +105,13 @@ def organization_dashboard(request, org_id):
     ended_filing = (
         None
         if initial_filing
-        else next(
-            (
-                filing
-                for filing in filings
-                if filing.kind == Filing.Kind.INITIAL and filing.status in services.ENDED
-            ),
-            None,
-        )
+        else initials.filter(status__in=services.ENDED).select_related("office").first()
     )
     ended_event = (
-        next(
-            (e for e in ended_filing.events.all() if e.action in ENDING_ACTIONS),
-            None,
-        )
+        ended_filing.events.filter(action__in=ENDING_ACTIONS)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
         if ended_filing
         else None
     )
@@ -152,6 +143,8 @@ def organization_dashboard(request, org_id):
             "closed_obligations": closed_obligations,
             "declarations": declarations,
             "filings": filings,
+            "filings_page": filings_page,
+            "duties_page": duties_page,
             "initial_filing": initial_filing,
             "cancelled_filing": cancelled_filing,
             "ended_filing": ended_filing,
