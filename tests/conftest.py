@@ -47,3 +47,13 @@ def admin_client(db, admin_user):
     client = Client()
     login_with_second_factor(client, admin_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request through the test client leaves its language active in the thread; the next test
+    starts in the portal's default language, whatever the last one asked for."""
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
