@@ -227,3 +227,26 @@ def test_the_queue_is_titled_review_queue_and_writes_iso_dates(client, queue):
     submitted = timezone.localtime(queue["shenzhen"].submitted_at)
     assert submitted.strftime("%Y-%m-%d %H:%M") in html
     assert "年" not in html.split('id="result_list"', 1)[1].split("</table>", 1)[0]
+
+
+def test_the_review_page_follows_a_notice_being_written_without_a_reload(client, queue):
+    """The documents list polls while a PDF is pending (htmx), as the filer's page does."""
+    from filings import documents
+    from filings.models import Document
+
+    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+    filing = queue["shenzhen_other"]  # approved: its notice requested, not yet written
+    notice = Document.objects.get(filing=filing, kind="notice")
+    assert notice.status == "pending"
+    page = client.get(reverse("admin:filings_filing_change", args=[filing.pk])).content.decode()
+    panel = reverse("admin:filings_filing_documents_panel", args=[filing.pk])
+    assert f'hx-get="{panel}"' in page
+    assert "vendor/htmx/htmx" in page
+    documents.generate(notice.pk)  # what the worker does
+    fragment = client.get(panel).content.decode()
+    assert "hx-get" not in fragment  # ready: the polling stops
+    assert reverse("admin:filings_filing_document", args=[filing.pk, notice.pk]) in fragment
+    # Another office's reviewer does not get the panel.
+    client.logout()
+    login_with_second_factor(client, reviewer_of("440100", "gz@cac.example"))
+    assert client.get(panel).status_code == 404

@@ -199,6 +199,11 @@ class FilingAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<int:pk>/decide/", wrap(self.decide), name="filings_filing_decide"),
+            path(
+                "<int:pk>/documents/",
+                wrap(self.documents_panel),
+                name="filings_filing_documents_panel",
+            ),
             path("<int:pk>/messages/", wrap(self.write_message), name="filings_filing_message"),
             path(
                 "<int:pk>/system-form.pdf",
@@ -239,6 +244,22 @@ class FilingAdmin(admin.ModelAdmin):
             pk=pk,
         )
 
+    @staticmethod
+    def _documents(filing) -> dict:
+        rows = list(filing.documents.select_related("version").order_by("-created_at", "-pk"))
+        generating = any(row.status == Document.Status.PENDING for row in rows)
+        return {"documents": rows, "generating": generating}
+
+    def documents_panel(self, request, pk):
+        """The review page's list of documents; while one is generating it polls itself, as the
+        filer's page does, so that a notice being written shows up without a reload."""
+        filing = self._visible(request, pk)
+        return TemplateResponse(
+            request,
+            "admin/filings/filing/_documents.html",
+            {"filing": filing, **self._documents(filing)},
+        )
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         try:
             filing = self._visible(request, int(object_id))
@@ -271,7 +292,7 @@ class FilingAdmin(admin.ModelAdmin):
             "errors": [f for f in findings if f["severity"] == compliance.ERROR],
             "warnings": [f for f in findings if f["severity"] == compliance.WARNING],
             "attachments": Attachment.objects.filter(pk__in=attachment_ids, filing=filing),
-            "documents": filing.documents.select_related("version").order_by("-created_at"),
+            **self._documents(filing),
             "changes": comparisons.changes_shown(filing, versions),
             "events": context_events,
             "may_review": may_review(request.user),
