@@ -92,7 +92,7 @@ def _guard(filing: Filing, verb: str) -> str:
     return target
 
 
-def _move(filing, verb, actor, *, fields=(), note="", version=None) -> FilingEvent:
+def _move(filing, verb, actor, *, fields=(), note="", facts=None, version=None) -> FilingEvent:
     target = _guard(filing, verb)
     previous = filing.status
     filing.status = target
@@ -115,6 +115,7 @@ def _move(filing, verb, actor, *, fields=(), note="", version=None) -> FilingEve
         to_status=target,
         actor=actor,
         note=note,
+        facts=facts or {},
     )
 
 
@@ -621,10 +622,7 @@ def start_refiling(source: Filing, actor) -> Filing:
         action=A.CREATED,
         to_status=S.DRAFT,
         actor=actor,
-        note=str(
-            _("Filed again from %(receipt)s (%(status)s)")
-            % {"receipt": source.receipt_number, "status": source.get_status_display()}
-        ),
+        facts={"refiled_from": source.receipt_number, "status": source.status},
     )
     return filing
 
@@ -674,7 +672,7 @@ def approve_filing(filing_id: int, reviewer, note: str = "") -> Filing:
             "cancel",
             reviewer,
             fields=["cancelled_at"],
-            note=str(_("Cancelled by %(number)s") % {"number": filing.filing_number}),
+            facts={"cancelled_by": filing.filing_number},
         )
     _notify_organization(filing, "filing_approved", {}, document=notice)
     return filing

@@ -250,3 +250,26 @@ def test_the_review_page_follows_a_notice_being_written_without_a_reload(client,
     client.logout()
     login_with_second_factor(client, reviewer_of("440100", "gz@cac.example"))
     assert client.get(panel).status_code == 404
+
+
+def test_history_notes_are_shown_in_the_readers_language(client, queue):
+    """A download by a reviewer in Chinese reads "Filing notice v1" to a reader in English."""
+    from filings import documents
+    from filings.models import Document, FilingEvent
+
+    reviewer = reviewer_of("440300", "sz@cac.example")
+    login_with_second_factor(client, reviewer)
+    filing = queue["shenzhen_other"]
+    notice = Document.objects.get(filing=filing, kind="notice")
+    documents.generate(notice.pk)
+    download = client.get(reverse("admin:filings_filing_document", args=[filing.pk, notice.pk]))
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+    event = FilingEvent.objects.get(filing=filing, action="document_downloaded")
+    assert event.note == ""
+    assert event.facts == {"document": "notice", "version": 1}
+    page = client.get(reverse("admin:filings_filing_change", args=[filing.pk])).content.decode()
+    assert "备案通知书 v1" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("admin:filings_filing_change", args=[filing.pk])).content.decode()
+    assert "Filing notice v1" in page
+    assert "备案通知书 v1" not in page

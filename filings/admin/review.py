@@ -405,7 +405,7 @@ class FilingAdmin(admin.ModelAdmin):
             filing=filing,
             action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
             actor=request.user,
-            note=f"{attachment.original_name} ({attachment.sha256[:12]})",
+            facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
         )
         return FileResponse(
             attachment.file.open("rb"),
@@ -426,7 +426,7 @@ class FilingAdmin(admin.ModelAdmin):
             filing=filing,
             action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
             actor=request.user,
-            note=f"{document.get_kind_display()} v{document.version.number}",
+            facts={"document": document.kind, "version": document.version.number},
         )
         return FileResponse(
             document.file.open("rb"),

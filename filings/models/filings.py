@@ -239,7 +239,11 @@ class FilingEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # What a person wrote (reasons, a message), as written.
     note = models.TextField(_("note"), blank=True)
+    # What the portal records (which document, which filing), as facts: the words are rendered
+    # in the reader's language when shown (``description``), never stored in the actor's.
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
@@ -249,6 +253,27 @@ class FilingEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def description(self) -> str:
+        """The note, or the facts in the current language."""
+        from filings.models.documents import Document
+
+        facts = self.facts or {}
+        if "document" in facts:
+            kind = dict(Document.Kind.choices).get(facts["document"], facts["document"])
+            return f"{kind} v{facts.get('version', '?')}"
+        if "attachment" in facts:
+            return f"{facts['attachment']} ({facts.get('sha256', '')[:12]})"
+        if "refiled_from" in facts:
+            status = dict(Filing.Status.choices).get(facts.get("status"), facts.get("status"))
+            return _("Filed again from %(receipt)s (%(status)s)") % {
+                "receipt": facts["refiled_from"],
+                "status": status,
+            }
+        if "cancelled_by" in facts:
+            return _("Cancelled by %(number)s") % {"number": facts["cancelled_by"]}
+        return self.note
 
 
 def attachment_path(instance, filename):

@@ -336,7 +336,7 @@ def download(request, org_id, filing_id, attachment_id):
         filing=filing,
         action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
         actor=request.user,
-        note=f"{attachment.original_name} ({attachment.sha256[:12]})",
+        facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
     )
     return FileResponse(
         attachment.file.open("rb"),
@@ -375,7 +375,7 @@ def document_download(request, org_id, filing_id, document_id):
         filing=filing,
         action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
         actor=request.user,
-        note=f"{document.get_kind_display()} v{document.version.number} ({document.sha256[:12]})",
+        facts={"document": document.kind, "version": document.version.number},
     )
     return FileResponse(
         document.file.open("rb"),
