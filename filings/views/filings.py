@@ -288,7 +288,7 @@ def download(request, org_id, filing_id, attachment_id):
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.original_name,
+        filename=attachment.download_name,
         content_type=attachment.content_type,
     )
 
