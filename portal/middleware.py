@@ -1,4 +1,8 @@
+import json
+import re
+
 from django.conf import settings
+from django.http import QueryDict
 from django.utils import translation
 
 
@@ -24,3 +28,69 @@ class ChineseFirstLocaleMiddleware:
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         response.headers.setdefault("Vary", "Cookie")
         return response
+
+
+NUL = "\x00"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unstorable(text: str) -> bool:
+    """A NUL character, or half of a UTF-16 pair: neither can be stored in PostgreSQL's text nor
+    encoded as UTF-8. Form fields and query strings never hold the second (Django decodes them
+    replacing what is not UTF-8); a JSON body may."""
+    return NUL in text or _LONE_SURROGATE.search(text) is not None
+
+
+def _json_strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_strings(item)
+
+
+class RefuseUnstorableTextMiddleware:
+    """The one place where text that no database column can hold is turned away, for every form,
+    the admin (its search and filter parameters included) and any API: a request with a NUL
+    character in its path, its query string, its form fields, the names of its files or its JSON
+    body is answered 400 with a page that says what was wrong, before any view or query sees it.
+    (On PostgreSQL such a value was a 500 wherever it reached a query or a JSON column.)
+
+    A cookie holding one is dropped instead: no one types cookies, and a refused request would
+    not remove it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name in [name for name, value in request.COOKIES.items() if unstorable(name + value)]:
+            del request.COOKIES[name]
+        if self._unstorable(request):
+            from django.shortcuts import render
+
+            return render(request, "400.html", {"nul": True}, status=400)
+        return self.get_response(request)
+
+    def _unstorable(self, request) -> bool:
+        if unstorable(request.path):
+            return True
+        for query in (request.GET, request.POST if request.method == "POST" else QueryDict()):
+            for name, values in query.lists():
+                if unstorable(name) or any(unstorable(value) for value in values):
+                    return True
+        if request.method == "POST":
+            for name, files in request.FILES.lists():
+                if unstorable(name) or any(unstorable(f.name or "") for f in files):
+                    return True
+        if request.content_type == "application/json" and request.body:
+            try:
+                payload = json.loads(request.body)
+            except ValueError:
+                return False  # not JSON: for the view to refuse
+            return any(unstorable(text) for text in _json_strings(payload))
+        return False
