@@ -207,7 +207,11 @@ def review(request, membership, filing):
             return redirect("filing_detail", org_id=membership.organization_id, filing_id=filing.pk)
         else:
             messages.success(
-                request, _("Submitted. Your receipt number is on this page; a receipt was emailed.")
+                request,
+                _(
+                    "Submitted. Your receipt number is on this page; "
+                    "the receipt will be emailed to you shortly."
+                ),
             )
             return redirect("filing_detail", org_id=membership.organization_id, filing_id=filing.pk)
         filing.refresh_from_db()
