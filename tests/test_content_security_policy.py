@@ -77,6 +77,14 @@ def test_no_page_template_needs_what_the_policy_forbids(pattern, what):
     assert not found, f"{what} in: {found}"
 
 
+@pytest.mark.parametrize("name", ["home", "login", "register", "verify", "password_reset"])
+def test_rendered_pages_have_nothing_the_policy_forbids(client, name):
+    # Widgets add attributes the template scan cannot see (the province's htmx attributes).
+    html = client.get(reverse(name)).content.decode()
+    for pattern in (INLINE_SCRIPT, STYLE_ELEMENT, STYLE_ATTRIBUTE, HANDLER_ATTRIBUTE, HX_ON):
+        assert not pattern.search(html), pattern.search(html).group(0)
+
+
 def test_the_admin_statistics_chart_has_no_style_attribute(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     html = client.get("/admin/filings/filing/statistics/").content.decode()

@@ -15,6 +15,21 @@ document.addEventListener(
   true,
 );
 
+// The province of an address: its code is part of the path of the cities htmx fetches; nothing is
+// fetched for no province.
+document.addEventListener("htmx:configRequest", (event) => {
+  const select = event.detail.elt;
+  const placeholder = select?.dataset?.divisionPlaceholder;
+  if (!placeholder) {
+    return;
+  }
+  if (!select.value) {
+    event.preventDefault();
+    return;
+  }
+  event.detail.path = event.detail.path.replace(`/${placeholder}/`, `/${select.value}/`);
+});
+
 // The registration's and the organization's address: once htmx has swapped in the cities of a
 // province, a municipality (Beijing, Shanghai, ...) has no city to choose.
 document.addEventListener("htmx:afterSwap", (event) => {
