@@ -90,3 +90,28 @@ def test_the_admin_statistics_chart_has_no_style_attribute(client):
     html = client.get("/admin/filings/filing/statistics/").content.decode()
     assert "<svg" in html
     assert not STYLE_ATTRIBUTE.search(html)
+
+
+def test_the_periodic_task_form_keeps_its_script_in_a_static_file(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    html = client.get("/admin/django_celery_beat/periodictask/add/").content.decode()
+    assert "js/periodic-task" in html
+    assert 'id="readable-crontabs"' in html
+    assert not INLINE_SCRIPT.search(html), INLINE_SCRIPT.search(html).group(0)
+
+
+def test_no_admin_list_or_add_page_has_anything_the_policy_forbids(client):
+    from django.contrib import admin
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    offenders = []
+    for model in admin.site._registry:
+        opts = model._meta
+        for view in ("changelist", "add"):
+            response = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}"))
+            if response.status_code != 200:
+                continue  # an admin without that page (no adding by hand)
+            html = response.content.decode()
+            for pattern in (INLINE_SCRIPT, STYLE_ELEMENT, STYLE_ATTRIBUTE, HANDLER_ATTRIBUTE):
+                offenders += [f"{opts.label} {view}: {m.group(0)}" for m in pattern.finditer(html)]
+    assert not offenders, offenders
