@@ -31,6 +31,11 @@ class ChineseFirstLocaleMiddleware:
 
 
 NUL = "\x00"
+NUL_REFUSED = (
+    "It contained a NUL character (U+0000), which no text in the portal may hold, so nothing was "
+    "saved. Go back, remove it (it usually comes with text copied from another program) and send "
+    "it again."
+)
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -71,10 +76,20 @@ class RefuseUnstorableTextMiddleware:
         for name in [name for name, value in request.COOKIES.items() if unstorable(name + value)]:
             del request.COOKIES[name]
         if self._unstorable(request):
-            from django.shortcuts import render
-
-            return render(request, "400.html", {"nul": True}, status=400)
+            return self._refusal(request)
         return self.get_response(request)
+
+    def _refusal(self, request):
+        from django.http import JsonResponse
+        from django.shortcuts import render
+        from django.utils.translation import gettext
+
+        if request.content_type == "application/json":
+            # An API client reads JSON: the same words, in the same language.
+            return JsonResponse(
+                {"error": "unstorable_text", "detail": gettext(NUL_REFUSED)}, status=400
+            )
+        return render(request, "400.html", {"nul": True}, status=400)
 
     def _unstorable(self, request) -> bool:
         if unstorable(request.path):

@@ -87,6 +87,8 @@ def test_a_nul_on_the_registration_form_is_refused(client):
 def test_a_json_body_with_a_nul_or_a_lone_surrogate_is_refused(client, body):
     response = client.post(reverse("login"), body, content_type="application/json")
     assert response.status_code == 400
+    assert response.json()["error"] == "unstorable_text"
+    assert "U+0000" in response.json()["detail"]
 
 
 def test_a_json_body_of_ordinary_text_passes(client):
