@@ -138,9 +138,15 @@ def _check_image(content: bytes, content_type: str) -> None:
         if content_type == "image/png":
             _check_png_data(content)
         else:
+            # Pillow pads a cut-off JPEG when anything in the process (WeasyPrint does, on import)
+            # set ImageFile.LOAD_TRUNCATED_IMAGES: the end marker is looked for, after the last
+            # scan, where compressed data cannot hold it.
+            last_scan = content.rfind(b"\xff\xda")
+            if last_scan == -1 or content.find(b"\xff\xd9", last_scan) == -1:
+                raise ValueError("JPEG cut off")
             with reader(io.BytesIO(content)) as image:
                 image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
-                image.load()  # a cut-off JPEG fails only here
+                image.load()
     except (OSError, SyntaxError, ValueError, zlib.error, struct.error):
         raise unreadable from None
 

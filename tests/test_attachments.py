@@ -151,7 +151,12 @@ def jpeg_bytes(size=(800, 600)) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_jpeg_is_accepted_and_a_cut_off_jpeg_refused():
+@pytest.mark.parametrize("weasyprint_imported", [False, True])
+def test_a_jpeg_is_accepted_and_a_cut_off_jpeg_refused(weasyprint_imported, monkeypatch):
+    from PIL import ImageFile
+
+    # WeasyPrint sets this for the whole process when it is imported.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", weasyprint_imported)
     assert attachments.validate_upload(SimpleUploadedFile("p.jpg", jpeg_bytes()))[1] == (
         "image/jpeg"
     )
