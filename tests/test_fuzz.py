@@ -32,7 +32,7 @@ from tests.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = 8  # per page: about 400 requests over the whole file
+EXAMPLES = 5  # per page and persona: about 400 requests in all, under a minute
 
 HOSTILE = [
     b"\x00",
