@@ -58,6 +58,35 @@ def _json_strings(value):
             yield from _json_strings(item)
 
 
+# Characters: at most 4 bytes each in UTF-8, so a LIKE pattern of one stays under SQLite's limit.
+MAX_QUERY_VALUE = 10_000
+
+
+# The admin's filters take any lookup on a filtered field (``groups__in=1,2``): a number past
+# 64 bits there reaches the database, which cannot hold it (SQLite: OverflowError, a 500). Its
+# search (``q``) matches text only.
+ADMIN_PATH = "/admin/"
+_INTEGER = re.compile(r"-?\d+")
+
+
+def _out_of_range_number(query) -> bool:
+    for name, values in query.lists():
+        if name == "q":
+            continue
+        for value in values:
+            for part in value.split(","):
+                part = part.strip()
+                if len(part) > 18 and _INTEGER.fullmatch(part) and abs(int(part)) >= 2**63:
+                    return True
+    return False
+
+
+def render_400(request, context):
+    from django.shortcuts import render
+
+    return render(request, "400.html", context, status=400)
+
+
 class RefuseUnstorableTextMiddleware:
     """The one place where text that no database column can hold is turned away, for every form,
     the admin (its search and filter parameters included) and any API: a request with a NUL
@@ -67,6 +96,10 @@ class RefuseUnstorableTextMiddleware:
 
     A cookie holding one is dropped instead: no one types cookies, and a refused request would
     not remove it.
+
+    A query parameter longer than MAX_QUERY_VALUE characters is refused the same way: no search,
+    filter or link of the portal needs one, and SQLite refuses a LIKE pattern of more than 50,000
+    bytes (the admin's search of a 70,000-character term was a 500).
     """
 
     def __init__(self, get_response):
@@ -75,13 +108,20 @@ class RefuseUnstorableTextMiddleware:
     def __call__(self, request):
         for name in [name for name, value in request.COOKIES.items() if unstorable(name + value)]:
             del request.COOKIES[name]
+        if any(
+            len(value) > MAX_QUERY_VALUE
+            for _name, values in request.GET.lists()
+            for value in values
+        ):
+            return render_400(request, {"too_long": True, "limit": MAX_QUERY_VALUE})
+        if request.path.startswith(ADMIN_PATH) and _out_of_range_number(request.GET):
+            return render_400(request, {"huge_number": True})
         if self._unstorable(request):
             return self._refusal(request)
         return self.get_response(request)
 
     def _refusal(self, request):
         from django.http import JsonResponse
-        from django.shortcuts import render
         from django.utils.translation import gettext
 
         if request.content_type == "application/json":
@@ -89,7 +129,7 @@ class RefuseUnstorableTextMiddleware:
             return JsonResponse(
                 {"error": "unstorable_text", "detail": gettext(NUL_REFUSED)}, status=400
             )
-        return render(request, "400.html", {"nul": True}, status=400)
+        return render_400(request, {"nul": True})
 
     def _unstorable(self, request) -> bool:
         if unstorable(request.path):

@@ -125,3 +125,35 @@ def test_a_draft_with_typed_text_is_saved_on_this_database(client):
     filing.refresh_from_db()
     assert filing.data["purpose"]["purpose"] == "门禁 \ufffd"
     assert Filing.objects.filter(data__purpose__purpose="门禁 \ufffd").exists()
+
+
+def test_a_search_longer_than_any_needs_is_a_clean_400_not_a_sqlite_error(reviewer):
+    # SQLite refuses a LIKE pattern over 50,000 bytes: a 70,000-character search was a 500.
+    url = reverse("admin:filings_filing_changelist")
+    response = reviewer.get(url, {"q": "x" * 70_000})
+    assert response.status_code == 400
+    assert "10000" in response.content.decode()
+    # The longest search allowed, in characters of three bytes, still runs.
+    assert reviewer.get(url, {"q": "深" * 10_000}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"office__id__exact": "9" * 40},
+        {"status__in": "draft,-" + "9" * 30},
+    ],
+)
+def test_a_number_past_64_bits_in_an_admin_filter_is_a_clean_400(reviewer, query):
+    response = reviewer.get(reverse("admin:filings_filing_changelist"), query)
+    assert response.status_code == 400
+
+
+def test_a_huge_number_as_an_admin_search_is_only_text(reviewer):
+    response = reviewer.get(reverse("admin:filings_filing_changelist"), {"q": "9" * 40})
+    assert response.status_code == 200
+
+
+def test_a_superusers_group_filter_with_a_huge_number_is_a_clean_400(admin_client):
+    response = admin_client.get("/admin/accounts/user/", {"groups__in": "9" * 40})
+    assert response.status_code == 400
