@@ -32,7 +32,7 @@ from tests.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = 5  # per page and persona: about 400 requests in all, under a minute
+EXAMPLES = 5  # per page and persona; with the filter sweep below, about 1,700 requests in a minute
 
 HOSTILE = [
     b"\x00",
@@ -135,7 +135,7 @@ class Forms(HTMLParser):
 
 
 # Forms every page has (the language switch, logging out): fuzzed once, on the home page.
-COMMON_ACTIONS = ("/i18n/setlang/", "/accounts/logout/")
+COMMON_ACTIONS = ("/i18n/setlang/", "/accounts/logout/", "/admin/logout/")
 
 
 def forms_of(client, url, *, common=False, may_be_refused=False) -> list[dict]:
@@ -398,7 +398,7 @@ def get(client, url, pairs):
 
 # Each filter parameter is tried alone with each of these (one hostile value can hide another:
 # the admin refuses the first bad lookup before it runs the query the next would break).
-SWEEP = [b"\x00", b"\xed\xa0\x80", b"9" * 40, b"2023-02-30", b"x" * 70_000]
+SWEEP = [b"\x00", b"9" * 40, b"x" * 70_000]
 
 
 def fuzz_filters(client, url, parameters):
@@ -428,7 +428,10 @@ def test_every_admin_changelist_filter_never_answers_a_server_error(world, perso
             ma for m, ma in admin.site._registry.items() if m._meta.model_name == model_name
         )
         url = reverse(f"admin:{app_label}_{model_name}_changelist")
-        if client.get(url).status_code != 200:
+        status = client.get(url).status_code
+        if persona == "superuser":
+            assert status == 200, (url, status)  # sees every changelist: none skipped
+        elif status != 200:
             continue  # a page this persona may not see (403 or a redirect to log in)
 
         fuzz_filters(client, url, filter_parameters(model_admin))
