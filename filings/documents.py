@@ -8,6 +8,7 @@ renders under a row lock, so duplicate messages or retries still make one docume
 import hashlib
 import io
 import logging
+import mimetypes
 from pathlib import Path
 
 from django.conf import settings
@@ -203,25 +204,72 @@ def html_for(document: Document) -> str:
         return render_to_string(TEMPLATES[document.kind], context_for(document))
 
 
-def local_fetcher(url: str, *args, **kwargs):
-    """Static files come from disk; nothing is fetched over the network."""
-    from weasyprint.urls import default_url_fetcher
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher  # heavy: imported only where documents are rendered
 
-    prefix = f"file://{settings.BASE_DIR}/static/"
-    if url.startswith(prefix):
-        found = finders.find(url.removeprefix(prefix))
-        if found:
-            return {"file_obj": Path(found).open("rb"), "mime_type": None}
-    if url.startswith("data:"):
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"refusing to fetch {url!r} while rendering a document")
+    class PortalFetcher(URLFetcher):
+        """The portal's own static files, read from disk, and ``data:`` URLs; nothing else.
+
+        A document is rendered from what filers typed: no URL in it may reach the network or a
+        file outside the static folders (the server's secrets, other organizations' uploads).
+        """
+
+        def __init__(self):
+            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
+
+        def fetch(self, url, headers=None):
+            from weasyprint.urls import URLFetcherResponse
+
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                found = static_file_for(url)
+                if found is not None:
+                    mime_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
+                    return URLFetcherResponse(
+                        Path(found).as_uri(), Path(found).read_bytes(), {"Content-Type": mime_type}
+                    )
+            raise ValueError(f"refusing to fetch {url[:200]!r} while rendering a document")
+
+    return PortalFetcher
+
+
+def static_file_for(url: str) -> str | None:
+    """The file on disk behind a ``file:`` URL into the portal's static files, or None.
+
+    Relative URLs in a document resolve against the project folder, so ``static/css/x.css`` and
+    ``/static/css/x.css`` (the STATIC_URL) both name a static file; the file is looked up through
+    the staticfiles finders, never by the path as written.
+    """
+    import posixpath
+    from urllib.parse import unquote, urlsplit
+
+    from django.core.exceptions import SuspiciousFileOperation
+
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    path = posixpath.normpath(unquote(parts.path))
+    for prefix in (f"{settings.BASE_DIR.as_posix()}/static/", settings.STATIC_URL):
+        if path.startswith(prefix):
+            relative = path.removeprefix(prefix)
+            break
+    else:
+        return None
+    if not relative or relative.startswith(("/", "..")) or "\x00" in relative:
+        return None
+    try:
+        return finders.find(relative)
+    except (SuspiciousFileOperation, ValueError):
+        return None
 
 
 def write_pdf(html: str) -> bytes:
     from weasyprint import HTML  # heavy: imported only where documents are rendered
 
     return HTML(
-        string=html, base_url=f"file://{settings.BASE_DIR}/", url_fetcher=local_fetcher
+        string=html, base_url=f"file://{settings.BASE_DIR}/", url_fetcher=_fetcher_class()()
     ).write_pdf()
 
 

@@ -253,7 +253,11 @@ def _follow_up_event_date(filing, step, values) -> date | None:
     key = {"change": "effective_date", "cancellation": "stopped_on"}.get(step)
     if key is None or filing.kind not in (Filing.Kind.CHANGE, Filing.Kind.CANCELLATION):
         return None
-    return date.fromisoformat(values[key]) if values.get(key) else None
+    try:
+        return date.fromisoformat(values[key]) if values.get(key) else None
+    except (TypeError, ValueError):
+        # A draft keeps an answer as typed until it is valid: only a date sets the deadline.
+        return None
 
 
 def _set_follow_up_obligation(filing: Filing, event_date: date) -> None:

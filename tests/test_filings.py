@@ -717,3 +717,15 @@ def test_after_submission_the_dashboard_shows_the_filing_not_that_none_is_needed
     assert "无需备案" not in html
     assert "已提交" in html
     assert url("filing_detail", member, filing.pk) in html
+
+
+def test_after_submitting_the_message_says_the_receipt_will_be_emailed_not_that_it_was(
+    filer, member
+):
+    filing = complete_draft(member)
+    response = filer.post(
+        url("filing_step", member, filing.pk, "review"), {"truthful": "on"}, follow=True
+    )
+    html = response.content.decode()
+    assert "回执稍后将通过电子邮件发送给您" in html
+    assert "回执已通过电子邮件发送" not in html

@@ -410,7 +410,7 @@ class FilingAdmin(admin.ModelAdmin):
         return FileResponse(
             attachment.file.open("rb"),
             as_attachment=True,
-            filename=attachment.original_name,
+            filename=attachment.download_name,
             content_type=attachment.content_type,
         )
 

@@ -41,6 +41,13 @@ def past_date(label, *, required=True, help_text=""):
     )
 
 
+def without_nul(text: str) -> str:
+    """What was typed, kept in a draft's JSON: never a NUL, which PostgreSQL's JSON refuses.
+    (The portal's middleware refuses such requests before they get here; a draft is saved from
+    what is not yet valid, so it does not rely on that alone.)"""
+    return text.replace("\x00", "")
+
+
 class StepForm(forms.Form):
     """Maps a step's JSON section to a form and back."""
 
@@ -65,11 +72,15 @@ class StepForm(forms.Form):
                 value = cleaned[name]
                 values[name] = value.isoformat() if isinstance(value, date) else value
             elif isinstance(field, forms.MultipleChoiceField):
-                values[name] = self.data.getlist(self.add_prefix(name))
+                values[name] = [
+                    without_nul(str(item))[:SHORT_TEXT]
+                    for item in self.data.getlist(self.add_prefix(name))[:50]
+                ]
             elif isinstance(field, forms.BooleanField):
                 values[name] = self.add_prefix(name) in self.data
             else:
-                values[name] = str(self.data.get(self.add_prefix(name), ""))[:LONG_TEXT]
+                values[name] = without_nul(str(self.data.get(self.add_prefix(name), "")))
+                values[name] = values[name][:LONG_TEXT]
         return values
 
     def clean_past(self, name):

@@ -277,8 +277,31 @@ class FilingEvent(models.Model):
 
 
 def attachment_path(instance, filename):
-    # A generated name: the original name is kept in the row, never used on disk.
-    return f"attachments/{instance.filing_id}/{uuid.uuid4().hex}"
+    # A generated name: the original name is kept in the row, never used on disk. The extension
+    # is the one of the detected type (the caller's filename is the portal's, never the user's).
+    suffix = EXTENSIONS.get(instance.content_type, ("",))[0]
+    return f"attachments/{instance.filing_id}/{uuid.uuid4().hex}{suffix}"
+
+
+# The extensions a file of each accepted type may carry; the first is the one it is given.
+EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+}
+
+
+def name_for_type(name: str, content_type: str) -> str:
+    """The uploader's file name with the extension of what the file is: a PDF uploaded as
+    ``poly.html`` is ``poly.pdf``, so no browser or viewer treats it as anything else."""
+    suffixes = EXTENSIONS.get(content_type)
+    if not suffixes:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if dot and f".{suffix.lower()}" in suffixes:
+        return name
+    stem = (stem if dot else name) or "attachment"
+    return f"{stem[: 255 - len(suffixes[0])]}{suffixes[0]}"
 
 
 class Attachment(models.Model):
@@ -302,6 +325,10 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+    @property
+    def download_name(self) -> str:
+        return name_for_type(self.original_name, self.content_type)
 
 
 class NumberCounter(models.Model):

@@ -260,7 +260,11 @@ def review(request, membership, filing):
             return redirect("filing_detail", org_id=membership.organization_id, filing_id=filing.pk)
         else:
             messages.success(
-                request, _("Submitted. Your receipt number is on this page; a receipt was emailed.")
+                request,
+                _(
+                    "Submitted. Your receipt number is on this page; "
+                    "the receipt will be emailed to you shortly."
+                ),
             )
             return redirect("filing_detail", org_id=membership.organization_id, filing_id=filing.pk)
         filing.refresh_from_db()
@@ -341,7 +345,7 @@ def download(request, org_id, filing_id, attachment_id):
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.original_name,
+        filename=attachment.download_name,
         content_type=attachment.content_type,
     )
 

@@ -91,11 +91,49 @@ def launch_browser(browser_type_launch_args, browser_type):
     return launch
 
 
+# --- Content-Security-Policy: a violation in any page of any context fails the test -----------
+
+_csp_violations: list[str] = []
+# Chromium logs a refused script or style on the console; the page's own event says it too, with
+# where. Init scripts run outside the page's policy, as the checks below do.
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const where = `${event.sourceFile || location.href}:${event.lineNumber}`;
+  console.error(`Content Security Policy violation: ${event.effectiveDirective} refused `
+    + `${event.blockedURI || "inline"} at ${where}`);
+});
+"""
+
+
+def _note_csp(message) -> None:
+    if message.type == "error" and "Content Security Policy" in message.text:
+        _csp_violations.append(f"{message.text} ({message.location.get('url', '')})")
+
+
+def watch_csp(context):
+    context.add_init_script(CSP_WATCH)
+    context.on("console", _note_csp)
+    return context
+
+
 @pytest.fixture(scope="package")
 def browser(launch_browser):
     launched = launch_browser()
+    # Every context, pytest-playwright's and those the stories open for a colleague or a
+    # reviewer, is watched.
+    new_context = launched.new_context
+    launched.new_context = lambda *args, **kwargs: watch_csp(new_context(*args, **kwargs))
     yield launched
     launched.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_violation():
+    _csp_violations.clear()
+    yield
+    if _csp_violations:
+        found = "\n".join(dict.fromkeys(_csp_violations))
+        pytest.fail(f"Content-Security-Policy violations:\n{found}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -160,7 +198,8 @@ def english_leftovers(text: str, typed: list[str]) -> list[str]:
 
 def axe_violations(page) -> list[dict]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
+        # Evaluated, not added as a <script> element: the page's policy allows no inline script.
+        page.evaluate(AXE.read_text())
     results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
 
@@ -191,7 +230,15 @@ class Auditor:
         page.wait_for_load_state("load")
         # Styles as they settle: a button caught mid-transition under the pointer (Bootstrap
         # fades colours over 0.15 s) has colours no one reads, and axe would measure them.
-        page.add_style_tag(content=SETTLED)
+        # (A constructed style sheet: the page's policy allows no <style> element.)
+        page.evaluate(
+            """css => {
+              const sheet = new CSSStyleSheet();
+              sheet.replaceSync(css);
+              document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+            }""",
+            SETTLED,
+        )
         if page not in self.pages:
             self.pages.append(page)
         self.shots += 1

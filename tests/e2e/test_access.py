@@ -345,7 +345,10 @@ def test_the_whole_filing_with_the_keyboard_alone(
     page.keyboard.press("Enter")
     wait_for(f"{base}/")
     expect(page.get_by_role("alert").first).to_contain_text(
-        t("Submitted. Your receipt number is on this page; a receipt was emailed.")
+        t(
+            "Submitted. Your receipt number is on this page; "
+            "the receipt will be emailed to you shortly."
+        )
     )
     mailbox.new(1)
     auditor.check(page, "submitted")

@@ -462,7 +462,10 @@ class Story:
         self.click(self.t("Submit the filing"))
         page.wait_for_url(self.url + self.detail_path())
         self.expect_message(
-            self.t("Submitted. Your receipt number is on this page; a receipt was emailed.")
+            self.t(
+                "Submitted. Your receipt number is on this page; "
+                "the receipt will be emailed to you shortly."
+            )
         )
         filing = self.filing()
         assert filing.status == Filing.Status.SUBMITTED
@@ -575,7 +578,10 @@ class Story:
         self.click(self.t("Submit the filing"))
         page.wait_for_url(self.url + self.detail_path())
         self.expect_message(
-            self.t("Submitted. Your receipt number is on this page; a receipt was emailed.")
+            self.t(
+                "Submitted. Your receipt number is on this page; "
+                "the receipt will be emailed to you shortly."
+            )
         )
         self.expect_mail(2, {self.filer_email, self.colleague_email}, [filing.receipt_number])
         assert self.wait_for_document(self.t("Filing form"), version=2).startswith(b"%PDF")
@@ -670,7 +676,10 @@ class Story:
         self.click(self.t("Submit the filing"))
         page.wait_for_url(self.url + self.detail_path(filing_id))
         self.expect_message(
-            self.t("Submitted. Your receipt number is on this page; a receipt was emailed.")
+            self.t(
+                "Submitted. Your receipt number is on this page; "
+                "the receipt will be emailed to you shortly."
+            )
         )
         follow_up = Filing.objects.get(pk=filing_id)
         assert follow_up.status == Filing.Status.SUBMITTED

@@ -1,0 +1,41 @@
+// The portal's behaviour, kept out of the pages: the Content-Security-Policy allows no inline
+// script, no event-handler attribute and no eval (htmx's hx-on).
+"use strict";
+
+// A form or a button with data-confirm asks before it is sent (approve, refuse, cancel a filing).
+document.addEventListener(
+  "submit",
+  (event) => {
+    const message = event.submitter?.dataset.confirm || event.target.dataset.confirm;
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  },
+  true,
+);
+
+// The province of an address: its code is part of the path of the cities htmx fetches; nothing is
+// fetched for no province.
+document.addEventListener("htmx:configRequest", (event) => {
+  const select = event.detail.elt;
+  const placeholder = select?.dataset?.divisionPlaceholder;
+  if (!placeholder) {
+    return;
+  }
+  if (!select.value) {
+    event.preventDefault();
+    return;
+  }
+  event.detail.path = event.detail.path.replace(`/${placeholder}/`, `/${select.value}/`);
+});
+
+// The registration's and the organization's address: once htmx has swapped in the cities of a
+// province, a municipality (Beijing, Shanghai, ...) has no city to choose.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const form = event.target.closest?.("form[data-city-follows-province]");
+  const city = form?.querySelector("#id_city");
+  if (city) {
+    city.disabled = !!city.querySelector("option[data-municipality]");
+  }
+});
