@@ -77,10 +77,9 @@ def organization_dashboard(request, org_id):
         .prefetch_related(
             Prefetch(
                 "events",
-                # The five latest of each filing: a message thread can be long.
                 queryset=FilingEvent.objects.exclude(action__endswith="_downloaded")
                 .select_related("actor")
-                .order_by("-created_at", "-pk")[:5],
+                .order_by("-created_at", "-pk"),
             )
         )
         .order_by("-created_at", "-pk"),

@@ -81,8 +81,15 @@ def strings_in(value) -> list[str]:
 
 
 def logged_in_page(browser, live_server, user, **context_args):
+    """A browser page signed in as the user; staff past their second factor (the story in
+    test_story.py types the code through the pages)."""
+    from tests.factories import login_with_second_factor
+
     client = Client()
-    client.force_login(user)
+    if user.is_staff:
+        login_with_second_factor(client, user)
+    else:
+        client.force_login(user)
     context = browser.new_context(locale="zh-CN", **context_args)
     context.add_cookies(
         [
