@@ -383,8 +383,12 @@ def open_waiting_changes(filing: Filing, filed_on: date) -> list[Obligation]:
     decision is now a change duty (Measures Art. 15: 备案信息发生实质性变更的，应当自变更之日起30个
     工作日内办理变更备案手续). It keeps the day of the change as its trigger; its days count from
     the later of that day and ``filed_on``, since no change could be filed before there was a
-    filing to change. Call inside the approval's transaction."""
+    filing to change. Call inside the approval's transaction.
+
+    A change that waited for an earlier initial filing (refused or withdrawn) was declared before
+    this one was first submitted: this filing carries it, and the waiting duty is lifted."""
     regime = get_regime(filing.regime)
+    first = filing.versions.order_by("number").first()
     opened = []
     waiting = Obligation.objects.select_for_update().filter(
         organization_id=filing.organization_id,
@@ -392,6 +396,20 @@ def open_waiting_changes(filing: Filing, filed_on: date) -> list[Obligation]:
         status=Obligation.Status.WAITING,
     )
     for obligation in waiting[:10]:
+        if first is not None and obligation.created_at < first.submitted_at:
+            obligation.status = Obligation.Status.LIFTED
+            obligation.closed_at = timezone.now()
+            obligation.save(update_fields=["status", "closed_at", "updated_at"])
+            ObligationEvent.objects.create(
+                obligation=obligation,
+                action=ObligationEvent.Action.LIFTED,
+                note=_(
+                    "Declared before the initial filing filed on %(filed)s was submitted: that "
+                    "filing carries the change."
+                )
+                % {"filed": filed_on.isoformat()},
+            )
+            continue
         counted_from = max(obligation.trigger_date, filed_on)
         deadline = deadline_for(Obligation.Kind.CHANGE, counted_from, regime)
         old_deadline, old_office = obligation.deadline, obligation.office.code

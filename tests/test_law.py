@@ -286,13 +286,33 @@ def test_a_change_declared_while_the_initial_filing_awaits_its_decision_opens_on
     assert follow_up.obligation_id == change.pk
 
 
-def test_a_waiting_change_dated_after_the_approval_counts_from_the_change(submitted_membership):
-    """The later of the change and the approval: a change on the day itself counts from it."""
-    filing = Filing.objects.get(kind="initial")
-    system(submitted_membership, "新闸机", 300, reached="2026-03-02")
-    with time_machine.travel(date(2026, 3, 2), tick=False):
-        services.approve_filing(filing.pk, UserFactory(is_staff=True))
-    assert open_change(submitted_membership).deadline == date(2026, 4, 14)
+def test_a_change_that_waited_for_a_refused_filing_is_carried_by_the_next_one(
+    submitted_membership,
+):
+    """A change declared while an initial filing that was then refused awaited its decision is in
+    the next initial filing, submitted after it: no change duty is opened for it."""
+    refused = Filing.objects.get(kind="initial")
+    system(submitted_membership, "新闸机", 300, reached="2026-02-20")
+    reviewer = UserFactory(is_staff=True)
+    services.refuse_filing(refused.pk, reviewer, "材料不实")
+    organization = submitted_membership.organization
+    with time_machine.travel(date(2026, 3, 3), tick=False):
+        again = services.start_initial_filing(organization, submitted_membership.user)
+        assert again.pk != refused.pk
+        again.data = copy.deepcopy(complete_filing())
+        again.save(update_fields=["data"])
+        attachments.store(
+            again,
+            submitted_membership.user,
+            "assessment_report",
+            SimpleUploadedFile("r.pdf", pdf_bytes()),
+        )
+        services.submit_filing(again.pk, submitted_membership.user)
+        services.approve_filing(again.pk, reviewer)
+    assert open_change(submitted_membership) is None
+    lifted = Obligation.objects.get(organization=organization, kind="change")
+    assert lifted.status == Obligation.Status.LIFTED
+    assert lifted.events.filter(action=ObligationEvent.Action.LIFTED).exists()
 
 
 # --- Which rule set, from when --------------------------------------------------------------------
