@@ -276,6 +276,10 @@ RETENTION_UNSPECIFIED = _rule("retention_unspecified", WARNING, "facial_data")
 PROHIBITED_PLACE = _rule("prohibited_place", ERROR, "deployments")
 PRIVATE_SPACE_DESCRIBED = _rule("private_space_described", WARNING, "deployments")
 LISTED_VENUE_WITHOUT_ALTERNATIVE = _rule("listed_venue_without_alternative", ERROR, "deployments")
+# Measures Art. 11: authoritative national channels are encouraged for identity verification.
+NATIONAL_CHANNEL_UNMENTIONED = _rule(
+    "national_channel_unmentioned", WARNING, "deployments", regimes=(rules_text.MEASURES,)
+)
 PUBLIC_PLACE_WITHOUT_SIGNAGE = _rule("public_place_without_signage", ERROR, "deployments")
 NO_CONSENT_METHOD = _rule("no_consent_method", ERROR, "consent")
 NO_SEPARATE_CONSENT = _rule("no_separate_consent", ERROR, "consent")
@@ -464,6 +468,26 @@ def check_listed_venue_without_alternative(data, attachment_kinds, *, today=None
     return findings
 
 
+def check_national_channel_unmentioned(data, attachment_kinds, *, today=None) -> list[Finding]:
+    """Measures Art. 11 encourages, it does not require: a warning for the reviewer where a
+    deployment verifies identity by face and names no authoritative national channel."""
+    findings = []
+    for number, deployment in _deployments(data):
+        if _possibly(deployment.get("verifies_identity")) and not _text(
+            deployment.get("identity_channel")
+        ):
+            message = fmt(
+                _(
+                    "“%(deployment)s” verifies identity by face but does not say whether it uses "
+                    "an authoritative national channel (the national population basic information "
+                    "database, the national online identity authentication public service)."
+                ),
+                deployment=_deployment_name(number, deployment),
+            )
+            findings.append(_finding(NATIONAL_CHANNEL_UNMENTIONED, message))
+    return findings
+
+
 def check_public_place_without_signage(data, attachment_kinds, *, today=None) -> list[Finding]:
     findings = []
     for number, deployment in _deployments(data):
@@ -594,6 +618,7 @@ CHECKS: list[Check] = [
     check_prohibited_place,
     check_private_space_described,
     check_listed_venue_without_alternative,
+    check_national_channel_unmentioned,
     check_public_place_without_signage,
     check_no_consent_method,
     check_no_separate_consent,

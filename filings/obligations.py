@@ -276,14 +276,38 @@ def filed_initial(organization: Organization) -> Filing | None:
     )
 
 
+def pending_initial(organization: Organization) -> Filing | None:
+    """The initial filing submitted and not yet decided (submitted, under review, returned)."""
+    return (
+        organization.filings.filter(
+            kind=Filing.Kind.INITIAL,
+            status__in=(
+                Filing.Status.SUBMITTED,
+                Filing.Status.UNDER_REVIEW,
+                Filing.Status.RETURNED,
+            ),
+        )
+        .select_related("office")
+        .first()
+    )
+
+
 def prompt_change_filing(organization: Organization, event_date: date, what: str):
     """After the organization has filed, a substantive change (实质性变更: a larger number, a new
     place, a new address) is filed as a change within the rule set's days (Measures Art. 15; the
     draft's wording unconfirmed). Opens that duty unless one is open already; call inside a
-    transaction holding the organization's row lock."""
+    transaction holding the organization's row lock.
+
+    While the initial filing is submitted but not yet filed there is nothing to change yet: the
+    change is kept in a waiting duty, opened when the initial filing is approved
+    (``open_waiting_changes``). Before any submission the initial duty itself follows the
+    declarations (``refresh_initial_obligation``)."""
     filed = filed_initial(organization)
     if filed is None:
-        return None
+        pending = pending_initial(organization)
+        if pending is None:
+            return None
+        return _wait_for_filing(organization, pending, event_date, what)
     existing = organization.obligations.filter(
         kind=Obligation.Kind.CHANGE, status=Obligation.Status.OPEN
     ).first()
@@ -314,6 +338,115 @@ def prompt_change_filing(organization: Organization, event_date: date, what: str
         note=what,
     )
     return obligation
+
+
+def _wait_for_filing(organization: Organization, pending: Filing, event_date: date, what: str):
+    """Keep a change declared while the initial filing awaits its decision. One waiting duty per
+    organization: the first change dates it, each later one adds an event."""
+    existing = organization.obligations.filter(
+        kind=Obligation.Kind.CHANGE, status=Obligation.Status.WAITING
+    ).first()
+    if existing is not None:
+        ObligationEvent.objects.create(
+            obligation=existing, action=ObligationEvent.Action.PROMPTED, note=what
+        )
+        return existing
+    regime = get_regime(pending.regime)
+    deadline = deadline_for(Obligation.Kind.CHANGE, event_date, regime)  # set again on opening
+    obligation = Obligation.objects.create(
+        organization=organization,
+        kind=Obligation.Kind.CHANGE,
+        status=Obligation.Status.WAITING,
+        regime=regime.code,
+        office=pending.office,
+        trigger_date=event_date,
+        deadline=deadline.date,
+        deadline_final=deadline.final,
+        reason=what[:500],
+        next_reminder_on=None,  # no reminders for a duty that cannot be met yet
+    )
+    ObligationEvent.objects.create(
+        obligation=obligation,
+        action=ObligationEvent.Action.PROMPTED,
+        new_regime=regime.code,
+        new_office=pending.office.code,
+        note=what,
+    )
+    return obligation
+
+
+def open_waiting_changes(filing: Filing, filed_on: date) -> list[Obligation]:
+    """The initial filing was approved on ``filed_on``: a change declared while it awaited its
+    decision is now a change duty (Measures Art. 15: 备案信息发生实质性变更的，应当自变更之日起30个
+    工作日内办理变更备案手续). It keeps the day of the change as its trigger; its days count from
+    the later of that day and ``filed_on``, since no change could be filed before there was a
+    filing to change. Call inside the approval's transaction.
+
+    A change that waited for an earlier initial filing (refused or withdrawn) was declared before
+    this one was first submitted: this filing carries it, and the waiting duty is lifted."""
+    regime = get_regime(filing.regime)
+    first = filing.versions.order_by("number").first()
+    opened = []
+    waiting = Obligation.objects.select_for_update().filter(
+        organization_id=filing.organization_id,
+        kind=Obligation.Kind.CHANGE,
+        status=Obligation.Status.WAITING,
+    )
+    for obligation in waiting[:10]:
+        if first is not None and obligation.created_at < first.submitted_at:
+            obligation.status = Obligation.Status.LIFTED
+            obligation.closed_at = timezone.now()
+            obligation.save(update_fields=["status", "closed_at", "updated_at"])
+            ObligationEvent.objects.create(
+                obligation=obligation,
+                action=ObligationEvent.Action.LIFTED,
+                note=_(
+                    "Declared before the initial filing filed on %(filed)s was submitted: that "
+                    "filing carries the change."
+                )
+                % {"filed": filed_on.isoformat()},
+            )
+            continue
+        counted_from = max(obligation.trigger_date, filed_on)
+        deadline = deadline_for(Obligation.Kind.CHANGE, counted_from, regime)
+        old_deadline, old_office = obligation.deadline, obligation.office.code
+        obligation.status = Obligation.Status.OPEN
+        obligation.regime = regime.code
+        obligation.office = filing.office
+        obligation.deadline = deadline.date
+        obligation.deadline_final = deadline.final
+        obligation.next_reminder_on = reminders.first_look(deadline.date)
+        obligation.save(
+            update_fields=[
+                "status",
+                "regime",
+                "office",
+                "deadline",
+                "deadline_final",
+                "next_reminder_on",
+                "updated_at",
+            ]
+        )
+        ObligationEvent.objects.create(
+            obligation=obligation,
+            action=ObligationEvent.Action.OPENED,
+            new_regime=regime.code,
+            old_office=old_office,
+            new_office=filing.office.code,
+            old_deadline=old_deadline,
+            new_deadline=deadline.date,
+            note=_(
+                "The initial filing was filed on %(filed)s; the change of %(changed)s is filed "
+                "within the working days counted from %(start)s."
+            )
+            % {
+                "filed": filed_on.isoformat(),
+                "changed": obligation.trigger_date.isoformat(),
+                "start": counted_from.isoformat(),
+            },
+        )
+        opened.append(obligation)
+    return opened
 
 
 # --- A switch of FILING_REGIME ------------------------------------------------------------------

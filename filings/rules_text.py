@@ -8,8 +8,11 @@ Two rule sets are known (``filings.regimes``):
   authoritative numbering was at hand).
 * ``cac-2025-measures``: 《人脸识别技术应用安全管理办法》 (CAC and MPS Order No. 19, 2025-03-13,
   in force 2025-06-01). Cited by article. Articles 4, 5, 10, 13 and 15 were checked against the
-  published text; the others follow its order (6 consent, 7 storage in the device, 8 impact
-  assessment, 11 national channels, 12 no misleading or coercion, 14 security measures).
+  published text; 11 (authoritative national channels for identity verification), 12 (no
+  misleading, deceiving or coercing people into face verification) and 14 (security measures)
+  follow from their published order between 10, 13 and 15. The rest follow the published order of
+  the processing rules (6 consent, 7 storage in the device, 8 impact assessment); that the
+  retention rule and the impact assessment are Arts. 7 and 8, and not 8 and 9, is unconfirmed.
 
 What the 2025 measures change against the draft (README, "Rule sets"):
 
@@ -22,9 +25,20 @@ What the 2025 measures change against the draft (README, "Rule sets"):
   says otherwise or the person separately consents (Art. 7): storage elsewhere without either is
   an error, not only a point for the reviewer;
 * facial recognition is never the only way to verify identity where another way exists (Art. 10),
-  at any place, not only at the venues the draft listed;
-* the analysis of race, ethnicity, religion, health or social class is no longer a rule of its own:
-  the Personal Information Protection Law's rules on sensitive personal information apply.
+  and nobody may mislead, deceive or coerce people into face verification (Art. 12), at any place,
+  not only at the venues the draft listed;
+* where facial recognition verifies identity, authoritative national channels (the national
+  population basic information database, the national online identity authentication public
+  service) are encouraged (Art. 11): a warning when a deployment verifies identity and names none;
+* the analysis of race, ethnicity, religious belief, health status or social class: **the 2025
+  measures have no rule of their own on it.** Under them the check ``sensitive_without_basis``
+  rests on the Personal Information Protection Law (《中华人民共和国个人信息保护法》), Art. 28
+  (sensitive personal information, which includes biometric, religious-belief, specific-identity
+  and medical-health information, is processed only for a specific purpose, with sufficient
+  necessity and strict protection measures) and Art. 29 (processing it on the basis of consent
+  needs the individual's separate consent; written consent where a law or administrative
+  regulation requires it). The draft's own rule, with its four grounds, applies only under the
+  draft.
 
 Every text here is a lazy translation: the Chinese catalogue holds the Chinese wording.
 """
@@ -123,12 +137,22 @@ def _zh_number(n: int) -> str:
 
 def _article(n: int, text) -> str:
     """'《办法》第十条：…' in Chinese, 'Measures, Art. 10: …' in English."""
+    return _articles((n,), text)
+
+
+def _articles(numbers: tuple[int, ...], text) -> str:
+    """'《办法》第十条、第十二条：…' in Chinese, 'Measures, Arts. 10 and 12: …' in English."""
     if (get_language() or "").startswith("zh"):
-        return f"《人脸识别技术应用安全管理办法》第{_zh_number(n)}条：{text}"
-    return f"Measures, Art. {n}: {text}"
+        cited = "、".join(f"第{_zh_number(n)}条" for n in numbers)
+        return f"《人脸识别技术应用安全管理办法》{cited}：{text}"
+    if len(numbers) == 1:
+        return f"Measures, Art. {numbers[0]}: {text}"
+    listed = ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
+    return f"Measures, Arts. {listed}: {text}"
 
 
 article = lazy(_article, str)
+articles = lazy(_articles, str)
 
 # The draft's citations name the draft in their text ("Draft provisions: …", 《征求意见稿》：…).
 _DRAFT = {
@@ -241,11 +265,22 @@ _MEASURES = {
             "rooms, public bathrooms, public changing rooms and public toilets"
         ),
     ),
-    "listed_venue_without_alternative": article(
-        10,
+    "listed_venue_without_alternative": articles(
+        (10, 12),
         _(
-            "facial recognition is not the only way to verify identity where another way exists; "
-            "whoever does not consent is offered another reasonable and convenient way"
+            "facial recognition is not the only way of verification where another way achieves "
+            "the same purpose, unless the State provides otherwise; no one may mislead, deceive "
+            "or coerce individuals into face verification on the grounds of handling business or "
+            "improving service"
+        ),
+    ),
+    "national_channel_unmentioned": article(
+        11,
+        _(
+            "where facial recognition verifies identity or identifies a specific person, "
+            "authoritative national channels such as the national population basic information "
+            "database and the national online identity authentication public service are "
+            "encouraged"
         ),
     ),
     "public_place_without_signage": article(
@@ -277,10 +312,15 @@ _MEASURES = {
             "the consent of a parent or other guardian"
         ),
     ),
+    # The 2025 measures have no rule of their own on this analysis: the check rests on the
+    # Personal Information Protection Law's rules on sensitive personal information.
     "sensitive_without_basis": _(
-        "Personal Information Protection Law, Arts. 28-29: sensitive personal information only "
-        "for a specific purpose, with sufficient necessity and the individual's separate consent "
-        "(the 2025 measures have no rule of their own on this analysis)"
+        "The Measures have no rule of their own on analysing race, ethnicity, religious belief, "
+        "health status or social class; Personal Information Protection Law, Art. 28: sensitive "
+        "personal information is processed only for a specific purpose, with sufficient "
+        "necessity and strict protection measures; Art. 29: processing it on the basis of "
+        "consent needs the individual's separate consent, or written consent where a law or "
+        "administrative regulation requires it"
     ),
     "few_security_measures": article(
         14,

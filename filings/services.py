@@ -668,6 +668,9 @@ def approve_filing(filing_id: int, reviewer, note: str = "") -> Filing:
     filing.filed_at = timezone.now()
     event = _move(filing, "approve", reviewer, fields=["filing_number", "filed_at"], note=note)
     notice = documents.request(_latest_version(filing), Document.Kind.NOTICE, event)
+    if filing.kind == Filing.Kind.INITIAL:
+        # A change declared while this filing awaited its decision is now a change duty.
+        obligations.open_waiting_changes(filing, timezone.localdate(filing.filed_at))
     if filing.kind == Filing.Kind.CANCELLATION:
         original = filing.original
         original.cancelled_at = filing.filed_at

@@ -14,7 +14,8 @@ submitted). Its shape, section by section, is:
                   off_device_basis (OFF_DEVICE_BASES or ""), off_device_basis_detail
     deployments:  list of {name, place_kind (PLACE_KINDS), place_description,
                   is_public_place (bool), signage (bool), signage_description,
-                  verifies_identity (bool), alternative_offered, law_requiring_face}
+                  verifies_identity (bool), alternative_offered, law_requiring_face,
+                  identity_channel}
     consent:      lawful_basis (LAWFUL_BASES; blank reads as "consent"), lawful_basis_provision,
                   informed_consent_method, separate_consent (bool), written_consent (bool),
                   minors_under_14 (bool), guardian_consent_method,

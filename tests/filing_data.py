@@ -48,6 +48,8 @@ def complete_filing() -> dict:
                 # Measures Art. 10), not only the listed venues.
                 "alternative_offered": "A visitor badge from the reception",
                 "law_requiring_face": "",
+                # Measures Art. 11: an authoritative national channel, encouraged.
+                "identity_channel": "The national online identity authentication public service",
             },
             {
                 "name": "Hotel front desk",
@@ -59,6 +61,7 @@ def complete_filing() -> dict:
                 "verifies_identity": True,
                 "alternative_offered": "Check-in with an identity card at the desk",
                 "law_requiring_face": "",
+                "identity_channel": "The national population basic information database",
             },
         ],
         "consent": {

@@ -367,6 +367,13 @@ MEASURES_CASES = [
         ),
         id="storage_off_device_without_basis",
     ),
+    pytest.param(
+        compliance.check_national_channel_unmentioned,
+        "national_channel_unmentioned",
+        changed((D(1, "identity_channel"), "  ")),
+        changed((D(1, "identity_channel"), "国家网络身份认证公共服务")),
+        id="national_channel_unmentioned",
+    ),
 ]
 
 
@@ -399,7 +406,80 @@ def test_every_finding_cites_the_rule_set_of_the_filing():
         assert str(measures[0].rule).startswith("《人脸识别技术应用安全管理办法》第十条")
         assert "征求意见稿" not in str(measures[0].rule)
     with translation.override("en"):
-        assert str(measures[0].rule).startswith("Measures, Art. 10:")
+        assert str(measures[0].rule).startswith("Measures, Arts. 10 and 12:")
+
+
+def test_the_complete_filing_has_no_findings_under_the_measures_either():
+    assert check_filing(complete_filing(), COMPLETE_KINDS, TODAY, "cac-2025-measures") == []
+
+
+def test_face_verification_naming_no_national_channel_warns_under_measures_art_11():
+    """Measures Art. 11: 应用人脸识别技术验证个人身份、辨识特定个人的，鼓励优先使用
+    国家人口基础信息库、国家网络身份认证公共服务等渠道实施. Encouraged, not required: a warning,
+    not an error."""
+    data = changed((D(0, "identity_channel"), ""), (D(1, "identity_channel"), ""))
+    found = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures")
+    assert codes(found) == ["national_channel_unmentioned", "national_channel_unmentioned"]
+    assert not any(finding.is_error for finding in found)
+    with translation.override("zh-hans"):
+        rule = str(found[0].rule)
+        assert rule.startswith("《人脸识别技术应用安全管理办法》第十一条：")
+        assert "国家人口基础信息库" in rule
+        assert "国家网络身份认证公共服务" in rule
+        assert "“Lobby gate”" in str(found[0].message)
+    with translation.override("en"):
+        assert str(found[0].rule).startswith("Measures, Art. 11:")
+    # A deployment that does not verify identity is not asked; the draft has no such check.
+    data["deployments"][0]["verifies_identity"] = False
+    assert len(check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures")) == 1
+    assert check_filing(data, COMPLETE_KINDS, TODAY, "cac-2023-draft") == []
+
+
+def test_the_other_way_check_cites_measures_arts_10_and_12_and_the_draft_by_its_wording():
+    """Measures Art. 10: 不得将人脸识别技术作为唯一验证方式; Art. 12: 任何组织和个人不得以
+    办理业务、提升服务质量等为由，误导、欺诈、胁迫个人接受人脸识别技术验证个人身份. The draft:
+    the listed venues may not force face verification and offer another way."""
+    data = changed((D(0, "alternative_offered"), ""))
+    (measures,) = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures")
+    (draft,) = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2023-draft")
+    assert measures.code == draft.code == "listed_venue_without_alternative"
+    assert measures.is_error
+    assert draft.is_error
+    with translation.override("zh-hans"):
+        assert str(measures.rule).startswith("《人脸识别技术应用安全管理办法》第十条、第十二条：")
+        assert "误导、欺诈、胁迫" in str(measures.rule)
+        assert "唯一验证方式" in str(measures.rule)
+        assert str(draft.rule).startswith("《征求意见稿》")
+        assert "第十二条" not in str(draft.rule)
+    with translation.override("en"):
+        assert str(measures.rule).startswith("Measures, Arts. 10 and 12:")
+        assert "mislead, deceive or coerce" in str(measures.rule)
+        assert str(draft.rule).startswith("Draft provisions:")
+
+
+def test_sensitive_analysis_under_the_measures_rests_on_the_pipl_arts_28_and_29():
+    """The 2025 measures have no rule of their own on analysing race, ethnicity, religious belief,
+    health status or social class; the check rests on 《中华人民共和国个人信息保护法》第二十八条
+    (sensitive personal information: a specific purpose, sufficient necessity, strict protection)
+    and 第二十九条 (separate consent)."""
+    data = changed((("consent", "sensitive_attributes"), ["religion"]))
+    (measures,) = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures")
+    (draft,) = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2023-draft")
+    assert measures.code == "sensitive_without_basis"
+    assert measures.is_error
+    with translation.override("zh-hans"):
+        rule = str(measures.rule)
+        assert "《人脸识别技术应用安全管理办法》未" in rule
+        assert "《中华人民共和国个人信息保护法》第二十八条" in rule
+        assert "第二十九条" in rule
+        assert "单独同意" in rule
+        assert "特定的目的和充分的必要性" in rule
+        assert "个人信息保护法" not in str(draft.rule)
+    with translation.override("en"):
+        rule = str(measures.rule)
+        assert rule.startswith("The Measures have no rule of their own")
+        assert "Personal Information Protection Law, Art. 28" in rule
+        assert "Art. 29" in rule
 
 
 def test_every_rule_has_its_words_in_every_rule_set_it_applies_under():

@@ -223,6 +223,98 @@ def test_the_change_filing_answers_the_prompted_duty(client, filed_membership):
     assert Obligation.objects.filter(kind="change").count() == 1
 
 
+@pytest.fixture
+def submitted_membership():
+    """An initial filing submitted, not yet decided."""
+    membership = MembershipFactory(role="admin")
+    system(membership, "门禁", 12_000)
+    filing = services.start_initial_filing(membership.organization, membership.user)
+    filing.data = copy.deepcopy(complete_filing())
+    filing.save(update_fields=["data"])
+    attachments.store(
+        filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
+    )
+    services.submit_filing(filing.pk, membership.user)
+    return membership
+
+
+def test_a_change_declared_while_the_initial_filing_awaits_its_decision_opens_on_approval(
+    submitted_membership,
+):
+    """Measures Art. 15: 备案信息发生实质性变更的，应当自变更之日起30个工作日内办理变更备案
+    手续. A change is filed against a filing: declared while the initial filing is under review
+    it waits, and is not lost; it opens when the filing is approved, dated from the change, its
+    30 working days counted from the later of the change and the approval."""
+    organization = submitted_membership.organization
+    gate = organization.systems.get()
+    system(submitted_membership, "门禁", 15_000, reached="2026-02-16", existing=gate)
+    system(submitted_membership, "新闸机", 300, reached="2026-02-20")
+    assert open_change(submitted_membership) is None
+    waiting = Obligation.objects.get(organization=organization, kind="change")
+    assert waiting.status == Obligation.Status.WAITING
+    assert waiting.next_reminder_on is None  # nothing can be filed yet: no reminders
+    assert waiting.trigger_date == date(2026, 2, 16)  # the first change dates it
+    assert "15,000" in waiting.reason
+    notes = [event.note for event in waiting.events.all()]
+    assert len(notes) == 2
+    assert "新闸机" in notes[1]
+
+    filing = Filing.objects.get(kind="initial")
+    services.approve_filing(filing.pk, UserFactory(is_staff=True))
+
+    change = open_change(submitted_membership)
+    assert change.pk == waiting.pk
+    assert change.trigger_date == date(2026, 2, 16)
+    # Approved 2026-03-02: 30 working days from then, Qingming (04-04 to 04-06) skipped.
+    assert change.deadline == date(2026, 4, 14)
+    assert change.office.code == "440300"  # the office that holds the filing
+    assert change.next_reminder_on is not None
+    opened = change.events.get(action=ObligationEvent.Action.OPENED)
+    assert opened.new_deadline == date(2026, 4, 14)
+    assert "2026-03-02" in opened.note
+    # The change filing answers that duty.
+    follow_up = services.start_follow_up(
+        Filing.objects.get(kind="initial"), submitted_membership.user, Filing.Kind.CHANGE
+    )
+    services.save_step(
+        follow_up,
+        submitted_membership.user,
+        "change",
+        {"description": "人数增加", "effective_date": "2026-02-16", "sections": ["facial_data"]},
+    )
+    follow_up.refresh_from_db()
+    assert follow_up.obligation_id == change.pk
+
+
+def test_a_change_that_waited_for_a_refused_filing_is_carried_by_the_next_one(
+    submitted_membership,
+):
+    """A change declared while an initial filing that was then refused awaited its decision is in
+    the next initial filing, submitted after it: no change duty is opened for it."""
+    refused = Filing.objects.get(kind="initial")
+    system(submitted_membership, "新闸机", 300, reached="2026-02-20")
+    reviewer = UserFactory(is_staff=True)
+    services.refuse_filing(refused.pk, reviewer, "材料不实")
+    organization = submitted_membership.organization
+    with time_machine.travel(date(2026, 3, 3), tick=False):
+        again = services.start_initial_filing(organization, submitted_membership.user)
+        assert again.pk != refused.pk
+        again.data = copy.deepcopy(complete_filing())
+        again.save(update_fields=["data"])
+        attachments.store(
+            again,
+            submitted_membership.user,
+            "assessment_report",
+            SimpleUploadedFile("r.pdf", pdf_bytes()),
+        )
+        services.submit_filing(again.pk, submitted_membership.user)
+        services.approve_filing(again.pk, reviewer)
+    assert open_change(submitted_membership) is None
+    lifted = Obligation.objects.get(organization=organization, kind="change")
+    assert lifted.status == Obligation.Status.LIFTED
+    assert lifted.events.filter(action=ObligationEvent.Action.LIFTED).exists()
+
+
 # --- Which rule set, from when --------------------------------------------------------------------
 
 

@@ -224,6 +224,14 @@ class DeploymentForm(StepForm):
     law_requiring_face = text(
         _("Law or regulation that requires face verification"), required=False
     )
+    identity_channel = text(
+        _("Authoritative national channel used to verify identity"),
+        required=False,
+        help_text=_(
+            "For example the national population basic information database or the national "
+            "online identity authentication public service; or why none is used."
+        ),
+    )
 
 
 class BaseDeploymentFormSet(forms.BaseFormSet):
@@ -303,7 +311,7 @@ class DeclarationStep(StepForm):
     truthful = forms.BooleanField(
         label=_(
             "I declare that the information in this filing is true, accurate and complete, and "
-            "that the organization will file a change within 30 working days of any material "
+            "that the organization will file a change within 30 working days of any substantive "
             "change."
         ),
         required=True,

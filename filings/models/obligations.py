@@ -70,6 +70,10 @@ class Obligation(models.Model):
         OPEN = "open", _("Open")
         FULFILLED = "fulfilled", _("Fulfilled")
         LIFTED = "lifted", _("Lifted")
+        # A change declared while the initial filing is submitted but not yet filed: there is no
+        # filing to change yet. Opened when the initial filing is approved
+        # (``filings.obligations.open_waiting_changes``).
+        WAITING = "waiting", _("Waiting for the filing it changes")
 
     organization = models.ForeignKey(
         "filings.Organization", on_delete=models.CASCADE, related_name="obligations"
@@ -241,6 +245,7 @@ class ObligationEvent(models.Model):
         REASSESSED = "reassessed", _("Re-assessed under another rule set")
         LIFTED = "lifted", _("Lifted on re-assessment")
         PROMPTED = "prompted", _("Change filing prompted")
+        OPENED = "opened", _("Opened when the filing it changes was filed")
 
     obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)

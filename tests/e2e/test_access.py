@@ -397,6 +397,7 @@ def test_the_whole_filing_with_the_keyboard_alone(
             "signage": True,
             "verifies_identity": True,
             "law_requiring_face": "",
+            "identity_channel": "",
         },
         {
             **desk,
@@ -407,6 +408,7 @@ def test_the_whole_filing_with_the_keyboard_alone(
             "signage_description": lobby["signage_description"],
             "verifies_identity": True,
             "law_requiring_face": "",
+            "identity_channel": "",
         },
     ]
     assert data["consent"]["informed_consent_method"] == consent["informed_consent_method"]
