@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('filings', '0011_export_jobs'),
+        ('filings', '0013_event_facts'),
     ]
 
     operations = [
