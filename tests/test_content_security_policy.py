@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def test_every_page_carries_the_policy(client, name):
 
 def test_error_pages_and_the_admin_carry_it_too(client):
     assert client.get("/no-such-page/")["Content-Security-Policy"]
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    login_with_second_factor(client, UserFactory(is_staff=True, is_superuser=True))
     for url in ("/admin/", "/admin/filings/filing/", "/admin/filings/filing/statistics/"):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -86,14 +86,14 @@ def test_rendered_pages_have_nothing_the_policy_forbids(client, name):
 
 
 def test_the_admin_statistics_chart_has_no_style_attribute(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    login_with_second_factor(client, UserFactory(is_staff=True, is_superuser=True))
     html = client.get("/admin/filings/filing/statistics/").content.decode()
     assert "<svg" in html
     assert not STYLE_ATTRIBUTE.search(html)
 
 
 def test_the_periodic_task_form_keeps_its_script_in_a_static_file(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    login_with_second_factor(client, UserFactory(is_staff=True, is_superuser=True))
     html = client.get("/admin/django_celery_beat/periodictask/add/").content.decode()
     assert "js/periodic-task" in html
     assert 'id="readable-crontabs"' in html
@@ -103,7 +103,7 @@ def test_the_periodic_task_form_keeps_its_script_in_a_static_file(client):
 def test_no_admin_list_or_add_page_has_anything_the_policy_forbids(client):
     from django.contrib import admin
 
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    login_with_second_factor(client, UserFactory(is_staff=True, is_superuser=True))
     offenders = []
     for model in admin.site._registry:
         opts = model._meta

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from filings import attachments, obligations, services, steps
 from filings.models import Filing, Jurisdiction, Reviewer
 from filings.reviewer_group import ensure_reviewer_group
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, sign_in
 from tests.filing_data import complete_filing
 from tests.pdfs import pdf_bytes
 
@@ -240,7 +240,7 @@ def client_of(user) -> Client:
     # Exceptions raised by a view fail the test (Django's client re-raises them).
     client = Client(raise_request_exception=True)
     if user is not None:
-        client.force_login(user)
+        sign_in(client, user)
     return client
 
 

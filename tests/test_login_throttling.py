@@ -301,4 +301,5 @@ def test_a_60000_character_admin_search_is_not_a_server_error(admin_client):
     admin_client.raise_request_exception = False
     for name in ("admin:accounts_user_changelist", "admin:accounts_loginfailures_changelist"):
         response = admin_client.get(reverse(name), {"q": "a" * 60_000})
-        assert response.status_code == 200, name
+        # Refused whole as a clean 400 (portal.middleware), or cut before the lookup: never a 500.
+        assert response.status_code in (200, 400), name

@@ -27,7 +27,7 @@ from filings.models import (
     Reviewer,
 )
 from filings.reviewer_group import ensure_reviewer_group
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, sign_in
 from tests.filing_data import complete_filing
 from tests.pdfs import pdf_bytes
 
@@ -162,7 +162,7 @@ def test_the_dashboard_says_what_was_refused_and_why_and_offers_to_file_again(
     filing = submitted(member, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         services.refuse_filing(filing.pk, reviewer, "在更衣室部署了摄像头。")
-    client.force_login(member.user)
+    sign_in(client, member.user)
     html = page(client, dashboard_url(member))
     assert "在更衣室部署了摄像头。" in html
     assert filing.receipt_number in html
@@ -179,7 +179,7 @@ def test_filing_again_starts_from_the_refused_content_and_ends_filed(
     refused = submitted(member, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         services.refuse_filing(refused.pk, reviewer, "请补充保存期限。")
-    client.force_login(member.user)
+    sign_in(client, member.user)
 
     response = client.post(reverse("filing_refile", args=[member.organization.pk, refused.pk]))
     again = Filing.objects.exclude(pk=refused.pk).get()
@@ -226,7 +226,7 @@ def test_only_an_editor_of_the_organization_may_file_again(
     client.force_login(MembershipFactory().user)  # another organization
     assert client.post(url).status_code == 404
     viewer = MembershipFactory(organization=member.organization, role="viewer")
-    client.force_login(viewer.user)
+    sign_in(client, viewer.user)
     assert client.post(url).status_code == 403
     assert Filing.objects.count() == 1
 
@@ -269,7 +269,7 @@ def test_the_refusal_notice_email_and_page_say_what_next_by_when_and_the_remedie
     html_body = email.alternatives[0][0]
     assert "行政复议" in html_body
 
-    client.force_login(member.user)
+    sign_in(client, member.user)
     html = page(client, detail_url(member, filing))
     assert "行政复议" in html
     assert deadline in html
@@ -305,7 +305,7 @@ def test_the_return_notice_says_what_to_do_and_by_when(
     assert "再次提交" in text
     email = next(m for m in mail.outbox if member.user.email in m.to)
     assert date_text in email.body
-    client.force_login(member.user)
+    sign_in(client, member.user)
     assert date_text in page(client, detail_url(member, filing))
 
 
@@ -316,10 +316,10 @@ def test_a_submitted_filing_is_withdrawn_with_a_reason_and_leaves_the_office_que
     client, member, reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
-    client.force_login(reviewer)
+    sign_in(client, reviewer)
     assert filing.receipt_number in page(client, reverse("admin:filings_filing_changelist"))
 
-    client.force_login(member.user)
+    sign_in(client, member.user)
     url = reverse("filing_withdraw", args=[member.organization.pk, filing.pk])
     client.post(url, {"reason": ""})
     filing.refresh_from_db()
@@ -338,7 +338,7 @@ def test_a_submitted_filing_is_withdrawn_with_a_reason_and_leaves_the_office_que
     assert "提交了错误的系统数量。" in html
     assert "撤回" in html
 
-    client.force_login(reviewer)
+    sign_in(client, reviewer)
     assert filing.receipt_number not in page(client, reverse("admin:filings_filing_changelist"))
     change = reverse("admin:filings_filing_change", args=[filing.pk])
     assert client.get(change).status_code == 404
@@ -349,7 +349,7 @@ def test_a_filing_under_review_can_no_longer_be_withdrawn(
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
     services.start_review(filing.pk, reviewer)
-    client.force_login(member.user)
+    sign_in(client, member.user)
     html = page(client, detail_url(member, filing))
     assert reverse("filing_withdraw", args=[member.organization.pk, filing.pk]) not in html
     client.post(
@@ -365,9 +365,9 @@ def test_withdrawal_is_for_the_organizations_editors_only(
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
     url = reverse("filing_withdraw", args=[member.organization.pk, filing.pk])
-    client.force_login(MembershipFactory().user)
+    sign_in(client, MembershipFactory().user)
     assert client.post(url, {"reason": "x"}).status_code == 404
-    client.force_login(MembershipFactory(organization=member.organization, role="viewer").user)
+    sign_in(client, MembershipFactory(organization=member.organization, role="viewer").user)
     assert client.post(url, {"reason": "x"}).status_code == 403
     assert Filing.objects.get(pk=filing.pk).status == S.SUBMITTED
 
@@ -394,7 +394,7 @@ def test_under_the_2025_measures_submission_is_refused_with_the_list_of_missing_
     filing.data = data
     filing.save(update_fields=["data"])
     upload(filing, member.user)
-    client.force_login(member.user)
+    sign_in(client, member.user)
     review = reverse("filing_step", args=[member.organization.pk, filing.pk, "review"])
     response = client.post(review, {"truthful": "on"})
     html = response.content.decode()
@@ -423,7 +423,7 @@ def test_under_the_2025_measures_submission_is_refused_with_the_list_of_missing_
 
 def test_the_letters_are_offered_prefilled_as_pdfs_to_the_organization_only(client, member):
     filing = services.start_initial_filing(member.organization, member.user)
-    client.force_login(member.user)
+    sign_in(client, member.user)
     step = page(
         client, reverse("filing_step", args=[member.organization.pk, filing.pk, "assessment"])
     )
@@ -439,7 +439,7 @@ def test_the_letters_are_offered_prefilled_as_pdfs_to_the_organization_only(clie
         assert "盖章" in text
     bogus = reverse("filing_letter", args=[member.organization.pk, filing.pk, "other"])
     assert client.get(bogus).status_code == 404
-    client.force_login(MembershipFactory().user)
+    sign_in(client, MembershipFactory().user)
     url = reverse("filing_letter", args=[member.organization.pk, filing.pk, "commitment_letter"])
     assert client.get(url).status_code == 404
 
@@ -457,7 +457,7 @@ def test_a_revoked_filing_stops_verifying_and_the_duty_reopens(
     verify = reverse("verify") + "?number=" + filing.filing_number
     assert "有效" in page(client, verify)
 
-    client.force_login(reviewer)
+    sign_in(client, reviewer)
     decide = reverse("admin:filings_filing_decide", args=[filing.pk])
     client.post(decide, {"verb": "revoke", "reasons": ""})
     assert Filing.objects.get(pk=filing.pk).status == S.FILED  # reasons are required
@@ -484,7 +484,7 @@ def test_a_revoked_filing_stops_verifying_and_the_duty_reopens(
     assert filing.filing_number in text
     assert "行政复议" in text
 
-    client.force_login(member.user)
+    sign_in(client, member.user)
     html = page(client, dashboard_url(member))
     assert "申报的存储数量与核查结果不符。" in html
     assert reverse("filing_refile", args=[member.organization.pk, filing.pk]) in html
@@ -496,9 +496,9 @@ def test_only_a_reviewer_of_the_office_can_revoke(
     filing = submitted(member, django_capture_on_commit_callbacks)
     services.approve_filing(filing.pk, reviewer)
     decide = reverse("admin:filings_filing_decide", args=[filing.pk])
-    client.force_login(other_reviewer)
+    sign_in(client, other_reviewer)
     assert client.post(decide, {"verb": "revoke", "reasons": "x"}).status_code == 404
-    client.force_login(member.user)
+    sign_in(client, member.user)
     client.post(decide, {"verb": "revoke", "reasons": "x"})
     assert Filing.objects.get(pk=filing.pk).status == S.FILED
 
@@ -528,7 +528,7 @@ def test_the_overdue_list_shows_the_reviewers_jurisdiction_only_and_exports(
     shenzhen, guangzhou, on_time = late_organizations
     later = date(2026, 4, 20)
     with time_machine.travel(later, tick=False):
-        client.force_login(reviewer)
+        sign_in(client, reviewer)
         html = page(client, reverse("admin:filings_overdueduty_changelist"))
         assert shenzhen.organization.name in html
         assert "门禁系统" in html
@@ -555,14 +555,14 @@ def test_an_order_to_correct_is_recorded_emailed_and_shown_to_the_organization(
     later = date(2026, 4, 20)
     with time_machine.travel(later, tick=False):
         url = reverse("admin:filings_overdueduty_order", args=[duty.pk])
-        client.force_login(other_reviewer)
+        sign_in(client, other_reviewer)
         assert client.get(url).status_code == 404
         assert client.post(url, {"correct_by": "2026-05-06"}).status_code == 404
-        client.force_login(shenzhen.user)
+        sign_in(client, shenzhen.user)
         assert client.post(url, {"correct_by": "2026-05-06"}).status_code == 302  # to login
         assert not CorrectionOrder.objects.exists()
 
-        client.force_login(reviewer)
+        sign_in(client, reviewer)
         page(client, url)
         response = client.post(url, {"correct_by": "2026-04-01"})
         assert response.status_code == 200  # a date in the past is refused in words
@@ -578,12 +578,12 @@ def test_an_order_to_correct_is_recorded_emailed_and_shown_to_the_organization(
         email = next(m for m in mail.outbox if shenzhen.user.email in m.to)
         assert "2026-05-06" in email.body
 
-        client.force_login(shenzhen.user)
+        sign_in(client, shenzhen.user)
         html = page(client, dashboard_url(shenzhen))
         assert "责令改正" in html
         assert "2026-05-06" in html
         assert "请立即备案。" in html
-        client.force_login(guangzhou.user)
+        sign_in(client, guangzhou.user)
         assert "2026-05-06" not in page(client, dashboard_url(guangzhou))
 
 
@@ -600,7 +600,7 @@ def test_office_and_organization_write_to_each_other_on_a_filing(
     client, member, reviewer, other_reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
-    client.force_login(reviewer)
+    sign_in(client, reviewer)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
@@ -613,7 +613,7 @@ def test_office_and_organization_write_to_each_other_on_a_filing(
         member.user.email in m.to and "评估报告的日期是否正确？" in m.body for m in mail.outbox
     )
 
-    client.force_login(member.user)
+    sign_in(client, member.user)
     html = page(client, detail_url(member, filing))
     assert "评估报告的日期是否正确？" in html
     mail.outbox.clear()
@@ -628,15 +628,15 @@ def test_office_and_organization_write_to_each_other_on_a_filing(
     actions = list(filing.events.values_list("action", flat=True))
     assert FilingEvent.Action.MESSAGE_FROM_OFFICE in actions
     assert FilingEvent.Action.MESSAGE_FROM_ORGANIZATION in actions
-    client.force_login(reviewer)
+    sign_in(client, reviewer)
     html = page(client, reverse("admin:filings_filing_change", args=[filing.pk]))
     assert "日期正确，是 2026 年 1 月。" in html
 
     # Nobody else can write on it.
-    client.force_login(other_reviewer)
+    sign_in(client, other_reviewer)
     url = reverse("admin:filings_filing_message", args=[filing.pk])
     assert client.post(url, {"body": "x"}).status_code == 404
-    client.force_login(MembershipFactory().user)
+    sign_in(client, MembershipFactory().user)
     url = reverse("filing_message", args=[member.organization.pk, filing.pk])
     assert client.post(url, {"body": "x"}).status_code == 404
     assert filing.events.filter(action__startswith="message").count() == 2
@@ -669,7 +669,7 @@ def test_a_withdrawn_filing_shows_its_state_in_words_on_every_page(
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
     services.withdraw_filing(filing.pk, member.user, "重新核对数量")
-    client.force_login(member.user)
+    sign_in(client, member.user)
     for url in (dashboard_url(member), detail_url(member, filing)):
         assert "已撤回" in page(client, url)
     client.cookies.load({"portal_language": "en"})
@@ -683,19 +683,19 @@ def test_the_system_information_form_is_made_by_the_portal_for_filer_and_office_
     filing = submitted(member, django_capture_on_commit_callbacks)
     filer_url = reverse("filing_letter", args=[member.organization.pk, filing.pk, "system_form"])
     office_url = reverse("admin:filings_filing_system_form", args=[filing.pk])
-    client.force_login(member.user)
+    sign_in(client, member.user)
     response = client.get(filer_url)
     text = pdf_text(b"".join(response.streaming_content))
     assert "人脸识别技术应用系统信息表" in text
     assert "门禁系统" in text  # the declared system
     assert "12,000" in text or "12000" in text
-    client.force_login(reviewer)
+    sign_in(client, reviewer)
     response = client.get(office_url)
     assert response["Content-Type"] == "application/pdf"
     assert "门禁系统" in pdf_text(b"".join(response.streaming_content))
-    client.force_login(other_reviewer)
+    sign_in(client, other_reviewer)
     assert client.get(office_url).status_code == 404
-    client.force_login(MembershipFactory().user)
+    sign_in(client, MembershipFactory().user)
     assert client.get(filer_url).status_code == 404
 
 
@@ -744,19 +744,19 @@ def test_the_log_of_orders_to_correct_is_scoped_to_the_office(
         gz_office = reviewer_of("440100", "gz2@cac.example")
         services.order_correction(initial_duty(guangzhou).pk, gz_office, date(2026, 5, 7))
     changelist = reverse("admin:filings_correctionorder_changelist")
-    client.force_login(reviewer)
+    sign_in(client, reviewer)
     html = page(client, changelist)
     assert shenzhen.organization.name in html
     assert guangzhou.organization.name not in html
     order = CorrectionOrder.objects.get(organization=guangzhou.organization)
     change = reverse("admin:filings_correctionorder_change", args=[order.pk])
     assert client.get(change).status_code == 404
-    client.force_login(other_reviewer)
+    sign_in(client, other_reviewer)
     assert client.get(change).status_code == 200
-    client.force_login(UserFactory(email="clerk@cac.example", is_staff=True))
+    sign_in(client, UserFactory(email="clerk@cac.example", is_staff=True))
     for url in (changelist, reverse("admin:filings_overdueduty_changelist")):
         assert client.get(url).status_code == 403
-    client.force_login(shenzhen.user)
+    sign_in(client, shenzhen.user)
     assert client.get(reverse("admin:filings_overdueduty_changelist")).status_code == 302
 
 
@@ -788,7 +788,7 @@ def test_no_message_goes_to_the_office_on_a_withdrawn_filing(
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
     services.withdraw_filing(filing.pk, member.user, "数量有误")
-    client.force_login(member.user)
+    sign_in(client, member.user)
     url = reverse("filing_message", args=[member.organization.pk, filing.pk])
     assert url not in page(client, detail_url(member, filing))
     mail.outbox.clear()

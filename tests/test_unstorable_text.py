@@ -8,7 +8,7 @@ from filings import services
 from filings.forms.filing_steps import PurposeStep
 from filings.models import Filing, Jurisdiction, Reviewer
 from filings.reviewer_group import ensure_reviewer_group
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def reviewer(client):
     user = UserFactory(is_staff=True)
     Reviewer.objects.create(user=user, office=Jurisdiction.objects.get(code="440300"))
     user.groups.add(ensure_reviewer_group())
-    client.force_login(user)
+    login_with_second_factor(client, user)
     return client
 
 
