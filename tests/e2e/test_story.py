@@ -256,8 +256,16 @@ class Story:
         uscc_error = self.t(
             "The check character is wrong: please re-read the code from the business licence."
         )
-        expect(page.get_by_role("alert").first).to_have_text(
+        alert = page.get_by_role("alert").first
+        expect(alert).to_contain_text(
             self.tn("Please correct the error below.", "Please correct the errors below.", 1)
+        )
+        # The password is the one thing the filer types again, and the page says so.
+        expect(alert).to_contain_text(
+            self.t(
+                "What you typed is kept, except the password: browsers do not keep it, so type "
+                "it again in both password fields."
+            )
         )
         expect(page.locator("#id_uscc")).to_have_attribute("aria-invalid", "true")
         expect(page.get_by_text(uscc_error)).to_be_visible()
