@@ -388,3 +388,17 @@ def test_the_example_number_is_one_that_can_never_be_issued(client):
     assert f"例如：{EXAMPLE_NUMBER}。" in html
     assert EXAMPLE_NUMBER.endswith("00000号")
     assert next_number("filing:440300:2026") == 1  # the sequence starts at 1, never 0
+
+
+def test_behind_the_tls_proxy_each_visitor_counts_by_the_hop_the_proxy_added(rf, settings):
+    """Behind the proxy every request comes from its address: counting by the socket would make
+    one visitor of everybody. Only the last X-Forwarded-For hop is the proxy's; earlier ones are
+    whatever the client wrote."""
+    settings.BEHIND_TLS_PROXY = True
+    proxy = "10.0.0.2"
+    alice = rf.get("/", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.1")
+    bob = rf.get("/", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    forged = rf.get("/", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="192.0.2.77, 198.51.100.1")
+    assert verify_view.client_key(alice) == "198.51.100.1"
+    assert verify_view.client_key(bob) == "203.0.113.9"
+    assert verify_view.client_key(forged) == verify_view.client_key(alice)

@@ -7,7 +7,6 @@ RATE_LIMIT lookups. Counting is an atomic increment on Redis; the file cache of 
 may let a few more through under a burst of simultaneous requests.
 """
 
-import ipaddress
 import logging
 import math
 import time
@@ -17,6 +16,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from accounts import throttling
 from filings.verification import MAX_INPUT, verify
 
 logger = logging.getLogger(__name__)
@@ -30,18 +30,10 @@ _PREFIX = "verify-lookups"
 
 
 def client_key(request) -> str:
-    """The client's address as the socket saw it. An IPv6 client counts by its /64 network: one
-    subscriber usually holds a whole /64. X-Forwarded-For is not read: anyone can write it."""
-    raw = request.META.get("REMOTE_ADDR", "")
-    try:
-        address = ipaddress.ip_address(raw)
-    except ValueError:
-        return "unknown"
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
-    return str(address)
+    """The client, as login throttling counts it (accounts.throttling): the socket's address, or
+    behind the documented TLS proxy (BEHIND_TLS_PROXY) the hop the proxy added to
+    X-Forwarded-For, never one the client wrote; an IPv6 client by its /64."""
+    return throttling.client_key(request)
 
 
 def take_lookup(client: str, now: float | None = None) -> int:
