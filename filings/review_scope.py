@@ -11,39 +11,41 @@ def office_of(user) -> Jurisdiction | None:
     return reviewer.office if reviewer else None
 
 
+def _in_jurisdiction(user, queryset, office: str):
+    """``queryset`` cut to the user's jurisdiction, ``office`` naming the path from its rows to
+    their office ("office", or "" when the rows are offices): a superuser sees all; a reviewer
+    its office's (a provincial office also its prefectures'); anyone else nothing."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    own = office_of(user)
+    if own is None:
+        return queryset.none()
+    path = f"{office}__" if office else ""
+    mine = Q(**{f"{path}pk": own.pk})
+    if own.level == Jurisdiction.Level.PROVINCE:
+        mine |= Q(**{f"{path}province": own})
+    return queryset.filter(mine)
+
+
 def filings_visible_to(user, queryset=None):
     """Superusers see every submitted filing; a reviewer those of its office (a provincial office
     also those of its prefectures); anyone else none. Drafts are the organization's own, and so is
     a filing it withdrew before any review: the office's queue no longer shows it."""
     queryset = Filing.objects.all() if queryset is None else queryset
     queryset = queryset.exclude(status__in=[Filing.Status.DRAFT, Filing.Status.WITHDRAWN])
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    office = office_of(user)
-    if office is None:
-        return queryset.none()
-    if office.level == Jurisdiction.Level.PROVINCE:
-        return queryset.filter(Q(office=office) | Q(office__province=office))
-    return queryset.filter(office=office)
+    return _in_jurisdiction(user, queryset, "office")
 
 
 def offices_visible_to(user):
     """The offices whose filings the user sees and that hold at least one, by division code: one
     EXISTS probe per office on the filings' office index, whatever the number of filings."""
-    holding = Filing.objects.filter(office=OuterRef("pk")).exclude(status=Filing.Status.DRAFT)
+    holding = Filing.objects.filter(office=OuterRef("pk")).exclude(
+        status__in=[Filing.Status.DRAFT, Filing.Status.WITHDRAWN]
+    )
     offices = Jurisdiction.objects.filter(Exists(holding)).order_by("code")
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return offices.none()
-    if user.is_superuser:
-        return offices
-    office = office_of(user)
-    if office is None:
-        return offices.none()
-    if office.level == Jurisdiction.Level.PROVINCE:
-        return offices.filter(Q(pk=office.pk) | Q(province=office))
-    return offices.filter(pk=office.pk)
+    return _in_jurisdiction(user, offices, "")
 
 
 def may_review(user) -> bool:
@@ -58,13 +60,4 @@ def obligations_visible_to(user, queryset=None):
     from filings.models import Obligation
 
     queryset = Obligation.objects.all() if queryset is None else queryset
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    office = office_of(user)
-    if office is None:
-        return queryset.none()
-    if office.level == Jurisdiction.Level.PROVINCE:
-        return queryset.filter(Q(office=office) | Q(office__province=office))
-    return queryset.filter(office=office)
+    return _in_jurisdiction(user, queryset, "office")
