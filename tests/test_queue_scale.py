@@ -193,7 +193,7 @@ def add_filings(n: int, start: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "page",
+    "tail",
     [
         "?q=批量科技",
         "?q=914403008800000001",
@@ -205,13 +205,13 @@ def add_filings(n: int, start: int) -> None:
     ],
 )
 def test_every_page_of_the_workspace_runs_as_many_queries_with_300_more_filings(
-    client, queue, page
+    client, queue, tail
 ):
     login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
     url = (
         reverse("admin:filings_filing_change", args=[queue["shenzhen"].pk])
-        if page == "review"
-        else QUEUE + page
+        if tail == "review"
+        else QUEUE + tail
     )
     add_filings(60, 0)  # enough for a second page
     few = len(queries_of(client, url))
