@@ -4,6 +4,7 @@ download and statistic of filings starts from ``filings_visible_to``."""
 from django.db.models import Exists, OuterRef, Q
 
 from filings.models import Filing, Jurisdiction
+from filings.models.filings import OUTSIDE_THE_QUEUE
 
 
 def office_of(user) -> Jurisdiction | None:
@@ -34,16 +35,14 @@ def filings_visible_to(user, queryset=None):
     also those of its prefectures); anyone else none. Drafts are the organization's own, and so is
     a filing it withdrew before any review: the office's queue no longer shows it."""
     queryset = Filing.objects.all() if queryset is None else queryset
-    queryset = queryset.exclude(status__in=[Filing.Status.DRAFT, Filing.Status.WITHDRAWN])
+    queryset = queryset.exclude(status__in=OUTSIDE_THE_QUEUE)
     return _in_jurisdiction(user, queryset, "office")
 
 
 def offices_visible_to(user):
     """The offices whose filings the user sees and that hold at least one, by division code: one
     EXISTS probe per office on the filings' office index, whatever the number of filings."""
-    holding = Filing.objects.filter(office=OuterRef("pk")).exclude(
-        status__in=[Filing.Status.DRAFT, Filing.Status.WITHDRAWN]
-    )
+    holding = Filing.objects.filter(office=OuterRef("pk")).exclude(status__in=OUTSIDE_THE_QUEUE)
     offices = Jurisdiction.objects.filter(Exists(holding)).order_by("code")
     return _in_jurisdiction(user, offices, "")
 

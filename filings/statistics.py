@@ -5,14 +5,20 @@
 whatever the number of rows: one grouped by (status, kind) that also counts late and overdue
 filings, one grouped by the organization's address division, one grouped by month of first
 submission. Python only merges the few grouped rows.
+
+Those three read every filing of the scope (30,000 in a large city's office: 300 ms).
+``cached_summary`` keeps the figures until a filing of the scope changes: a change moves its
+``updated_at``, a new or withdrawn one the count, and both are read by an index-only scan.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, DateField, F, FilteredRelation, Q
+from django.core.cache import cache
+from django.db.models import Count, DateField, F, FilteredRelation, Max, Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -31,6 +37,9 @@ LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 OPEN_STATUSES = (Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW)
 NOT_COUNTED = (Filing.Status.DRAFT, Filing.Status.WITHDRAWN)
 MONTHS = 12
+# An organization that moves changes the cities' figures without touching its filings: the
+# cached figures are kept no longer than this.
+CACHED_FOR = 10 * 60
 
 
 # --- Cities --------------------------------------------------------------------------------------
@@ -84,6 +93,20 @@ def _month_key(value) -> str:
     if isinstance(value, datetime):  # a backend that ignores output_field=DateField()
         value = value.astimezone(LOCAL_TZ) if value.tzinfo else value
     return f"{value.year:04d}-{value.month:02d}"
+
+
+def cached_summary(filings, today: date) -> dict:
+    """``summary`` of ``filings``, reused while none of them changed (same scope, day, language,
+    number of filings and latest ``updated_at``), for at most CACHED_FOR seconds."""
+    counted = filings.exclude(status__in=NOT_COUNTED).order_by()
+    state = counted.aggregate(n=Count("*"), last=Max("updated_at"))
+    fingerprint = f"{counted.query}|{today}|{get_language()}|{state['n']}|{state['last']}"
+    key = "statistics:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+    figures = cache.get(key)
+    if figures is None:
+        figures = summary(filings, today)
+        cache.set(key, figures, CACHED_FOR)
+    return figures
 
 
 def summary(filings, today: date) -> dict:
