@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from api import docs, views
+from api import docs, pages, views
 from filings.steps import STEPS_BY_KIND
 
 ALL_STEPS = sorted({step for steps in STEPS_BY_KIND.values() for step in steps} - {"review"})
@@ -38,6 +38,12 @@ v1 = [
 ]
 
 urlpatterns = [
+    path("organizations/<int:org_id>/api-tokens/", pages.token_list, name="api_tokens"),
+    path(
+        "organizations/<int:org_id>/api-tokens/<int:token_id>/revoke/",
+        pages.token_revoke,
+        name="api_token_revoke",
+    ),
     path("api/v1/", include(v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", docs.SwaggerView.as_view(url_name="api_schema"), name="api_docs"),
