@@ -243,6 +243,20 @@ def test_errors_come_in_one_shape_in_the_language_asked_for(client, world):
     assert unknown.json()["errors"][0]["code"] == "not_found"
 
 
+def test_text_no_database_can_hold_is_refused_in_the_same_shape(client, world):
+    response = client.post(
+        "/api/v1/systems/",
+        b'{"name": "a\\u0000b"}',
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["code"] == "unstorable_text"
+    assert "U+0000" in error["message"]
+
+
 def test_a_step_is_refused_with_the_web_forms_errors_per_field(client, world):
     data = complete_filing()["deployments"]
     data[1]["place_kind"] = "nowhere"
@@ -343,7 +357,9 @@ def test_an_administrator_makes_a_token_seen_once_and_stored_hashed(client, worl
     assert response.status_code == 200
     secret = response.context["secret"]
     assert secret.startswith("frp_")
-    assert secret in response.content.decode()
+    page = response.content.decode()
+    assert secret in page
+    assert "请立即复制：令牌只显示这一次" in page  # in Chinese first
     row = ApiToken.objects.get(name="集团合规系统")
     assert row.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert secret not in client.get(url).content.decode()
