@@ -124,6 +124,19 @@ class RefuseUnstorableTextMiddleware:
         from django.http import JsonResponse
         from django.utils.translation import gettext
 
+        if request.path.startswith("/api/"):
+            # The REST API's one error shape, in the language its client asked for.
+            from api.views import activate_language
+
+            activate_language(request)
+            return JsonResponse(
+                {
+                    "errors": [
+                        {"code": "unstorable_text", "message": gettext(NUL_REFUSED), "field": None}
+                    ]
+                },
+                status=400,
+            )
         if request.content_type == "application/json":
             # An API client reads JSON: the same words, in the same language.
             return JsonResponse(

@@ -46,9 +46,13 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "notifications",
     "filings",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -318,6 +322,46 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+# --- REST API (api/) -----------------------------------------------------------------------------
+# Only the organization's tokens open it (api.authentication): a browser session does not, so a
+# page the user opens cannot make calls in their name, and every call is a token's.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": env_str("API_RATE_PER_TOKEN", "120/min")},
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "人脸识别技术应用备案系统 API",
+    "DESCRIPTION": (
+        "The organization's systems, duties, filings, documents and notifications. "
+        "Authenticate with `Authorization: Bearer <token>` (a token made by an administrator "
+        "of the organization on its API tokens page)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "FilingKindEnum": "filings.models.Filing.Kind",
+        "FilingStatusEnum": "filings.models.Filing.Status",
+        "DutyKindEnum": "filings.models.Obligation.Kind",
+        "DutyStatusEnum": "filings.models.Obligation.Status",
+        "DocumentKindEnum": "filings.models.Document.Kind",
+        "DocumentStatusEnum": "filings.models.Document.Status",
+    },
+}
 
 # --- Logging -------------------------------------------------------------------------------------
 LOGGING = {

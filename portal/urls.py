@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("api.urls")),
     path("", include("filings.public_urls")),
     path("", include("filings.urls")),
 ]

@@ -1,0 +1,254 @@
+"""What the API returns, and (for the schema) what it accepts. What it accepts is validated by the
+portal's own forms, never here: the serializers of a step's body are made from the step's form."""
+
+from django import forms
+from rest_framework import serializers
+
+from filings import steps
+from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentForm
+from filings.forms.systems import SystemForm
+from filings.forms.uploads import AttachmentForm
+from filings.models import (
+    Attachment,
+    Document,
+    Filing,
+    FilingEvent,
+    Jurisdiction,
+    Obligation,
+    RecognitionSystem,
+)
+
+
+def _field_for(form_field):
+    common = {"required": form_field.required, "help_text": str(form_field.help_text or "")}
+    if isinstance(form_field, forms.MultipleChoiceField):
+        return serializers.ListField(
+            child=serializers.ChoiceField(choices=list(form_field.choices)), **common
+        )
+    if isinstance(form_field, forms.ChoiceField):
+        return serializers.ChoiceField(
+            choices=[(k, v) for k, v in form_field.choices if k != ""],
+            allow_blank=not form_field.required,
+            **common,
+        )
+    if isinstance(form_field, forms.BooleanField):
+        return serializers.BooleanField(**common)
+    if isinstance(form_field, forms.IntegerField):
+        return serializers.IntegerField(**common)
+    if isinstance(form_field, forms.DateField):
+        return serializers.DateField(**common)
+    if isinstance(form_field, forms.EmailField):
+        return serializers.EmailField(**common)
+    if isinstance(form_field, forms.FileField):
+        return serializers.FileField(**common)
+    return serializers.CharField(
+        max_length=getattr(form_field, "max_length", None), allow_blank=True, **common
+    )
+
+
+def serializer_for_form(form_class, name: str):
+    """A serializer with the fields of a form: for the schema only."""
+    fields = {key: _field_for(field) for key, field in form_class.base_fields.items()}
+    return type(name, (serializers.Serializer,), fields)
+
+
+STEP_SERIALIZERS = {
+    step: serializer_for_form(form_class, f"{form_class.__name__}Input")
+    for step, form_class in STEP_FORMS.items()
+}
+DeploymentInput = serializer_for_form(DeploymentForm, "DeploymentInput")
+DeclarationInput = serializer_for_form(DeclarationStep, "DeclarationInput")
+AttachmentInput = serializer_for_form(AttachmentForm, "AttachmentInput")
+SystemInput = serializer_for_form(SystemForm, "SystemInput")
+
+
+class OfficeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Jurisdiction
+        fields = ["code", "name"]
+
+
+class SystemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RecognitionSystem
+        fields = [
+            "id",
+            "name",
+            "people_stored",
+            "used_in_public_place",
+            "count_reached_on",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class DutySerializer(serializers.ModelSerializer):
+    office = OfficeSerializer()
+
+    class Meta:
+        model = Obligation
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "regime",
+            "office",
+            "trigger_date",
+            "deadline",
+            "deadline_final",
+            "reason",
+            "created_at",
+            "updated_at",
+            "closed_at",
+        ]
+
+
+class FilingSerializer(serializers.ModelSerializer):
+    office = OfficeSerializer()
+    status_display = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = Filing
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "status_display",
+            "regime",
+            "office",
+            "original",
+            "receipt_number",
+            "filing_number",
+            "deadline",
+            "late",
+            "submitted_at",
+            "review_due",
+            "correction_deadline",
+            "filed_at",
+            "completed_steps",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class StepSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    number = serializers.IntegerField()
+    complete = serializers.BooleanField()
+
+
+class FindingSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+    step = serializers.CharField()
+    message = serializers.CharField()
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "kind", "original_name", "content_type", "size", "sha256", "uploaded_at"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="version.number")
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "filing",
+            "kind",
+            "version",
+            "language",
+            "status",
+            "size",
+            "sha256",
+            "created_at",
+            "generated_at",
+        ]
+
+
+class FilingDetailSerializer(FilingSerializer):
+    steps = serializers.SerializerMethodField()
+    data = serializers.JSONField()
+    attachments = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
+    findings = serializers.SerializerMethodField()
+
+    class Meta(FilingSerializer.Meta):
+        fields = [
+            *FilingSerializer.Meta.fields,
+            "steps",
+            "data",
+            "attachments",
+            "documents",
+            "findings",
+        ]
+
+    def get_steps(self, filing) -> StepSerializer(many=True):
+        return StepSerializer(steps.steps_of(filing), many=True).data
+
+    def get_attachments(self, filing) -> AttachmentSerializer(many=True):
+        from filings import services
+
+        return AttachmentSerializer(services.current_attachments(filing), many=True).data
+
+    def get_documents(self, filing) -> DocumentSerializer(many=True):
+        rows = filing.documents.select_related("version").order_by("created_at", "pk")
+        return DocumentSerializer(rows, many=True).data
+
+    def get_findings(self, filing) -> FindingSerializer(many=True):
+        """While the filing can be edited: what the review page lists (errors block the
+        submission, warnings go to the reviewer)."""
+        from filings import services
+
+        if not filing.editable:
+            return []
+        return [
+            {
+                "code": finding.code,
+                "severity": finding.severity,
+                "step": finding.step,
+                "message": str(finding.message),
+            }
+            for finding in services.findings_for(filing)
+        ]
+
+
+class FilingCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Filing.Kind.choices, default=Filing.Kind.INITIAL)
+    original = serializers.IntegerField(
+        required=False, help_text="The filed filing a change or a cancellation is about."
+    )
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    receipt_number = serializers.CharField(source="filing.receipt_number", allow_null=True)
+    action_display = serializers.CharField(source="get_action_display")
+    description = serializers.CharField()
+
+    class Meta:
+        model = FilingEvent
+        fields = [
+            "id",
+            "filing",
+            "receipt_number",
+            "action",
+            "action_display",
+            "from_status",
+            "to_status",
+            "description",
+            "created_at",
+        ]
+
+
+class ErrorItem(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    field = serializers.CharField(allow_null=True)
+
+
+class ErrorResponse(serializers.Serializer):
+    errors = ErrorItem(many=True)

@@ -1,0 +1,564 @@
+"""The REST API: the organization's systems, duties, filings, documents and notifications.
+
+Every view sees only the token's organization (its querysets start there: another organization's
+object is a 404), and every change goes through the verbs the web pages call
+(filings/services.py, filings/obligations.py), with the web pages' forms validating the input.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.exceptions import ErrorDetail
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import serializers as s
+from api.models import ApiCall, ApiToken
+from filings import attachments, obligations, services
+from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentFormSet
+from filings.forms.systems import SystemForm
+from filings.forms.uploads import AttachmentForm
+from filings.models import Document, Filing, FilingEvent, Obligation, RecognitionSystem
+from filings.views.filings import _section_from
+
+ERRORS = {
+    400: OpenApiResponse(s.ErrorResponse, description="Invalid input"),
+    401: OpenApiResponse(s.ErrorResponse, description="No token, or a bad or revoked one"),
+    403: OpenApiResponse(s.ErrorResponse, description="A read token tried to change something"),
+    404: OpenApiResponse(s.ErrorResponse, description="Not in the token's organization"),
+    409: OpenApiResponse(s.ErrorResponse, description="Not possible in the current state"),
+    429: OpenApiResponse(s.ErrorResponse, description="Too many calls with this token"),
+}
+READ_ERRORS = {code: ERRORS[code] for code in (401, 404, 429)}
+UPDATED_SINCE = OpenApiParameter(
+    "updated_since",
+    OpenApiTypes.DATETIME,
+    description="Only what changed at or after this moment (ISO 8601; a date means its start).",
+)
+
+
+def activate_language(request) -> None:
+    """The language of Accept-Language when the portal has it, else Chinese: the API follows
+    the client's header (the web pages follow the person's choice, kept in a cookie)."""
+    from django.conf import settings
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    supported = {code for code, _name in settings.LANGUAGES}
+    language = settings.LANGUAGE_CODE
+    for accepted, _quality in parse_accept_lang_header(
+        request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    ):
+        try:
+            candidate = translation.get_supported_language_variant(accepted.lower())
+        except LookupError:
+            continue
+        if candidate in supported:
+            language = candidate
+            break
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class ApiBase(APIView):
+    def initial(self, request, *args, **kwargs):
+        activate_language(request._request)
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        token = getattr(request, "_auth", None)
+        if isinstance(token, ApiToken):
+            ApiCall.objects.create(
+                token=token,
+                method=request.method[:10],
+                path=request.get_full_path()[:500],
+                status=response.status_code,
+            )
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+        return response
+
+    @property
+    def organization(self):
+        return self.request.auth.organization
+
+    def updated_since(self):
+        raw = self.request.query_params.get("updated_since")
+        if raw is None:
+            return None
+        moment = parse_datetime(raw)
+        if moment is None:
+            day = parse_date(raw) if len(raw) == 10 else None
+            if day is not None:
+                moment = timezone.make_aware(
+                    timezone.datetime.combine(day, timezone.datetime.min.time())
+                )
+        if moment is None:
+            raise exceptions.ValidationError(
+                {
+                    "updated_since": [
+                        _("Give a date and time in ISO 8601, e.g. 2026-12-01T08:00:00+08:00.")
+                    ]
+                }
+            )
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment
+
+
+def form_errors(form) -> dict:
+    """A bound form's (or formset's) errors as the API's, with each message's code."""
+
+    def of(errors):
+        return {
+            (None if field == "__all__" else field) or "non_field_errors": [
+                ErrorDetail(item["message"], code=item["code"] or "invalid") for item in items
+            ]
+            for field, items in errors.get_json_data().items()
+        }
+
+    if hasattr(form, "forms"):
+        detail = {}
+        rows = [of(inner.errors) if inner.errors else {} for inner in form.forms]
+        if any(rows):
+            detail["deployments"] = rows
+        non_form = form.non_form_errors()
+        if non_form:
+            detail.setdefault("non_field_errors", []).extend(
+                ErrorDetail(item["message"], code=item["code"] or "invalid")
+                for item in non_form.get_json_data()
+            )
+        return detail
+    return of(form.errors)
+
+
+# --- Systems -------------------------------------------------------------------------------------
+
+
+class SystemList(ApiBase, generics.ListAPIView):
+    serializer_class = s.SystemSerializer
+
+    def get_queryset(self):
+        rows = RecognitionSystem.objects.filter(organization=self.organization)
+        since = self.updated_since()
+        if since:
+            rows = rows.filter(updated_at__gte=since)
+        return rows.order_by("updated_at", "pk")
+
+    @extend_schema(
+        parameters=[UPDATED_SINCE], responses={200: s.SystemSerializer(many=True), **READ_ERRORS}
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="systems_declare",
+        request=s.SystemInput,
+        responses={201: s.SystemSerializer, **ERRORS},
+        description="Declare a system: the rules of the web form, and the duty to file follows.",
+    )
+    def post(self, request):
+        return _declare(self, request, None)
+
+
+class SystemDetail(ApiBase):
+    @extend_schema(responses={200: s.SystemSerializer, **READ_ERRORS})
+    def get(self, request, pk):
+        system = get_object_or_404(RecognitionSystem, pk=pk, organization=self.organization)
+        return Response(s.SystemSerializer(system).data)
+
+    @extend_schema(
+        operation_id="systems_update",
+        request=s.SystemInput,
+        responses={200: s.SystemSerializer, **ERRORS},
+        description="Update a system's declaration; fields left out keep their value.",
+    )
+    def patch(self, request, pk):
+        system = get_object_or_404(RecognitionSystem, pk=pk, organization=self.organization)
+        return _declare(self, request, system)
+
+
+def _declare(view, request, system):
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError(_("Send a JSON object."))
+    data = {}
+    if system is not None:
+        data = {name: getattr(system, name) for name in SystemForm.Meta.fields}
+        data["count_reached_on"] = system.count_reached_on.isoformat()
+    data.update(
+        {key: value for key, value in request.data.items() if key in SystemForm.base_fields}
+    )
+    form = SystemForm(data, instance=system)
+    if not form.is_valid():
+        raise exceptions.ValidationError(form_errors(form))
+    saved = obligations.declare_system(
+        view.organization, request.user, system=system, **form.cleaned_data
+    )
+    saved.refresh_from_db()
+    return Response(
+        s.SystemSerializer(saved).data,
+        status=status.HTTP_201_CREATED if system is None else status.HTTP_200_OK,
+    )
+
+
+# --- Duties --------------------------------------------------------------------------------------
+
+
+class DutyList(ApiBase, generics.ListAPIView):
+    serializer_class = s.DutySerializer
+
+    def get_queryset(self):
+        rows = Obligation.objects.filter(organization=self.organization).select_related("office")
+        wanted = self.request.query_params.get("status")
+        if wanted:
+            rows = rows.filter(status=wanted)
+        since = self.updated_since()
+        if since:
+            rows = rows.filter(updated_at__gte=since)
+        return rows.order_by("updated_at", "pk")
+
+    @extend_schema(
+        parameters=[
+            UPDATED_SINCE,
+            OpenApiParameter("status", enum=[v for v, _l in Obligation.Status.choices]),
+        ],
+        responses={200: s.DutySerializer(many=True), **READ_ERRORS},
+        description="The organization's duties to file, each with its deadline.",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DutyDetail(ApiBase):
+    @extend_schema(responses={200: s.DutySerializer, **READ_ERRORS})
+    def get(self, request, pk):
+        duty = get_object_or_404(
+            Obligation.objects.select_related("office"), pk=pk, organization=self.organization
+        )
+        return Response(s.DutySerializer(duty).data)
+
+
+# --- Filings -------------------------------------------------------------------------------------
+
+
+def _filing(view, pk) -> Filing:
+    return get_object_or_404(
+        Filing.objects.select_related("office", "original"), pk=pk, organization=view.organization
+    )
+
+
+def _detail(filing, code=status.HTTP_200_OK):
+    filing = Filing.objects.select_related("office", "original").get(pk=filing.pk)
+    return Response(s.FilingDetailSerializer(filing).data, status=code)
+
+
+class FilingList(ApiBase, generics.ListAPIView):
+    serializer_class = s.FilingSerializer
+
+    def get_queryset(self):
+        rows = Filing.objects.filter(organization=self.organization).select_related("office")
+        since = self.updated_since()
+        if since:
+            rows = rows.filter(updated_at__gte=since)
+        return rows.order_by("updated_at", "pk")
+
+    @extend_schema(
+        parameters=[UPDATED_SINCE], responses={200: s.FilingSerializer(many=True), **READ_ERRORS}
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="filings_create",
+        request=s.FilingCreateSerializer,
+        responses={201: s.FilingDetailSerializer, **ERRORS},
+        description=(
+            "Start a draft: the initial filing (the one in progress, if there is one), or a "
+            "change or cancellation of a filed filing (`original`)."
+        ),
+    )
+    def post(self, request):
+        body = s.FilingCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        kind = body.validated_data["kind"]
+        try:
+            if kind == Filing.Kind.INITIAL:
+                filing = services.start_initial_filing(self.organization, request.user)
+            else:
+                if "original" not in body.validated_data:
+                    raise exceptions.ValidationError(
+                        {"original": [ErrorDetail(_("This field is required."), code="required")]}
+                    )
+                original = _filing(self, body.validated_data["original"])
+                filing = services.start_follow_up(original, request.user, kind)
+        except services.FilingError as error:
+            raise Conflict(error.message) from None
+        return _detail(filing, status.HTTP_201_CREATED)
+
+
+class FilingDetail(ApiBase):
+    @extend_schema(
+        responses={200: s.FilingDetailSerializer, **READ_ERRORS},
+        description="The filing, its steps, content, attachments, documents and (while it can "
+        "be edited) the findings of the checks the review page shows.",
+    )
+    def get(self, request, pk):
+        return _detail(_filing(self, pk))
+
+
+class StepView(ApiBase):
+    """One step of a filing, validated by the web form of that step and saved by the same verb."""
+
+    step = ""
+    parser_classes = [JSONParser]
+
+    def put(self, request, pk):
+        filing = _filing(self, pk)
+        if self.step not in services.steps.STEPS_BY_KIND[filing.kind]:
+            raise exceptions.NotFound(
+                _("A %(kind)s has no such step.") % {"kind": filing.get_kind_display()},
+                code="no_such_step",
+            )
+        if not filing.editable:
+            raise Conflict(
+                _("This filing is %(status)s; it can be edited only as a draft or when returned.")
+                % {"status": filing.get_status_display()}
+            )
+        previous = filing.data.get(self.step, [] if self.step == "deployments" else {})
+        if self.step == "deployments":
+            if not isinstance(request.data, list):
+                raise exceptions.ValidationError(_("Send a JSON list of places."))
+            data = {
+                "deployments-TOTAL_FORMS": str(len(request.data)),
+                "deployments-INITIAL_FORMS": "0",
+            }
+            for number, place in enumerate(request.data):
+                if not isinstance(place, dict):
+                    raise exceptions.ValidationError(_("Send a JSON list of places."))
+                data.update({f"deployments-{number}-{k}": v for k, v in place.items()})
+            form = DeploymentFormSet(data, prefix="deployments")
+        else:
+            if not isinstance(request.data, dict):
+                raise exceptions.ValidationError(_("Send a JSON object."))
+            form = STEP_FORMS[self.step](dict(request.data))
+        if not form.is_valid():
+            raise exceptions.ValidationError(form_errors(form))
+        section = _section_from(self.step, form, previous)
+        try:
+            services.save_step(filing, request.user, self.step, section, complete=True)
+        except services.FilingError as error:
+            raise Conflict(error.message) from None
+        return _detail(filing)
+
+
+def step_view(step):
+    body = s.DeploymentInput(many=True) if step == "deployments" else s.STEP_SERIALIZERS[step]
+
+    def put(self, request, pk):
+        return StepView.put(self, request, pk)
+
+    documented = extend_schema(
+        operation_id=f"filings_step_{step}",
+        request=body,
+        responses={200: s.FilingDetailSerializer, **ERRORS},
+        description=f"Fill the step `{step}` with the web form's validation; the response "
+        "carries the filing's findings.",
+        tags=["filings"],
+    )(put)
+    name = f"{step.title().replace('_', '')}StepView"
+    return type(name, (StepView,), {"step": step, "put": documented})
+
+
+class AttachmentList(ApiBase):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="filings_attach",
+        request={"multipart/form-data": s.AttachmentInput},
+        responses={201: s.AttachmentSerializer, **ERRORS},
+        description="Attach a file (PDF, JPEG or PNG, at most 20 MB), checked as on the web.",
+    )
+    def post(self, request, pk):
+        filing = _filing(self, pk)
+        if not filing.editable:
+            raise Conflict(_("Attachments can be changed only in a draft."))
+        form = AttachmentForm(request.POST, request.FILES)
+        if not form.is_valid():
+            raise exceptions.ValidationError(form_errors(form))
+        try:
+            attachment = attachments.store(
+                filing, request.user, form.cleaned_data["kind"], form.cleaned_data["file"]
+            )
+        except services.FilingError as error:
+            raise Conflict(error.message) from None
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(
+                {"file": [ErrorDetail(m, code="invalid_file") for m in error.messages]}
+            ) from None
+        return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class AttachmentDetail(ApiBase):
+    @extend_schema(operation_id="filings_detach", responses={204: None, **ERRORS})
+    def delete(self, request, pk, attachment_id):
+        filing = _filing(self, pk)
+        attachment = get_object_or_404(services.current_attachments(filing), pk=attachment_id)
+        try:
+            services.withdraw_attachment(attachment, request.user)
+        except services.FilingError as error:
+            raise Conflict(error.message) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class Submit(ApiBase):
+    @extend_schema(
+        operation_id="filings_submit",
+        request=s.DeclarationInput,
+        responses={200: s.FilingDetailSerializer, **ERRORS},
+        description="Make the declaration and submit. Refused (400) with the errors of the "
+        "checks while any remain, as on the review page.",
+    )
+    def post(self, request, pk):
+        filing = _filing(self, pk)
+        if not filing.editable:
+            raise Conflict(_("This filing has already been submitted."))
+        form = DeclarationStep(request.data if isinstance(request.data, dict) else {})
+        if not form.is_valid():
+            raise exceptions.ValidationError(form_errors(form))
+        try:
+            services.save_step(filing, request.user, "declaration", form.section())
+            services.submit_filing(filing.pk, request.user)
+        except services.SubmissionBlocked as blocked:
+            from filings import compliance
+
+            raise exceptions.ValidationError(
+                {
+                    "non_field_errors": [
+                        ErrorDetail(str(f.message), code=f.code)
+                        for f in compliance.errors(blocked.findings)
+                    ]
+                }
+            ) from None
+        except services.FilingError as error:
+            raise Conflict(error.message) from None
+        return _detail(filing)
+
+
+# --- Documents -----------------------------------------------------------------------------------
+
+
+class DocumentList(ApiBase, generics.ListAPIView):
+    serializer_class = s.DocumentSerializer
+
+    def get_queryset(self):
+        rows = Document.objects.filter(filing__organization=self.organization).select_related(
+            "version"
+        )
+        since = self.updated_since()
+        if since:
+            rows = rows.filter(Q(created_at__gte=since) | Q(generated_at__gte=since))
+        return rows.order_by("created_at", "pk")
+
+    @extend_schema(
+        parameters=[UPDATED_SINCE],
+        responses={200: s.DocumentSerializer(many=True), **READ_ERRORS},
+        description="The PDFs the portal makes: the filing form on submission, the office's "
+        "notices. `status` is `ready` once it can be downloaded.",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DocumentFile(ApiBase):
+    @extend_schema(
+        operation_id="documents_download",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF"),
+            **READ_ERRORS,
+            409: ERRORS[409],
+        },
+    )
+    def get(self, request, pk):
+        document = get_object_or_404(
+            Document.objects.select_related("version", "filing"),
+            pk=pk,
+            filing__organization=self.organization,
+        )
+        if document.status != Document.Status.READY:
+            raise Conflict(
+                _("The document is not ready yet (%(status)s); ask again in a moment.")
+                % {"status": document.get_status_display()},
+                code="document_not_ready",
+            )
+        FilingEvent.objects.create(
+            filing=document.filing,
+            action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
+            actor=request.user,
+            facts={"document": document.kind, "version": document.version.number},
+        )
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=document.download_name,
+            content_type="application/pdf",
+        )
+
+
+# --- Notifications -------------------------------------------------------------------------------
+
+
+class NotificationList(ApiBase, generics.ListAPIView):
+    """What happened to the organization's filings: submissions, the office's decisions (with
+    their reasons), messages from the office, withdrawals."""
+
+    serializer_class = s.NotificationSerializer
+
+    def get_queryset(self):
+        rows = (
+            FilingEvent.objects.filter(filing__organization=self.organization)
+            .exclude(action__endswith="_downloaded")
+            .select_related("filing")
+        )
+        since = self.updated_since()
+        if since:
+            rows = rows.filter(created_at__gte=since)
+        return rows.order_by("created_at", "pk")
+
+    @extend_schema(
+        parameters=[UPDATED_SINCE],
+        responses={200: s.NotificationSerializer(many=True), **READ_ERRORS},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+# --- Anything else under /api/ -------------------------------------------------------------------
+
+
+class NotFoundView(APIView):
+    schema = None
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+
+    def initial(self, request, *args, **kwargs):
+        activate_language(request._request)
+        super().initial(request, *args, **kwargs)
+
+    def dispatch_missing(self, request, *args, **kwargs):
+        raise exceptions.NotFound(_("No such address in the API."), code="not_found")
+
+    get = post = put = patch = delete = dispatch_missing

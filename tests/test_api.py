@@ -1,0 +1,408 @@
+"""The REST API: who may call what (every endpoint, every persona), the one error shape in the
+client's language, the call log, the rate limit per token, and the tokens page."""
+
+import hashlib
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.urls import reverse
+from django.utils import timezone
+
+from api import tokens
+from api.models import ApiToken
+from api.urls import ALL_STEPS
+from filings import attachments, services
+from filings.models import Document, Filing, FilingVersion, RecognitionSystem
+from filings.steps import STEPS_BY_KIND
+from tests.api_helpers import bearer, organization_with_tokens
+from tests.factories import MembershipFactory
+from tests.filing_data import complete_filing
+from tests.pdfs import pdf_bytes, png_bytes
+
+pytestmark = pytest.mark.django_db
+SYSTEM = {
+    "name": "前台",
+    "people_stored": 500,
+    "used_in_public_place": True,
+    "count_reached_on": "2026-02-10",
+}
+
+
+@pytest.fixture(autouse=True)
+def _frozen_today():
+    with time_machine.travel(date(2026, 3, 2), tick=False):
+        yield
+
+
+@pytest.fixture
+def world():
+    """Organization A (the one the tokens are for) with a system, a duty, a draft filing with
+    two attachments and a ready document; organization B with a write token of its own."""
+    admin, secrets = organization_with_tokens()
+    organization = admin.organization
+    filing = services.start_initial_filing(organization, admin.user)
+    data = complete_filing()
+    data["organization"] = services.organization_section(organization)
+    filing.data = data
+    filing.save(update_fields=["data"])
+    attachments.store(
+        filing, admin.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
+    )
+    extra = attachments.store(
+        filing, admin.user, "other", SimpleUploadedFile("photo.png", png_bytes())
+    )
+    version = FilingVersion.objects.create(
+        filing=filing, number=1, data={}, on_time=True, submitted_at=timezone.now()
+    )
+    content = pdf_bytes()
+    document = Document(
+        filing=filing,
+        version=version,
+        kind=Document.Kind.FORM,
+        language="zh-hans",
+        status=Document.Status.READY,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+    )
+    document.file.save("form.pdf", ContentFile(content), save=False)
+    document.save()
+    other = MembershipFactory(role="admin")
+    _row, secrets["other"] = tokens.create_token(
+        other.organization, other.user, name="B", scope="write"
+    )
+    return {
+        "admin": admin,
+        "secrets": secrets,
+        "system": organization.systems.get(),
+        "duty": organization.obligations.get(),
+        "filing": filing,
+        "attachment": extra,
+        "document": document,
+    }
+
+
+def endpoints(w):
+    """(method, url, body, is_object_url, status for a write token of the organization)."""
+    v1 = "/api/v1"
+    f = w["filing"].pk
+    steps = STEPS_BY_KIND[Filing.Kind.INITIAL]
+    data = complete_filing()
+    rows = [
+        ("get", f"{v1}/systems/", None, False, 200),
+        ("post", f"{v1}/systems/", SYSTEM, False, 201),
+        ("get", f"{v1}/systems/{w['system'].pk}/", None, True, 200),
+        ("patch", f"{v1}/systems/{w['system'].pk}/", {"people_stored": 13_000}, True, 200),
+        ("get", f"{v1}/duties/", None, False, 200),
+        ("get", f"{v1}/duties/{w['duty'].pk}/", None, True, 200),
+        ("get", f"{v1}/filings/", None, False, 200),
+        ("post", f"{v1}/filings/", {"kind": "initial"}, False, 201),
+        ("get", f"{v1}/filings/{f}/", None, True, 200),
+    ]
+    for step in ALL_STEPS:
+        body = {} if step not in steps else data[step]
+        rows.append(
+            ("put", f"{v1}/filings/{f}/steps/{step}/", body, True, 200 if step in steps else 404)
+        )
+    rows += [
+        ("post", f"{v1}/filings/{f}/attachments/", "upload", True, 201),
+        ("delete", f"{v1}/filings/{f}/attachments/{w['attachment'].pk}/", None, True, 204),
+        ("get", f"{v1}/documents/", None, False, 200),
+        ("get", f"{v1}/documents/{w['document'].pk}/file/", None, True, 200),
+        ("get", f"{v1}/notifications/", None, False, 200),
+        # Last: once submitted, the draft can no longer be changed.
+        ("post", f"{v1}/filings/{f}/submit/", {"truthful": True}, True, 200),
+    ]
+    return rows
+
+
+def consume(response):
+    """Reads a file response to its end, which closes the file."""
+    if response.streaming:
+        b"".join(response.streaming_content)
+
+
+def call(client, method, url, body, **headers):
+    if body == "upload":
+        payload = encode_multipart(
+            BOUNDARY, {"kind": "other", "file": SimpleUploadedFile("x.pdf", pdf_bytes())}
+        )
+        return client.generic(method.upper(), url, payload, MULTIPART_CONTENT, **headers)
+    if body is None:
+        return getattr(client, method)(url, **headers)
+    return getattr(client, method)(url, body, content_type="application/json", **headers)
+
+
+def test_every_endpoint_is_in_the_matrix(world):
+    from django.urls import resolve
+
+    from api.urls import v1
+
+    covered = {(resolve(url).url_name, method) for method, url, *_rest in endpoints(world)}
+    assert {name for name, _method in covered} == {pattern.name for pattern in v1}
+    for pattern in v1:
+        for method in pattern.callback.view_class.http_method_names:
+            if hasattr(pattern.callback.view_class, method) and method not in ("options", "head"):
+                assert (pattern.name, method) in covered, (pattern.name, method)
+
+
+def test_write_token_may_do_everything_in_its_organization(client, world):
+    for method, url, body, _obj, expected in endpoints(world):
+        response = call(client, method, url, body, **bearer(world["secrets"]["write"]))
+        consume(response)
+        assert response.status_code == expected, (method, url)
+    assert Filing.objects.get(pk=world["filing"].pk).status == "submitted"
+
+
+def test_read_token_reads_and_may_not_write(client, world):
+    for method, url, body, _obj, expected in endpoints(world):
+        response = call(client, method, url, body, **bearer(world["secrets"]["read"]))
+        consume(response)
+        if method == "get":
+            assert response.status_code == expected, (method, url)
+        else:
+            assert response.status_code == 403, (method, url)
+            assert response.json()["errors"][0]["code"] == "read_only_token"
+    assert RecognitionSystem.objects.count() == 1
+    assert Filing.objects.get().status == "draft"
+
+
+@pytest.mark.parametrize("persona", ["none", "revoked", "bad", "session"])
+def test_without_a_valid_token_nothing_is_answered(client, world, persona):
+    headers = {
+        "none": {},
+        "revoked": bearer(world["secrets"]["revoked"]),
+        "bad": bearer(world["secrets"]["write"][:-2] + "xx"),
+        "session": {},
+    }[persona]
+    if persona == "session":
+        # A web session of the organization's own administrator is not a key to the API: a
+        # page open in the browser cannot make calls in the person's name.
+        client.force_login(world["admin"].user)
+    for method, url, body, _obj, _expected in endpoints(world):
+        response = call(client, method, url, body, **headers)
+        assert response.status_code == 401, (persona, method, url)
+        assert response["WWW-Authenticate"].startswith("Bearer")
+        error = response.json()["errors"][0]
+        assert error["code"] in {"not_authenticated", "revoked_token", "bad_token"}
+    assert Filing.objects.get(organization=world["admin"].organization).status == "draft"
+
+
+def test_another_organizations_token_sees_nothing_of_this_one(client, world):
+    organization = world["admin"].organization
+    filing = world["filing"]
+    theirs = {
+        "/api/v1/systems/": {world["system"].pk},
+        "/api/v1/duties/": {world["duty"].pk},
+        "/api/v1/filings/": {filing.pk},
+        "/api/v1/documents/": {world["document"].pk},
+        "/api/v1/notifications/": set(filing.events.values_list("pk", flat=True)),
+    }
+    for method, url, body, is_object, _expected in endpoints(world):
+        response = call(client, method, url, body, **bearer(world["secrets"]["other"]))
+        if is_object:
+            assert response.status_code == 404, (method, url)
+            assert response.json()["errors"][0]["code"] == "not_found"
+        elif method == "get":
+            assert response.status_code == 200
+            assert not {row["id"] for row in response.json()["results"]} & theirs[url], url
+    assert organization.systems.count() == 1
+    assert organization.filings.get().status == "draft"
+
+
+def test_errors_come_in_one_shape_in_the_language_asked_for(client, world):
+    url = f"/api/v1/systems/{world['system'].pk}/"
+    body = {"people_stored": -1}
+    chinese = client.patch(
+        url, body, content_type="application/json", **bearer(world["secrets"]["write"])
+    )
+    english = client.patch(
+        url,
+        body,
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert chinese.status_code == english.status_code == 400
+    assert english.json() == {
+        "errors": [
+            {
+                "code": "min_value",
+                "message": "The number of people cannot be negative.",
+                "field": "people_stored",
+            }
+        ]
+    }
+    assert chinese.json()["errors"][0]["message"] != english.json()["errors"][0]["message"]
+    assert chinese["Content-Language"] == "zh-hans"
+    unknown = client.get("/api/v1/nothing/", HTTP_ACCEPT_LANGUAGE="en")
+    assert unknown.status_code == 404
+    assert unknown.json()["errors"][0]["code"] == "not_found"
+
+
+def test_text_no_database_can_hold_is_refused_in_the_same_shape(client, world):
+    response = client.post(
+        "/api/v1/systems/",
+        b'{"name": "a\\u0000b"}',
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["code"] == "unstorable_text"
+    assert "U+0000" in error["message"]
+
+
+def test_a_step_is_refused_with_the_web_forms_errors_per_field(client, world):
+    data = complete_filing()["deployments"]
+    data[1]["place_kind"] = "nowhere"
+    response = client.put(
+        f"/api/v1/filings/{world['filing'].pk}/steps/deployments/",
+        data,
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["field"] == "deployments[1].place_kind"
+    assert error["code"] == "invalid_choice"
+
+
+def test_submission_blocked_lists_the_checks_errors(client, world):
+    filing = world["filing"]
+    for attachment in services.current_attachments(filing):
+        services.withdraw_attachment(attachment, world["admin"].user)
+    response = client.post(
+        f"/api/v1/filings/{filing.pk}/submit/",
+        {"truthful": True},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 400
+    assert "no_assessment_report" in [e["code"] for e in response.json()["errors"]]
+    assert Filing.objects.get(pk=filing.pk).status == "draft"
+
+
+def test_every_call_is_logged_with_its_token(client, world):
+    client.get("/api/v1/systems/", **bearer(world["secrets"]["read"]))
+    client.post(
+        "/api/v1/systems/",
+        SYSTEM,
+        content_type="application/json",
+        **bearer(world["secrets"]["read"]),
+    )
+    token = ApiToken.objects.get(scope="read", organization=world["admin"].organization)
+    assert [(c.method, c.path, c.status) for c in token.calls.order_by("pk")] == [
+        ("GET", "/api/v1/systems/", 200),
+        ("POST", "/api/v1/systems/", 403),
+    ]
+    assert token.last_used_at is not None
+
+
+def test_lists_filter_on_updated_since_and_page(client, world):
+    secret = world["secrets"]["write"]
+    with time_machine.travel(date(2026, 3, 5), tick=False):
+        client.post("/api/v1/systems/", SYSTEM, content_type="application/json", **bearer(secret))
+    response = client.get(
+        "/api/v1/systems/", {"updated_since": "2026-03-04", "page_size": 1}, **bearer(secret)
+    )
+    assert [row["name"] for row in response.json()["results"]] == ["前台"]
+    assert response.json()["count"] == 1
+    bad = client.get("/api/v1/systems/", {"updated_since": "yesterday"}, **bearer(secret))
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["field"] == "updated_since"
+
+
+def test_calls_are_limited_per_token(client, world, settings):
+    from api.throttling import TokenRateThrottle
+
+    rates = {"api_token": "3/min"}
+    original = TokenRateThrottle.THROTTLE_RATES
+    TokenRateThrottle.THROTTLE_RATES = rates
+    try:
+        codes = [
+            client.get("/api/v1/duties/", **bearer(world["secrets"]["read"])).status_code
+            for _ in range(4)
+        ]
+        other = client.get("/api/v1/duties/", **bearer(world["secrets"]["write"]))
+    finally:
+        TokenRateThrottle.THROTTLE_RATES = original
+    assert codes == [200, 200, 200, 429]
+    assert other.status_code == 200
+
+
+def test_a_token_stops_when_its_maker_is_no_longer_an_administrator(client, world):
+    admin = world["admin"]
+    admin.role = "editor"
+    admin.save(update_fields=["role"])
+    response = client.get("/api/v1/systems/", **bearer(world["secrets"]["write"]))
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "token_owner_gone"
+
+
+# --- The tokens page -----------------------------------------------------------------------------
+
+
+def test_an_administrator_makes_a_token_seen_once_and_stored_hashed(client, world):
+    admin = world["admin"]
+    client.force_login(admin.user)
+    url = reverse("api_tokens", args=[admin.organization.pk])
+    response = client.post(url, {"name": "集团合规系统", "scope": "write"})
+    assert response.status_code == 200
+    secret = response.context["secret"]
+    assert secret.startswith("frp_")
+    page = response.content.decode()
+    assert secret in page
+    assert "请立即复制：令牌只显示这一次" in page  # in Chinese first
+    row = ApiToken.objects.get(name="集团合规系统")
+    assert row.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret not in client.get(url).content.decode()
+    assert client.get("/api/v1/systems/", **bearer(secret)).status_code == 200
+
+    client.post(reverse("api_token_revoke", args=[admin.organization.pk, row.pk]))
+    assert client.get("/api/v1/systems/", **bearer(secret)).status_code == 401
+
+
+@pytest.mark.parametrize(("role", "expected"), [("editor", 403), ("viewer", 403), (None, 404)])
+def test_only_the_organizations_administrators_manage_its_tokens(client, world, role, expected):
+    organization = world["admin"].organization
+    membership = MembershipFactory(role=role or "admin")
+    if role:
+        membership.organization = organization
+        membership.save()
+    client.force_login(membership.user)
+    token = ApiToken.objects.filter(organization=organization, revoked_at=None).first()
+    assert client.get(reverse("api_tokens", args=[organization.pk])).status_code == expected
+    revoke = reverse("api_token_revoke", args=[organization.pk, token.pk])
+    assert client.post(revoke).status_code == expected
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is None
+
+
+# --- Schema and documentation ---------------------------------------------------------------------
+
+
+def test_the_schema_and_its_documentation_page_are_served_from_the_portal(client):
+    schema = client.get("/api/schema/", {"format": "json"})
+    assert schema.status_code == 200
+    assert schema.json()["openapi"].startswith("3.")
+    assert "/api/v1/filings/{id}/submit/" in schema.json()["paths"]
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "<script>" not in html
+    assert "<style>" not in html
+    assert "http" not in html.split("<body>")[1]  # no CDN: every asset from /static/
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
+    policy = docs["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+    assert "style-src 'self' 'unsafe-inline'" in policy
+    script = client.get("/api/docs/", {"script": ""})
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "'unsafe-inline'" not in script["Content-Security-Policy"]
