@@ -64,6 +64,21 @@ def record(
     )
 
 
+def record_member(action: str, *, actor, membership, before: bool = False, after: bool = False):
+    """A membership's row: the member's address and role, as they were (``before``) or are now
+    (``after``)."""
+    facts = {"email": membership.user.email, "role": membership.role}
+    return record(
+        action,
+        actor=actor,
+        obj=membership,
+        organization=membership.organization,
+        object_repr=membership.user.email,
+        before=facts if before else None,
+        after=facts if after else None,
+    )
+
+
 def field_values(instance, fields) -> dict:
     """The stored values of ``fields`` as JSON facts (dates as ISO text, relations as their id)."""
     values = {}

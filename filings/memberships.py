@@ -127,13 +127,8 @@ def register_organization(
             organization=organization,
             after=audit.field_values(organization, ORGANIZATION_FIELDS),
         )
-        audit.record(
-            AuditEntry.Action.MEMBER_ADDED,
-            actor=user,
-            obj=membership,
-            organization=organization,
-            object_repr=user.email,
-            after={"email": user.email, "role": membership.role},
+        audit.record_member(
+            AuditEntry.Action.MEMBER_ADDED, actor=user, membership=membership, after=True
         )
         if new_account and send_email:
             _send_confirmation(user, organization)
@@ -431,13 +426,8 @@ def accept_invitation(*, token: str, user=None, new_user_data: dict | None = Non
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         if joined:
-            audit.record(
-                AuditEntry.Action.MEMBER_JOINED,
-                actor=user,
-                obj=membership,
-                organization=invitation.organization,
-                object_repr=user.email,
-                after={"email": user.email, "role": membership.role},
+            audit.record_member(
+                AuditEntry.Action.MEMBER_JOINED, actor=user, membership=membership, after=True
             )
     return membership
 
@@ -498,15 +488,13 @@ def remove_member(*, organization: Organization, actor, membership: Membership) 
             _require_admin(organization, actor)
         if membership.is_admin and _admin_count(organization) <= 1:
             raise _last_admin_refusal()
-        audit.record(
+        audit.record_member(
             AuditEntry.Action.MEMBER_LEFT
             if membership.user_id == actor.pk
             else AuditEntry.Action.MEMBER_REMOVED,
             actor=actor,
-            obj=membership,
-            organization=organization,
-            object_repr=membership.user.email,
-            before={"email": membership.user.email, "role": membership.role},
+            membership=membership,
+            before=True,
         )
         membership.delete()
 

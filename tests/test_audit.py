@@ -27,15 +27,9 @@ def _frozen_clock():
 
 
 @pytest.fixture
-def admin_member():
-    return MembershipFactory(role="admin", user__email="boss@example.com")
-
-
-@pytest.fixture
-def superuser(client):
-    user = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
-    login_with_second_factor(client, user)
-    return user
+def superuser(client, administrator):
+    login_with_second_factor(client, administrator)
+    return administrator
 
 
 def only(action) -> AuditEntry:
@@ -49,14 +43,14 @@ def changes_in(entry, language="en"):
         return entry.changes
 
 
-def test_a_role_change_records_who_when_whom_and_both_roles(admin_member):
-    organization = admin_member.organization
+def test_a_role_change_records_who_when_whom_and_both_roles(filer):
+    organization = filer.organization
     editor = MembershipFactory(organization=organization, role="editor", user__email="ed@x.cn")
     memberships.change_role(
-        organization=organization, actor=admin_member.user, membership=editor, role="viewer"
+        organization=organization, actor=filer.user, membership=editor, role="viewer"
     )
     entry = only(A.ROLE_CHANGED)
-    assert entry.actor == admin_member.user
+    assert entry.actor == filer.user
     assert entry.organization == organization
     assert entry.object_repr == "ed@x.cn"
     assert (entry.before, entry.after) == ({"role": "editor"}, {"role": "viewer"})
@@ -64,51 +58,51 @@ def test_a_role_change_records_who_when_whom_and_both_roles(admin_member):
     assert changes_in(entry, "zh-hans") == [("角色", "编辑", "只读成员")]
 
 
-def test_removing_a_member_and_leaving_are_recorded_apart(admin_member):
-    organization = admin_member.organization
+def test_removing_a_member_and_leaving_are_recorded_apart(filer):
+    organization = filer.organization
     editor = MembershipFactory(organization=organization, role="editor", user__email="ed@x.cn")
     viewer = MembershipFactory(organization=organization, role="viewer", user__email="v@x.cn")
-    memberships.remove_member(organization=organization, actor=admin_member.user, membership=editor)
+    memberships.remove_member(organization=organization, actor=filer.user, membership=editor)
     memberships.remove_member(organization=organization, actor=viewer.user, membership=viewer)
     removed, left = only(A.MEMBER_REMOVED), only(A.MEMBER_LEFT)
     assert (removed.actor, removed.before, removed.after) == (
-        admin_member.user,
+        filer.user,
         {"email": "ed@x.cn", "role": "editor"},
         {},
     )
     assert (left.actor, left.object_repr, left.before["role"]) == (viewer.user, "v@x.cn", "viewer")
 
 
-def test_an_invitation_sent_and_withdrawn(admin_member):
-    organization = admin_member.organization
+def test_an_invitation_sent_and_withdrawn(filer):
+    organization = filer.organization
     invitation = memberships.invite_member(
-        organization=organization, actor=admin_member.user, email="New@Example.com", role="editor"
+        organization=organization, actor=filer.user, email="New@Example.com", role="editor"
     )
     sent = only(A.INVITATION_SENT)
     assert (sent.actor, sent.organization, sent.object_repr) == (
-        admin_member.user,
+        filer.user,
         organization,
         "new@example.com",
     )
     assert (sent.before, sent.after) == ({}, {"email": "new@example.com", "role": "editor"})
 
     memberships.revoke_invitation(
-        organization=organization, actor=admin_member.user, invitation=invitation
+        organization=organization, actor=filer.user, invitation=invitation
     )
     revoked = only(A.INVITATION_REVOKED)
     assert revoked.before == {"email": "new@example.com", "role": "editor"}
     # Withdrawing one already withdrawn changes nothing, and records nothing.
     memberships.revoke_invitation(
-        organization=organization, actor=admin_member.user, invitation=invitation
+        organization=organization, actor=filer.user, invitation=invitation
     )
     assert AuditEntry.objects.filter(action=A.INVITATION_REVOKED).count() == 1
 
 
-def test_accepting_an_invitation_records_the_new_member(admin_member, monkeypatch):
-    organization = admin_member.organization
+def test_accepting_an_invitation_records_the_new_member(filer, monkeypatch):
+    organization = filer.organization
     monkeypatch.setattr(memberships.secrets, "token_urlsafe", lambda n: "the-token")
     memberships.invite_member(
-        organization=organization, actor=admin_member.user, email="new@example.com", role="viewer"
+        organization=organization, actor=filer.user, email="new@example.com", role="viewer"
     )
     membership = memberships.accept_invitation(
         token="the-token", new_user_data={"name": "新同事", "password": "x-long-password-1"}
@@ -119,11 +113,11 @@ def test_accepting_an_invitation_records_the_new_member(admin_member, monkeypatc
     assert joined.after == {"email": "new@example.com", "role": "viewer"}
 
 
-def test_an_organization_edit_keeps_only_what_changed_and_masks_the_id_number(admin_member):
-    organization = admin_member.organization
+def test_an_organization_edit_keeps_only_what_changed_and_masks_the_id_number(filer):
+    organization = filer.organization
     memberships.update_organization(
         organization=organization,
-        actor=admin_member.user,
+        actor=filer.user,
         changes={
             "name": organization.name,
             "contact_name": "赵六",
@@ -131,7 +125,7 @@ def test_an_organization_edit_keeps_only_what_changed_and_masks_the_id_number(ad
         },
     )
     entry = only(A.ORGANIZATION_EDITED)
-    assert entry.actor == admin_member.user
+    assert entry.actor == filer.user
     assert set(entry.after) == {"contact_name", "responsible_person_id_number"}
     assert entry.before["contact_name"] == "王五"
     assert entry.after["contact_name"] == "赵六"
@@ -159,10 +153,10 @@ def test_registering_records_the_organization_and_its_first_administrator():
     assert added.after == {"email": "founder@example.com", "role": "admin"}
 
 
-def test_uploading_and_withdrawing_an_attachment_are_recorded(admin_member):
-    filing = services.start_initial_filing(admin_member.organization, admin_member.user)
+def test_uploading_and_withdrawing_an_attachment_are_recorded(filer):
+    filing = services.start_initial_filing(filer.organization, filer.user)
     attachment = attachments.store(
-        filing, admin_member.user, "assessment_report", SimpleUploadedFile("报告.pdf", pdf_bytes())
+        filing, filer.user, "assessment_report", SimpleUploadedFile("报告.pdf", pdf_bytes())
     )
     uploaded = only(A.ATTACHMENT_UPLOADED)
     facts = {
@@ -172,13 +166,13 @@ def test_uploading_and_withdrawing_an_attachment_are_recorded(admin_member):
         "size": attachment.size,
         "sha256": attachment.sha256,
     }
-    assert (uploaded.actor, uploaded.organization) == (admin_member.user, filing.organization)
+    assert (uploaded.actor, uploaded.organization) == (filer.user, filing.organization)
     assert (uploaded.before, uploaded.after) == ({}, facts)
     assert uploaded.object_id == str(attachment.pk)
 
-    services.withdraw_attachment(attachment, admin_member.user)
+    services.withdraw_attachment(attachment, filer.user)
     withdrawn = only(A.ATTACHMENT_WITHDRAWN)
-    assert (withdrawn.actor, withdrawn.before, withdrawn.after) == (admin_member.user, facts, {})
+    assert (withdrawn.actor, withdrawn.before, withdrawn.after) == (filer.user, facts, {})
 
 
 def test_appointing_moving_and_removing_a_reviewer_in_the_admin(client, superuser):
@@ -294,17 +288,18 @@ def test_a_calendar_csv_import_records_the_periods_replaced(superuser):
     assert entry.after == {"periods": [["off", "2031-01-01", "2031-01-03", "New Year"]]}
 
 
-def test_organization_and_member_edits_in_the_admin_are_recorded(client, superuser, admin_member):
-    organization = admin_member.organization
+def test_organization_and_member_edits_in_the_admin_are_recorded(client, superuser, filer, viewer):
+    organization = filer.organization
     editor = MembershipFactory(organization=organization, role="editor")
+    newcomer = UserFactory(email="new@x.cn")
     url = reverse("admin:filings_organization_change", args=[organization.pk])
     form = client.get(url).context["adminform"].form
     data = {name: form.initial.get(name, "") for name in form.fields}
     data.update(
         {
             "contact_mobile": "13700137000",
-            "memberships-TOTAL_FORMS": 2,
-            "memberships-INITIAL_FORMS": 2,
+            "memberships-TOTAL_FORMS": 4,
+            "memberships-INITIAL_FORMS": 3,
             "memberships-MIN_NUM_FORMS": 0,
             "memberships-MAX_NUM_FORMS": 1000,
             "headcounts-TOTAL_FORMS": 0,
@@ -313,7 +308,7 @@ def test_organization_and_member_edits_in_the_admin_are_recorded(client, superus
             "headcounts-MAX_NUM_FORMS": 0,
         }
     )
-    for i, membership in enumerate([admin_member, editor]):
+    for i, membership in enumerate([filer, editor, viewer]):
         data.update(
             {
                 f"memberships-{i}-id": membership.pk,
@@ -322,6 +317,14 @@ def test_organization_and_member_edits_in_the_admin_are_recorded(client, superus
                 f"memberships-{i}-role": "admin" if membership == editor else membership.role,
             }
         )
+    data["memberships-2-DELETE"] = "on"
+    data.update(
+        {
+            "memberships-3-organization": organization.pk,
+            "memberships-3-user": newcomer.pk,
+            "memberships-3-role": "editor",
+        }
+    )
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
     edited = only(A.ORGANIZATION_EDITED)
@@ -333,21 +336,32 @@ def test_organization_and_member_edits_in_the_admin_are_recorded(client, superus
     promoted = only(A.ROLE_CHANGED)
     assert (promoted.actor, promoted.organization) == (superuser, organization)
     assert (promoted.before, promoted.after) == ({"role": "editor"}, {"role": "admin"})
+    removed = only(A.MEMBER_REMOVED)
+    assert (removed.actor, removed.object_id) == (superuser, str(viewer.pk))
+    assert removed.before == {"email": "viewer@example.com", "role": "viewer"}
+    added = only(A.MEMBER_ADDED)
+    assert (added.actor, added.after) == (superuser, {"email": "new@x.cn", "role": "editor"})
 
 
-def test_the_admin_lists_the_trail_read_only_and_filters_it(client, superuser, admin_member):
-    organization = admin_member.organization
+def test_the_admin_lists_the_trail_read_only_and_filters_it(client, superuser, filer):
+    organization = filer.organization
     other = MembershipFactory(role="admin")
     editor = MembershipFactory(organization=organization, role="editor", user__email="ed@x.cn")
     memberships.change_role(
-        organization=organization, actor=admin_member.user, membership=editor, role="viewer"
+        organization=organization, actor=filer.user, membership=editor, role="viewer"
     )
     audit.record(A.MEMBER_ADDED, actor=other.user, organization=other.organization)
     url = reverse("admin:filings_auditentry_changelist")
-    html = client.get(url, {"organization__id__exact": organization.pk}).content.decode()
+    link = client.get(reverse("admin:filings_organization_change", args=[organization.pk]))
+    assert f"{url}?organization={organization.pk}" in link.content.decode()
+    html = client.get(url, {"organization": organization.pk}).content.decode()
     assert "ed@x.cn" in html
     assert "编辑 → 只读成员" in html
     assert client.get(url, {"action": "member_added"}).context["cl"].result_count == 1
+    assert client.get(url, {"organization": "x"}).context["cl"].result_count == 0
+    assert client.get(url, {"organization": "999999"}).context["cl"].result_count == 0
+    huge = client.get(url, {"organization": "9" * 40})
+    assert huge.status_code == 400  # the site's guard on unstorable values: never a 500
     entry = AuditEntry.objects.get(action=A.ROLE_CHANGED)
     change = reverse("admin:filings_auditentry_change", args=[entry.pk])
     assert client.get(change).status_code == 200
@@ -357,11 +371,11 @@ def test_the_admin_lists_the_trail_read_only_and_filters_it(client, superuser, a
     assert client.get(delete).status_code == 403
 
 
-def test_the_members_page_shows_administrators_the_organizations_own_changes(client, admin_member):
-    organization = admin_member.organization
+def test_the_members_page_shows_administrators_the_organizations_own_changes(client, filer):
+    organization = filer.organization
     editor = MembershipFactory(organization=organization, role="editor", user__email="ed@x.cn")
     memberships.change_role(
-        organization=organization, actor=admin_member.user, membership=editor, role="viewer"
+        organization=organization, actor=filer.user, membership=editor, role="viewer"
     )
     other = MembershipFactory(role="admin", user__email="elsewhere@x.cn")
     memberships.change_role(
@@ -370,7 +384,7 @@ def test_the_members_page_shows_administrators_the_organizations_own_changes(cli
         membership=MembershipFactory(organization=other.organization, role="editor"),
         role="viewer",
     )
-    client.force_login(admin_member.user)
+    client.force_login(filer.user)
     url = reverse("members", args=[organization.pk])
     html = client.get(url).content.decode()
     assert "最近的变更" in html

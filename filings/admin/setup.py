@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -228,11 +229,20 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ("name", "uscc")
     inlines = [MembershipInline, HeadcountInline]
     exclude = ("responsible_person_id_number",)
-    readonly_fields = ("masked_responsible_person_id_number", "created_at")
+    readonly_fields = ("masked_responsible_person_id_number", "created_at", "audit_trail")
 
     @admin.display(description=_("responsible person's ID number"))
     def masked_responsible_person_id_number(self, obj):
         return obj.masked_responsible_person_id_number
+
+    @admin.display(description=_("audit trail"))
+    def audit_trail(self, obj):
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:filings_auditentry_changelist")
+        return format_html(
+            '<a href="{}?organization={}">{}</a>', url, obj.pk, _("Who changed what, and when")
+        )
 
     def save_model(self, request, obj, form, change):
         fields = [name for name in form.changed_data if name in ORGANIZATION_FIELDS]
@@ -257,34 +267,28 @@ class OrganizationAdmin(admin.ModelAdmin):
         roles = dict(
             Membership.objects.filter(organization=form.instance).values_list("pk", "role")
         )
-        Action = AuditEntry.Action
+        action = AuditEntry.Action
         for membership in [f.instance for f in formset.deleted_forms if f.instance.pk]:
-            facts = {"email": membership.user.email, "role": roles.get(membership.pk)}
-            self._record_membership(request, Action.MEMBER_REMOVED, membership, facts, {})
+            membership.role = roles.get(membership.pk, membership.role)  # as stored, not as posted
+            audit.record_member(
+                action.MEMBER_REMOVED, actor=request.user, membership=membership, before=True
+            )
         super().save_formset(request, form, formset, change)
         for membership in formset.new_objects:
-            facts = {"email": membership.user.email, "role": membership.role}
-            self._record_membership(request, Action.MEMBER_ADDED, membership, {}, facts)
+            audit.record_member(
+                action.MEMBER_ADDED, actor=request.user, membership=membership, after=True
+            )
         for membership, _fields in formset.changed_objects:
             if roles.get(membership.pk) != membership.role:
-                self._record_membership(
-                    request,
-                    Action.ROLE_CHANGED,
-                    membership,
-                    {"role": roles.get(membership.pk)},
-                    {"role": membership.role},
+                audit.record(
+                    action.ROLE_CHANGED,
+                    actor=request.user,
+                    obj=membership,
+                    organization=membership.organization,
+                    object_repr=membership.user.email,
+                    before={"role": roles.get(membership.pk)},
+                    after={"role": membership.role},
                 )
-
-    def _record_membership(self, request, action, membership, before, after):
-        audit.record(
-            action,
-            actor=request.user,
-            obj=membership,
-            organization=membership.organization,
-            object_repr=membership.user.email,
-            before=before,
-            after=after,
-        )
 
 
 class ObligationEventInline(admin.TabularInline):
