@@ -8,10 +8,12 @@ import struct
 import zlib
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
-from filings.models import Attachment, Filing
+from filings import audit
+from filings.models import Attachment, AuditEntry, Filing
 from filings.models.filings import name_for_type
 
 logger = logging.getLogger(__name__)
@@ -240,5 +242,23 @@ def store(filing: Filing, actor, kind: str, uploaded) -> Attachment:
         uploaded_by=actor,
     )
     attachment.file.save("upload", ContentFile(content), save=False)
-    attachment.save()
+    with transaction.atomic():
+        attachment.save()
+        audit.record(
+            AuditEntry.Action.ATTACHMENT_UPLOADED,
+            actor=actor,
+            obj=attachment,
+            organization=filing.organization,
+            after=attachment_facts(attachment),
+        )
     return attachment
+
+
+def attachment_facts(attachment: Attachment) -> dict:
+    return {
+        "filing": attachment.filing.receipt_number or f"#{attachment.filing_id}",
+        "kind": attachment.kind,
+        "file": attachment.original_name,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+    }

@@ -16,7 +16,8 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
-from filings.models import CalendarPeriod, CalendarYear
+from filings import audit
+from filings.models import AuditEntry, CalendarPeriod, CalendarYear
 from filings.workdays import Deadline, WorkdayIndex, YearCalendar
 
 _lock = threading.Lock()
@@ -123,11 +124,12 @@ def parse_csv(content: bytes) -> list[Period]:
 
 
 @transaction.atomic
-def replace_periods(calendar_year: CalendarYear, periods: list[Period]) -> None:
+def replace_periods(calendar_year: CalendarYear, periods: list[Period], actor=None) -> None:
     """Replace a year's periods with validated ones (from a CSV upload)."""
     errors = period_errors(calendar_year.year, periods)
     if errors:
         raise CalendarCSVError(" ".join(errors))
+    before = audit.period_facts(calendar_year.periods.order_by("first_day", "pk"))
     calendar_year.periods.all().delete()
     CalendarPeriod.objects.bulk_create(
         CalendarPeriod(
@@ -140,6 +142,14 @@ def replace_periods(calendar_year: CalendarYear, periods: list[Period]) -> None:
         for p in periods
     )
     calendar_year.save(update_fields=["updated_at"])
+    after = audit.period_facts(sorted(periods, key=lambda p: p.first_day))
+    audit.record(
+        AuditEntry.Action.CALENDAR_IMPORTED,
+        actor=actor,
+        obj=calendar_year,
+        before={"periods": before},
+        after={"periods": after},
+    )
 
 
 def year_calendars() -> list[YearCalendar]:

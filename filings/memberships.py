@@ -21,7 +21,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings.models import Invitation, Membership, Organization
+from filings import audit
+from filings.models import AuditEntry, Invitation, Membership, Organization
 from notifications import emails
 
 User = get_user_model()
@@ -116,7 +117,19 @@ def register_organization(
                 organization = Organization.objects.create(**data)
         except IntegrityError:
             raise _uscc_taken() from None
-        Membership.objects.create(organization=organization, user=user, role=Membership.Role.ADMIN)
+        membership = Membership.objects.create(
+            organization=organization, user=user, role=Membership.Role.ADMIN
+        )
+        audit.record(
+            AuditEntry.Action.ORGANIZATION_REGISTERED,
+            actor=user,
+            obj=organization,
+            organization=organization,
+            after=audit.field_values(organization, ORGANIZATION_FIELDS),
+        )
+        audit.record_member(
+            AuditEntry.Action.MEMBER_ADDED, actor=user, membership=membership, after=True
+        )
         if new_account and send_email:
             _send_confirmation(user, organization)
     return user, organization
@@ -243,9 +256,20 @@ def update_organization(*, organization: Organization, actor, changes: dict) -> 
             for field in ("address_division", "street_address")
             if field in fields and changes[field] != getattr(organization, field)
         ]
+        before = audit.field_values(organization, fields)
         for field in fields:
             setattr(organization, field, changes[field])
         organization.save(update_fields=fields)
+        before, after = audit.changed(before, audit.field_values(organization, fields))
+        if after:
+            audit.record(
+                AuditEntry.Action.ORGANIZATION_EDITED,
+                actor=actor,
+                obj=organization,
+                organization=organization,
+                before=before,
+                after=after,
+            )
         if moved:
             # A new address after filing is a substantive change to what was filed (变更).
             from filings import obligations
@@ -302,6 +326,14 @@ def invite_member(*, organization: Organization, actor, email: str, role: str) -
             token_hash=_hash_token(token),
             invited_by=actor,
             expires_at=now + INVITATION_VALIDITY,
+        )
+        audit.record(
+            AuditEntry.Action.INVITATION_SENT,
+            actor=actor,
+            obj=invitation,
+            organization=organization,
+            object_repr=email,
+            after={"email": email, "role": role},
         )
         invitee = User.objects.filter(email__iexact=email).first()
         emails.send(
@@ -386,25 +418,38 @@ def accept_invitation(*, token: str, user=None, new_user_data: dict | None = Non
                 language=new_user_data.get("language") or settings.LANGUAGE_CODE,
                 is_active=True,
             )
-        membership, _created = Membership.objects.get_or_create(
+        membership, joined = Membership.objects.get_or_create(
             organization=invitation.organization,
             user=user,
             defaults={"role": invitation.role},
         )
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
+        if joined:
+            audit.record_member(
+                AuditEntry.Action.MEMBER_JOINED, actor=user, membership=membership, after=True
+            )
     return membership
 
 
 def revoke_invitation(*, organization: Organization, actor, invitation: Invitation) -> None:
     with transaction.atomic():
         _require_admin(organization, actor)
-        Invitation.objects.filter(
+        revoked = Invitation.objects.filter(
             pk=invitation.pk,
             organization=organization,
             accepted_at__isnull=True,
             revoked_at__isnull=True,
         ).update(revoked_at=timezone.now())
+        if revoked:
+            audit.record(
+                AuditEntry.Action.INVITATION_REVOKED,
+                actor=actor,
+                obj=invitation,
+                organization=organization,
+                object_repr=invitation.email,
+                before={"email": invitation.email, "role": invitation.role},
+            )
 
 
 # --- Members -------------------------------------------------------------------------------------
@@ -443,6 +488,14 @@ def remove_member(*, organization: Organization, actor, membership: Membership) 
             _require_admin(organization, actor)
         if membership.is_admin and _admin_count(organization) <= 1:
             raise _last_admin_refusal()
+        audit.record_member(
+            AuditEntry.Action.MEMBER_LEFT
+            if membership.user_id == actor.pk
+            else AuditEntry.Action.MEMBER_REMOVED,
+            actor=actor,
+            membership=membership,
+            before=True,
+        )
         membership.delete()
 
 
@@ -457,5 +510,14 @@ def change_role(*, organization: Organization, actor, membership: Membership, ro
             return
         if membership.is_admin and _admin_count(organization) <= 1:
             raise _last_admin_refusal()
+        audit.record(
+            AuditEntry.Action.ROLE_CHANGED,
+            actor=actor,
+            obj=membership,
+            organization=organization,
+            object_repr=membership.user.email,
+            before={"role": membership.role},
+            after={"role": role},
+        )
         membership.role = role
         membership.save(update_fields=["role"])

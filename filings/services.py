@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filings import (
+    attachments,
+    audit,
     calendars,
     comparisons,
     compliance,
@@ -22,6 +24,7 @@ from filings import (
 from filings.memberships import ORGANIZATION_FIELDS
 from filings.models import (
     Attachment,
+    AuditEntry,
     Document,
     Filing,
     FilingEvent,
@@ -685,11 +688,21 @@ def approve_filing(filing_id: int, reviewer, note: str = "") -> Filing:
     return filing
 
 
+@transaction.atomic
 def withdraw_attachment(attachment: Attachment, actor) -> None:
-    if not attachment.filing.editable:
+    filing = _lock(attachment.filing_id)
+    if not filing.editable:
         raise TransitionNotAllowed(_("Attachments can be changed only in a draft."))
+    attachment.filing = filing
     attachment.withdrawn_at = timezone.now()
     attachment.save(update_fields=["withdrawn_at"])
+    audit.record(
+        AuditEntry.Action.ATTACHMENT_WITHDRAWN,
+        actor=actor,
+        obj=attachment,
+        organization=filing.organization,
+        before=attachments.attachment_facts(attachment),
+    )
 
 
 # --- Messages between the office and the organization ---------------------------------------------

@@ -57,3 +57,77 @@ def _default_language_after_each_test():
 
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+# --- Personas ------------------------------------------------------------------------------------
+# Defined once, here: the filer and a second organization in Shenzhen, a viewer of the filer's
+# organization, reviewers of Shenzhen (the filer's city), of Guangzhou and of the province of
+# Guangdong, and an administrator. Each reviewer is appointed to its office.
+
+
+@pytest.fixture
+def filer(db):
+    """The administrator member of an organization registered in Shenzhen (a Membership)."""
+    from tests.factories import MembershipFactory
+
+    return MembershipFactory(
+        role="admin",
+        user__email="filer@example.com",
+        user__language="zh-hans",
+        organization__address_division="440300",
+    )
+
+
+@pytest.fixture
+def other_filer(db):
+    """The administrator member of a second organization, also in Shenzhen (a Membership)."""
+    from tests.factories import MembershipFactory
+
+    return MembershipFactory(
+        role="admin",
+        user__email="other.filer@example.com",
+        user__language="zh-hans",
+        organization__address_division="440300",
+    )
+
+
+@pytest.fixture
+def viewer(filer):
+    """A member of the filer's organization who may only read (a Membership)."""
+    from tests.factories import MembershipFactory
+
+    return MembershipFactory(
+        organization=filer.organization, role="viewer", user__email="viewer@example.com"
+    )
+
+
+@pytest.fixture
+def city_reviewer(db):
+    """A reviewer of the Shenzhen office (the filer's city)."""
+    from tests.factories import reviewer_of
+
+    return reviewer_of("440300", "sz@cac.example")
+
+
+@pytest.fixture
+def other_city_reviewer(db):
+    """A reviewer of the Guangzhou office: another city of the same province."""
+    from tests.factories import reviewer_of
+
+    return reviewer_of("440100", "gz@cac.example")
+
+
+@pytest.fixture
+def provincial_reviewer(db):
+    """A reviewer of the Guangdong provincial office: every city of the province."""
+    from tests.factories import reviewer_of
+
+    return reviewer_of("440000", "gd@cac.example")
+
+
+@pytest.fixture
+def administrator(db):
+    """A superuser: maintains the calendar, jurisdictions and reviewer appointments."""
+    from tests.factories import UserFactory
+
+    return UserFactory(email="root@cac.example", is_staff=True, is_superuser=True)

@@ -46,6 +46,39 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = "admin"
 
 
+class ReviewerFactory(factory.django.DjangoModelFactory):
+    """A reviewer appointed to an office (Shenzhen's by default), staff and in the reviewers'
+    group, as the admin's appointment makes one."""
+
+    class Meta:
+        model = "filings.Reviewer"
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory, is_staff=True)
+    office = factory.LazyFunction(lambda: _office("440300"))
+
+    @factory.post_generation
+    def _in_the_reviewers_group(obj, create, extracted, **kwargs):
+        from filings.reviewer_group import ensure_reviewer_group
+
+        if create:
+            obj.user.groups.add(ensure_reviewer_group())
+
+
+def _office(code: str):
+    from filings.models import Jurisdiction
+
+    return Jurisdiction.objects.get(code=code)
+
+
+def reviewer_of(code: str, email: str | None = None, **user_fields) -> User:
+    """The account of a reviewer of the office of division ``code``."""
+    if email is not None:
+        user_fields["email"] = email
+    user_fields = {f"user__{name}": value for name, value in user_fields.items()}
+    return ReviewerFactory(office=_office(code), **user_fields).user
+
+
 def valid_uscc(n: int) -> str:
     """A syntactically valid USCC (9144030 + a 10-digit body + its mod-31 check character)."""
     from stdnum.cn import uscc

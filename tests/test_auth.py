@@ -112,7 +112,7 @@ def test_after_logging_in_and_the_second_step_a_reviewer_lands_on_the_queue(clie
     from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from tests.test_review import reviewer_of
+    from tests.factories import reviewer_of
 
     reviewer = reviewer_of("440300", "sz@cac.example")
     device = TOTPDevice.objects.create(user=reviewer, name="authenticator", confirmed=True)

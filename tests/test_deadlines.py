@@ -12,7 +12,7 @@ from django.urls import reverse
 from filings import calendars, deadlines, obligations
 from filings.models import CalendarPeriod, CalendarYear, DeadlineChange, Obligation
 from notifications.models import Notification
-from tests.factories import MembershipFactory, UserFactory, login_with_second_factor
+from tests.factories import MembershipFactory, login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -114,12 +114,6 @@ def test_csv_import_parses_both_spellings_and_reports_the_bad_line():
         calendars.parse_csv("\ufffe".encode("utf-16"))
 
 
-def admin_client(client):
-    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
-    login_with_second_factor(client, admin)
-    return client
-
-
 def calendar_year_post(year, periods, published=True):
     data = {
         "year": year,
@@ -142,8 +136,10 @@ def calendar_year_post(year, periods, published=True):
     return data
 
 
-def test_admin_rejects_overlapping_and_out_of_year_periods_with_a_clear_message(client):
-    admin_client(client)
+def test_admin_rejects_overlapping_and_out_of_year_periods_with_a_clear_message(
+    client, administrator
+):
+    login_with_second_factor(client, administrator)
     response = client.post(
         reverse("admin:filings_calendaryear_add"),
         calendar_year_post(
@@ -187,9 +183,9 @@ def test_a_december_trigger_gives_a_provisional_2027_deadline(december_obligatio
 
 
 def test_entering_2027_makes_the_deadline_final_moves_it_and_emails_once(
-    client, december_obligation, django_capture_on_commit_callbacks
+    client, december_obligation, django_capture_on_commit_callbacks, administrator
 ):
-    admin_client(client)
+    login_with_second_factor(client, administrator)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:filings_calendaryear_add"),
@@ -242,9 +238,9 @@ def test_a_published_year_that_does_not_move_the_date_only_makes_it_final(
 
 
 def test_csv_upload_in_the_admin_replaces_the_periods_and_recomputes(
-    client, december_obligation, django_capture_on_commit_callbacks
+    client, december_obligation, django_capture_on_commit_callbacks, administrator
 ):
-    admin_client(client)
+    login_with_second_factor(client, administrator)
     year = CalendarYear.objects.create(year=2027, published=True)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -261,8 +257,8 @@ def test_csv_upload_in_the_admin_replaces_the_periods_and_recomputes(
     assert december_obligation.deadline == date(2027, 1, 21)
 
 
-def test_csv_upload_with_errors_keeps_the_old_periods(client):
-    admin_client(client)
+def test_csv_upload_with_errors_keeps_the_old_periods(client, administrator):
+    login_with_second_factor(client, administrator)
     year = CalendarYear.objects.get(year=2026)
     before = year.periods.count()
     from django.core.files.uploadedfile import SimpleUploadedFile

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from filings import attachments, checks, documents, services
 from filings.models import Document, FilingEvent
 from filings.tasks import render_document, requeue_documents
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory
 from tests.filing_data import complete_filing
 from tests.pdfs import pdf_bytes
 
@@ -59,11 +59,6 @@ def submitted_filing(django_capture_on_commit_callbacks):
     return make
 
 
-@pytest.fixture
-def reviewer():
-    return UserFactory(is_staff=True)
-
-
 def render(document) -> str:
     return pdf_text(documents.render_pdf(document))
 
@@ -89,9 +84,9 @@ def test_the_filing_form_shows_the_organization_the_receipt_and_chinese_titles(
     assert "110105********002X" in text  # the ID number masked
 
 
-def test_each_notice_says_what_it_must(submitted_filing, reviewer):
+def test_each_notice_says_what_it_must(submitted_filing, city_reviewer):
     membership, filing = submitted_filing()
-    services.return_filing(filing.pk, reviewer, "请补充保存期限。")
+    services.return_filing(filing.pk, city_reviewer, "请补充保存期限。")
     text = render(Document.objects.get(filing=filing, kind="return_notice"))
     assert "退回补正通知书" in text
     assert "请补充保存期限。" in text
@@ -99,7 +94,7 @@ def test_each_notice_says_what_it_must(submitted_filing, reviewer):
     assert filing.correction_deadline.isoformat() in text
 
     services.submit_filing(filing.pk, membership.user)
-    services.approve_filing(filing.pk, reviewer)
+    services.approve_filing(filing.pk, city_reviewer)
     filing.refresh_from_db()
     text = render(Document.objects.get(filing=filing, kind="notice"))
     assert "备案通知书" in text
@@ -107,7 +102,7 @@ def test_each_notice_says_what_it_must(submitted_filing, reviewer):
     assert "深圳市网信办" in text
 
     _other, refused = submitted_filing()
-    services.refuse_filing(refused.pk, reviewer, "在更衣室部署。")
+    services.refuse_filing(refused.pk, city_reviewer, "在更衣室部署。")
     text = render(Document.objects.get(filing=refused, kind="refusal_notice"))
     assert "不予备案通知书" in text
     assert "在更衣室部署。" in text
@@ -120,9 +115,9 @@ def test_a_filing_in_english_gets_english_documents(submitted_filing):
     assert "Page 1 of" in text
 
 
-def test_the_notice_carries_a_qr_code_of_the_verification_page(submitted_filing, reviewer):
+def test_the_notice_carries_a_qr_code_of_the_verification_page(submitted_filing, city_reviewer):
     membership, filing = submitted_filing()
-    services.approve_filing(filing.pk, reviewer)
+    services.approve_filing(filing.pk, city_reviewer)
     filing.refresh_from_db()
     document = Document.objects.get(filing=filing, kind="notice")
     context = documents.context_for(document)
@@ -144,9 +139,9 @@ def test_the_task_run_twice_makes_one_document(submitted_filing):
     assert document.size > 1000
 
 
-def test_each_submitted_version_gets_its_own_form(submitted_filing, reviewer):
+def test_each_submitted_version_gets_its_own_form(submitted_filing, city_reviewer):
     membership, filing = submitted_filing()
-    services.return_filing(filing.pk, reviewer, "补正")
+    services.return_filing(filing.pk, city_reviewer, "补正")
     services.submit_filing(filing.pk, membership.user)
     forms = Document.objects.filter(filing=filing, kind="form").order_by("version__number")
     assert [d.version.number for d in forms] == [1, 2]
@@ -259,11 +254,11 @@ def embedded_fonts(content: bytes) -> set[str]:
     return fonts
 
 
-def test_a_notice_of_one_page_embeds_one_small_face(submitted_filing, reviewer):
+def test_a_notice_of_one_page_embeds_one_small_face(submitted_filing, city_reviewer):
     """A Noto CJK face weighs about 150 KB embedded whatever the text; the notices use one
     TrueType face of a few KB, and the four-page form keeps its two Noto faces."""
     membership, filing = submitted_filing()
-    services.approve_filing(filing.pk, reviewer)
+    services.approve_filing(filing.pk, city_reviewer)
     notice = documents.render_pdf(Document.objects.get(filing=filing, kind="notice"))
     assert embedded_fonts(notice) == {"WenQuanYi-Micro-Hei"}
     assert len(notice) < 150 * 1024

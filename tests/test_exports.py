@@ -284,8 +284,8 @@ def queries_of(export, filings_queryset) -> tuple[int, bytes]:
 
 
 @pytest.mark.parametrize("export", [exports.csv_response, exports.xlsx_response])
-def test_exports_run_one_query_with_5_or_500_filings(export):
-    root = UserFactory(email="root@cac.example", is_staff=True, is_superuser=True)
+def test_exports_run_one_query_with_5_or_500_filings(export, administrator):
+    root = administrator
     many(5, 0)
     with_5, _content = queries_of(export, filings_visible_to(root))
     many(495, 5)
@@ -297,7 +297,7 @@ def test_exports_run_one_query_with_5_or_500_filings(export):
         assert openpyxl.load_workbook(io.BytesIO(content)).active.max_row == 501
 
 
-def test_exports_keep_the_changelist_order_and_annotations(filings):
+def test_exports_keep_the_changelist_order_and_annotations(filings, administrator):
     """The admin passes its changelist queryset: annotated with an urgency and ordered by it."""
     urgency = Case(
         When(status=Filing.Status.UNDER_REVIEW, then=Value(0)),
@@ -305,7 +305,7 @@ def test_exports_keep_the_changelist_order_and_annotations(filings):
         default=Value(2),
         output_field=IntegerField(),
     )
-    root = UserFactory(email="root@cac.example", is_staff=True, is_superuser=True)
+    root = administrator
     queryset = filings_visible_to(root, Filing.objects.annotate(urgency=urgency)).order_by(
         "urgency", "pk"
     )
@@ -327,8 +327,7 @@ def small_direct_limit(monkeypatch):
 
 
 def reviewer_client(client, code="440300", email="sz@cac.example"):
-    from tests.factories import login_with_second_factor
-    from tests.test_review import reviewer_of
+    from tests.factories import login_with_second_factor, reviewer_of
 
     login_with_second_factor(client, reviewer_of(code, email))
     return client
@@ -388,12 +387,12 @@ def test_an_export_is_its_requesters_alone(client, filings, small_direct_limit):
         assert other.get(reverse(name, args=[job.pk])).status_code == 404
 
 
-def test_writing_a_workbook_keeps_memory_flat(tmp_path):
+def test_writing_a_workbook_keeps_memory_flat(tmp_path, administrator):
     """openpyxl's write-only mode and a chunked read: past one chunk of rows (2,000), the peak
     does not grow with the rows."""
     import tracemalloc
 
-    root = UserFactory(email="root@cac.example", is_staff=True, is_superuser=True)
+    root = administrator
 
     def peak_for(n, start):
         many(n, start)

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from filings import obligations, services
 from filings.models import Attachment, Filing, FilingEvent, FilingVersion, Obligation
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory
 from tests.filing_data import complete_filing
 from tests.pdfs import pdf_bytes, png_bytes
 
@@ -300,11 +300,6 @@ def test_a_late_filing_is_accepted_and_marked_late(filer, member):
 # --- Return, correction, resubmission ------------------------------------------------------------
 
 
-@pytest.fixture
-def reviewer():
-    return UserFactory(email="reviewer@example.com", is_staff=True)
-
-
 def test_the_filing_page_marks_a_provisional_deadline(filer, member):
     filing = services.start_initial_filing(member.organization, member.user)
     page = url("filing_detail", member, filing.pk)
@@ -316,11 +311,11 @@ def test_the_filing_page_marks_a_provisional_deadline(filer, member):
 
 
 def test_a_returned_filing_shows_the_reasons_and_the_deadline_and_can_be_resubmitted(
-    filer, member, reviewer
+    filer, member, city_reviewer
 ):
     filing = complete_draft(member)
     submit(filer, member, filing)
-    services.return_filing(filing.pk, reviewer, "请补充门禁系统的保存期限说明。")
+    services.return_filing(filing.pk, city_reviewer, "请补充门禁系统的保存期限说明。")
     filing.refresh_from_db()
     assert filing.status == Filing.Status.RETURNED
     assert filing.correction_deadline == date(2026, 3, 23)  # 15 working days
@@ -347,12 +342,12 @@ def test_a_returned_filing_shows_the_reasons_and_the_deadline_and_can_be_resubmi
     assert "离职后 7 日内删除" in html
 
 
-def test_reasons_are_required_to_return_or_refuse(member, reviewer):
+def test_reasons_are_required_to_return_or_refuse(member, city_reviewer):
     filing = complete_draft(member)
     services.submit_filing(filing.pk, member.user)
     for verb in (services.return_filing, services.refuse_filing):
         with pytest.raises(services.FilingError):
-            verb(filing.pk, reviewer, "   ")
+            verb(filing.pk, city_reviewer, "   ")
     filing.refresh_from_db()
     assert filing.status == Filing.Status.SUBMITTED
 
@@ -369,24 +364,24 @@ def test_a_submitted_filing_cannot_be_edited(filer, member):
 # --- Change and cancellation ---------------------------------------------------------------------
 
 
-def filed(member, reviewer) -> Filing:
+def filed(member, city_reviewer) -> Filing:
     filing = complete_draft(member)
     services.submit_filing(filing.pk, member.user)
-    return services.approve_filing(filing.pk, reviewer)
+    return services.approve_filing(filing.pk, city_reviewer)
 
 
-def test_approval_gives_a_number_with_the_office_code_and_the_year(member, reviewer):
-    filing = filed(member, reviewer)
+def test_approval_gives_a_number_with_the_office_code_and_the_year(member, city_reviewer):
+    filing = filed(member, city_reviewer)
     assert filing.filing_number == "网信人脸备440300202600001号"
     other = MembershipFactory()
-    second = filed(other, reviewer)
+    second = filed(other, city_reviewer)
     assert second.filing_number == "网信人脸备440300202600002号"
 
 
 def test_a_change_has_its_own_deadline_from_the_change_date_and_is_reviewed(
-    filer, member, reviewer
+    filer, member, city_reviewer
 ):
-    original = filed(member, reviewer)
+    original = filed(member, city_reviewer)
     response = filer.post(url("filing_follow_up", member, original.pk, "change"))
     change = Filing.objects.get(kind="change")
     assert response["Location"] == url("filing_step", member, change.pk, "change")
@@ -407,7 +402,7 @@ def test_a_change_has_its_own_deadline_from_the_change_date_and_is_reviewed(
     submit(filer, member, change)
     change.refresh_from_db()
     assert change.status == Filing.Status.SUBMITTED
-    approved = services.approve_filing(change.pk, reviewer)
+    approved = services.approve_filing(change.pk, city_reviewer)
     assert approved.filing_number == "网信人脸备440300202600001-变更1号"
     original.refresh_from_db()
     assert original.status == Filing.Status.FILED
@@ -424,8 +419,8 @@ def change_of(filer, member, original, description="新增两处闸机") -> Fili
     return change
 
 
-def test_a_change_starts_from_the_filed_steps_and_attachments(filer, member, reviewer):
-    original = filed(member, reviewer)
+def test_a_change_starts_from_the_filed_steps_and_attachments(filer, member, city_reviewer):
+    original = filed(member, city_reviewer)
     (report,) = services.current_attachments(original)
     change = change_of(filer, member, original)
     change.refresh_from_db()
@@ -449,16 +444,16 @@ def test_a_change_starts_from_the_filed_steps_and_attachments(filer, member, rev
 
 
 def test_a_second_change_starts_from_the_first_approved_change(
-    filer, member, reviewer, admin_client
+    filer, member, city_reviewer, admin_client
 ):
-    original = filed(member, reviewer)
+    original = filed(member, city_reviewer)
     first = change_of(filer, member, original)
     data = copy.deepcopy(first.data)
     first.refresh_from_db()
     first.data["purpose"]["purpose"] = "门禁与考勤"
     first.save(update_fields=["data"])
     submit(filer, member, first)
-    services.approve_filing(first.pk, reviewer)
+    services.approve_filing(first.pk, city_reviewer)
     second = change_of(filer, member, original, description="再次变更")
     assert second.pk != first.pk
     assert second.data["purpose"]["purpose"] == "门禁与考勤"
@@ -484,8 +479,8 @@ def test_a_second_change_starts_from_the_first_approved_change(
     assert "两栋办公楼" in admin_html
 
 
-def test_a_cancellation_when_approved_cancels_the_original(filer, member, reviewer):
-    original = filed(member, reviewer)
+def test_a_cancellation_when_approved_cancels_the_original(filer, member, city_reviewer):
+    original = filed(member, city_reviewer)
     filer.post(url("filing_follow_up", member, original.pk, "cancellation"))
     cancellation = Filing.objects.get(kind="cancellation")
     filer.post(
@@ -495,7 +490,7 @@ def test_a_cancellation_when_approved_cancels_the_original(filer, member, review
     cancellation.refresh_from_db()
     assert cancellation.deadline == date(2026, 4, 10)
     submit(filer, member, cancellation)
-    services.approve_filing(cancellation.pk, reviewer)
+    services.approve_filing(cancellation.pk, city_reviewer)
     original.refresh_from_db()
     assert original.status == Filing.Status.CANCELLED
     assert original.events.filter(action="cancelled").exists()
@@ -683,7 +678,7 @@ def count_queries(client, address) -> int:
     return len(queries)
 
 
-def test_filing_pages_and_dashboard_run_a_fixed_number_of_queries(filer, member, reviewer):
+def test_filing_pages_and_dashboard_run_a_fixed_number_of_queries(filer, member, city_reviewer):
     filing = complete_draft(member)
     services.submit_filing(filing.pk, member.user)
     addresses = [
@@ -698,7 +693,7 @@ def test_filing_pages_and_dashboard_run_a_fixed_number_of_queries(filer, member,
     data = complete_filing()
     data["deployments"] = data["deployments"] * 20
     for _ in range(3):
-        services.return_filing(filing.pk, reviewer, "补正")
+        services.return_filing(filing.pk, city_reviewer, "补正")
         services.save_step(filing, member.user, "deployments", data["deployments"])
         upload_report(filing, member.user, kind="other")
         services.submit_filing(filing.pk, member.user)

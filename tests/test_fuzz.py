@@ -24,9 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from filings import attachments, obligations, services, steps
-from filings.models import Filing, Jurisdiction, Reviewer
-from filings.reviewer_group import ensure_reviewer_group
-from tests.factories import MembershipFactory, UserFactory, sign_in
+from filings.models import Filing
+from tests.factories import MembershipFactory, sign_in
 from tests.filing_data import complete_filing
 from tests.pdfs import pdf_bytes
 
@@ -270,7 +269,7 @@ def draft_of(membership) -> Filing:
 
 
 @pytest.fixture
-def world(django_capture_on_commit_callbacks):
+def world(django_capture_on_commit_callbacks, city_reviewer, administrator):
     """A filer administering three organizations of Shenzhen: one filed (with a change and a
     cancellation started), one submitted, one with a draft; an editor; Shenzhen's reviewer."""
     membership, system = organization_with_a_system()
@@ -278,9 +277,7 @@ def world(django_capture_on_commit_callbacks):
     submitting, _ = organization_with_a_system(user=user)
     drafting, _ = organization_with_a_system(user=user)
     cancelling, _ = organization_with_a_system(user=user)
-    reviewer = UserFactory(is_staff=True)
-    Reviewer.objects.create(user=reviewer, office=Jurisdiction.objects.get(code="440300"))
-    reviewer.groups.add(ensure_reviewer_group())
+    reviewer = city_reviewer
     with django_capture_on_commit_callbacks(execute=True):
         filed = draft_of(membership)
         services.submit_filing(filed.pk, user)
@@ -297,7 +294,7 @@ def world(django_capture_on_commit_callbacks):
         "org": membership.organization,
         "system": system,
         "reviewer": reviewer,
-        "superuser": UserFactory(is_staff=True, is_superuser=True),
+        "superuser": administrator,
         "filed": filed,
         "submitted": submitted,
         "initial": draft_of(drafting),

@@ -21,13 +21,10 @@ from filings.models import (
     Document,
     Filing,
     FilingEvent,
-    Jurisdiction,
     Obligation,
     Reminder,
-    Reviewer,
 )
-from filings.reviewer_group import ensure_reviewer_group
-from tests.factories import MembershipFactory, UserFactory, sign_in
+from tests.factories import MembershipFactory, UserFactory, reviewer_of, sign_in
 from tests.filing_data import complete_filing
 from tests.pdfs import pdf_bytes
 
@@ -52,13 +49,6 @@ def read_document(document) -> str:
         return pdf_text(handle.read())
 
 
-def reviewer_of(code: str, email: str):
-    user = UserFactory(email=email, is_staff=True)
-    Reviewer.objects.create(user=user, office=Jurisdiction.objects.get(code=code))
-    user.groups.add(ensure_reviewer_group())
-    return user
-
-
 def member_in(address="440300", language="zh-hans", people=12_000):
     membership = MembershipFactory(
         role="admin", organization__address_division=address, user__language=language
@@ -77,16 +67,6 @@ def member_in(address="440300", language="zh-hans", people=12_000):
 @pytest.fixture
 def member():
     return member_in()
-
-
-@pytest.fixture
-def reviewer():
-    return reviewer_of("440300", "sz@cac.example")
-
-
-@pytest.fixture
-def other_reviewer():
-    return reviewer_of("440100", "gz@cac.example")
 
 
 def upload(filing, user, kind="assessment_report"):
@@ -129,7 +109,7 @@ def detail_url(member, filing):
 
 
 def test_a_refusal_reopens_the_duty_with_its_original_deadline_and_reminders_resume(
-    member, reviewer, django_capture_on_commit_callbacks
+    member, city_reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
     duty = initial_duty(member)
@@ -137,7 +117,7 @@ def test_a_refusal_reopens_the_duty_with_its_original_deadline_and_reminders_res
     assert duty.status == Obligation.Status.FULFILLED
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.refuse_filing(filing.pk, reviewer, "在更衣室部署了摄像头。")
+        services.refuse_filing(filing.pk, city_reviewer, "在更衣室部署了摄像头。")
 
     duty.refresh_from_db()
     assert duty.status == Obligation.Status.OPEN
@@ -157,11 +137,11 @@ def test_a_refusal_reopens_the_duty_with_its_original_deadline_and_reminders_res
 
 
 def test_the_dashboard_says_what_was_refused_and_why_and_offers_to_file_again(
-    client, member, reviewer, django_capture_on_commit_callbacks
+    client, member, city_reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        services.refuse_filing(filing.pk, reviewer, "在更衣室部署了摄像头。")
+        services.refuse_filing(filing.pk, city_reviewer, "在更衣室部署了摄像头。")
     sign_in(client, member.user)
     html = page(client, dashboard_url(member))
     assert "在更衣室部署了摄像头。" in html
@@ -174,11 +154,11 @@ def test_the_dashboard_says_what_was_refused_and_why_and_offers_to_file_again(
 
 
 def test_filing_again_starts_from_the_refused_content_and_ends_filed(
-    client, member, reviewer, django_capture_on_commit_callbacks
+    client, member, city_reviewer, django_capture_on_commit_callbacks
 ):
     refused = submitted(member, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        services.refuse_filing(refused.pk, reviewer, "请补充保存期限。")
+        services.refuse_filing(refused.pk, city_reviewer, "请补充保存期限。")
     sign_in(client, member.user)
 
     response = client.post(reverse("filing_refile", args=[member.organization.pk, refused.pk]))
@@ -210,7 +190,7 @@ def test_filing_again_starts_from_the_refused_content_and_ends_filed(
     assert again.status == S.SUBMITTED
     assert initial_duty(member).status == Obligation.Status.FULFILLED
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve_filing(again.pk, reviewer)
+        services.approve_filing(again.pk, city_reviewer)
     again.refresh_from_db()
     assert again.status == S.FILED
     html = page(client, dashboard_url(member))
@@ -218,10 +198,10 @@ def test_filing_again_starts_from_the_refused_content_and_ends_filed(
 
 
 def test_only_an_editor_of_the_organization_may_file_again(
-    client, member, reviewer, django_capture_on_commit_callbacks
+    client, member, city_reviewer, django_capture_on_commit_callbacks
 ):
     refused = submitted(member, django_capture_on_commit_callbacks)
-    services.refuse_filing(refused.pk, reviewer, "理由")
+    services.refuse_filing(refused.pk, city_reviewer, "理由")
     url = reverse("filing_refile", args=[member.organization.pk, refused.pk])
     client.force_login(MembershipFactory().user)  # another organization
     assert client.post(url).status_code == 404
@@ -231,9 +211,11 @@ def test_only_an_editor_of_the_organization_may_file_again(
     assert Filing.objects.count() == 1
 
 
-def test_a_filed_filing_cannot_be_filed_again(member, reviewer, django_capture_on_commit_callbacks):
+def test_a_filed_filing_cannot_be_filed_again(
+    member, city_reviewer, django_capture_on_commit_callbacks
+):
     filing = submitted(member, django_capture_on_commit_callbacks)
-    services.approve_filing(filing.pk, reviewer)
+    services.approve_filing(filing.pk, city_reviewer)
     with pytest.raises(services.FilingError):
         services.start_refiling(Filing.objects.get(pk=filing.pk), member.user)
 
@@ -242,12 +224,12 @@ def test_a_filed_filing_cannot_be_filed_again(member, reviewer, django_capture_o
 
 
 def test_the_refusal_notice_email_and_page_say_what_next_by_when_and_the_remedies(
-    client, member, reviewer, django_capture_on_commit_callbacks
+    client, member, city_reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.refuse_filing(filing.pk, reviewer, "在更衣室部署了摄像头。")
+        services.refuse_filing(filing.pk, city_reviewer, "在更衣室部署了摄像头。")
     deadline = initial_duty(member).deadline.isoformat()
 
     notice = Document.objects.get(filing=filing, kind=Document.Kind.REFUSAL_NOTICE)
@@ -277,12 +259,12 @@ def test_the_refusal_notice_email_and_page_say_what_next_by_when_and_the_remedie
 
 
 def test_the_refusal_notice_in_english_names_the_remedies(
-    reviewer, django_capture_on_commit_callbacks
+    city_reviewer, django_capture_on_commit_callbacks
 ):
     member = member_in(language="en")
     filing = submitted(member, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        services.refuse_filing(filing.pk, reviewer, "Cameras in a fitting room.")
+        services.refuse_filing(filing.pk, city_reviewer, "Cameras in a fitting room.")
     notice = Document.objects.get(filing=filing, kind=Document.Kind.REFUSAL_NOTICE)
     text = read_document(notice)
     assert "administrative reconsideration within 60 days" in text
@@ -291,12 +273,12 @@ def test_the_refusal_notice_in_english_names_the_remedies(
 
 
 def test_the_return_notice_says_what_to_do_and_by_when(
-    client, member, reviewer, django_capture_on_commit_callbacks
+    client, member, city_reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.return_filing(filing.pk, reviewer, "请补充保存期限。")
+        services.return_filing(filing.pk, city_reviewer, "请补充保存期限。")
     filing.refresh_from_db()
     date_text = filing.correction_deadline.isoformat()
     notice = Document.objects.get(filing=filing, kind=Document.Kind.RETURN_NOTICE)
@@ -313,10 +295,10 @@ def test_the_return_notice_says_what_to_do_and_by_when(
 
 
 def test_a_submitted_filing_is_withdrawn_with_a_reason_and_leaves_the_office_queue(
-    client, member, reviewer, django_capture_on_commit_callbacks
+    client, member, city_reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
-    sign_in(client, reviewer)
+    sign_in(client, city_reviewer)
     assert filing.receipt_number in page(client, reverse("admin:filings_filing_changelist"))
 
     sign_in(client, member.user)
@@ -338,17 +320,17 @@ def test_a_submitted_filing_is_withdrawn_with_a_reason_and_leaves_the_office_que
     assert "提交了错误的系统数量。" in html
     assert "撤回" in html
 
-    sign_in(client, reviewer)
+    sign_in(client, city_reviewer)
     assert filing.receipt_number not in page(client, reverse("admin:filings_filing_changelist"))
     change = reverse("admin:filings_filing_change", args=[filing.pk])
     assert client.get(change).status_code == 404
 
 
 def test_a_filing_under_review_can_no_longer_be_withdrawn(
-    client, member, reviewer, django_capture_on_commit_callbacks
+    client, member, city_reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
-    services.start_review(filing.pk, reviewer)
+    services.start_review(filing.pk, city_reviewer)
     sign_in(client, member.user)
     html = page(client, detail_url(member, filing))
     assert reverse("filing_withdraw", args=[member.organization.pk, filing.pk]) not in html
@@ -448,16 +430,16 @@ def test_the_letters_are_offered_prefilled_as_pdfs_to_the_organization_only(clie
 
 
 def test_a_revoked_filing_stops_verifying_and_the_duty_reopens(
-    client, member, reviewer, django_capture_on_commit_callbacks
+    client, member, city_reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve_filing(filing.pk, reviewer)
+        services.approve_filing(filing.pk, city_reviewer)
     filing.refresh_from_db()
     verify = reverse("verify") + "?number=" + filing.filing_number
     assert "有效" in page(client, verify)
 
-    sign_in(client, reviewer)
+    sign_in(client, city_reviewer)
     decide = reverse("admin:filings_filing_decide", args=[filing.pk])
     client.post(decide, {"verb": "revoke", "reasons": ""})
     assert Filing.objects.get(pk=filing.pk).status == S.FILED  # reasons are required
@@ -491,12 +473,12 @@ def test_a_revoked_filing_stops_verifying_and_the_duty_reopens(
 
 
 def test_only_a_reviewer_of_the_office_can_revoke(
-    client, member, reviewer, other_reviewer, django_capture_on_commit_callbacks
+    client, member, city_reviewer, other_city_reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
-    services.approve_filing(filing.pk, reviewer)
+    services.approve_filing(filing.pk, city_reviewer)
     decide = reverse("admin:filings_filing_decide", args=[filing.pk])
-    sign_in(client, other_reviewer)
+    sign_in(client, other_city_reviewer)
     assert client.post(decide, {"verb": "revoke", "reasons": "x"}).status_code == 404
     sign_in(client, member.user)
     client.post(decide, {"verb": "revoke", "reasons": "x"})
@@ -523,12 +505,12 @@ def late_organizations():
 
 
 def test_the_overdue_list_shows_the_reviewers_jurisdiction_only_and_exports(
-    client, reviewer, late_organizations
+    client, city_reviewer, late_organizations
 ):
     shenzhen, guangzhou, on_time = late_organizations
     later = date(2026, 4, 20)
     with time_machine.travel(later, tick=False):
-        sign_in(client, reviewer)
+        sign_in(client, city_reviewer)
         html = page(client, reverse("admin:filings_overdueduty_changelist"))
         assert shenzhen.organization.name in html
         assert "门禁系统" in html
@@ -548,21 +530,25 @@ def test_the_overdue_list_shows_the_reviewers_jurisdiction_only_and_exports(
 
 
 def test_an_order_to_correct_is_recorded_emailed_and_shown_to_the_organization(
-    client, reviewer, other_reviewer, late_organizations, django_capture_on_commit_callbacks
+    client,
+    city_reviewer,
+    other_city_reviewer,
+    late_organizations,
+    django_capture_on_commit_callbacks,
 ):
     shenzhen, guangzhou, _on_time = late_organizations
     duty = initial_duty(shenzhen)
     later = date(2026, 4, 20)
     with time_machine.travel(later, tick=False):
         url = reverse("admin:filings_overdueduty_order", args=[duty.pk])
-        sign_in(client, other_reviewer)
+        sign_in(client, other_city_reviewer)
         assert client.get(url).status_code == 404
         assert client.post(url, {"correct_by": "2026-05-06"}).status_code == 404
         sign_in(client, shenzhen.user)
         assert client.post(url, {"correct_by": "2026-05-06"}).status_code == 302  # to login
         assert not CorrectionOrder.objects.exists()
 
-        sign_in(client, reviewer)
+        sign_in(client, city_reviewer)
         page(client, url)
         response = client.post(url, {"correct_by": "2026-04-01"})
         assert response.status_code == 200  # a date in the past is refused in words
@@ -572,7 +558,7 @@ def test_an_order_to_correct_is_recorded_emailed_and_shown_to_the_organization(
             response = client.post(url, {"correct_by": "2026-05-06", "note": "请立即备案。"})
         assert response.status_code == 302
         order = CorrectionOrder.objects.get()
-        assert (order.obligation, order.issued_by) == (duty, reviewer)
+        assert (order.obligation, order.issued_by) == (duty, city_reviewer)
         assert order.ordered_on == later
         assert order.correct_by == date(2026, 5, 6)
         email = next(m for m in mail.outbox if shenzhen.user.email in m.to)
@@ -587,20 +573,20 @@ def test_an_order_to_correct_is_recorded_emailed_and_shown_to_the_organization(
         assert "2026-05-06" not in page(client, dashboard_url(guangzhou))
 
 
-def test_an_order_to_correct_is_refused_for_a_duty_not_yet_due(reviewer, late_organizations):
+def test_an_order_to_correct_is_refused_for_a_duty_not_yet_due(city_reviewer, late_organizations):
     shenzhen, _guangzhou, _on_time = late_organizations
     with pytest.raises(services.FilingError):
-        services.order_correction(initial_duty(shenzhen).pk, reviewer, date(2026, 5, 6))
+        services.order_correction(initial_duty(shenzhen).pk, city_reviewer, date(2026, 5, 6))
 
 
 # --- Messages ------------------------------------------------------------------------------------
 
 
 def test_office_and_organization_write_to_each_other_on_a_filing(
-    client, member, reviewer, other_reviewer, django_capture_on_commit_callbacks
+    client, member, city_reviewer, other_city_reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
-    sign_in(client, reviewer)
+    sign_in(client, city_reviewer)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
@@ -622,18 +608,18 @@ def test_office_and_organization_write_to_each_other_on_a_filing(
             reverse("filing_message", args=[member.organization.pk, filing.pk]),
             {"body": "日期正确，是 2026 年 1 月。"},
         )
-    assert [m.to for m in mail.outbox] == [[reviewer.email]]
+    assert [m.to for m in mail.outbox] == [[city_reviewer.email]]
     assert "日期正确" in mail.outbox[0].body
 
     actions = list(filing.events.values_list("action", flat=True))
     assert FilingEvent.Action.MESSAGE_FROM_OFFICE in actions
     assert FilingEvent.Action.MESSAGE_FROM_ORGANIZATION in actions
-    sign_in(client, reviewer)
+    sign_in(client, city_reviewer)
     html = page(client, reverse("admin:filings_filing_change", args=[filing.pk]))
     assert "日期正确，是 2026 年 1 月。" in html
 
     # Nobody else can write on it.
-    sign_in(client, other_reviewer)
+    sign_in(client, other_city_reviewer)
     url = reverse("admin:filings_filing_message", args=[filing.pk])
     assert client.post(url, {"body": "x"}).status_code == 404
     sign_in(client, MembershipFactory().user)
@@ -665,7 +651,7 @@ def test_every_status_of_a_filing_and_a_duty_has_words_in_both_languages(languag
 
 
 def test_a_withdrawn_filing_shows_its_state_in_words_on_every_page(
-    client, member, reviewer, django_capture_on_commit_callbacks
+    client, member, city_reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
     services.withdraw_filing(filing.pk, member.user, "重新核对数量")
@@ -678,7 +664,7 @@ def test_a_withdrawn_filing_shows_its_state_in_words_on_every_page(
 
 
 def test_the_system_information_form_is_made_by_the_portal_for_filer_and_office_only(
-    client, member, reviewer, other_reviewer, django_capture_on_commit_callbacks
+    client, member, city_reviewer, other_city_reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
     filer_url = reverse("filing_letter", args=[member.organization.pk, filing.pk, "system_form"])
@@ -689,21 +675,21 @@ def test_the_system_information_form_is_made_by_the_portal_for_filer_and_office_
     assert "人脸识别技术应用系统信息表" in text
     assert "门禁系统" in text  # the declared system
     assert "12,000" in text or "12000" in text
-    sign_in(client, reviewer)
+    sign_in(client, city_reviewer)
     response = client.get(office_url)
     assert response["Content-Type"] == "application/pdf"
     assert "门禁系统" in pdf_text(b"".join(response.streaming_content))
-    sign_in(client, other_reviewer)
+    sign_in(client, other_city_reviewer)
     assert client.get(office_url).status_code == 404
     sign_in(client, MembershipFactory().user)
     assert client.get(filer_url).status_code == 404
 
 
 def test_a_refused_change_is_filed_again_from_its_content_and_answers_the_change_duty(
-    member, reviewer, django_capture_on_commit_callbacks
+    member, city_reviewer, django_capture_on_commit_callbacks
 ):
     original = submitted(member, django_capture_on_commit_callbacks)
-    services.approve_filing(original.pk, reviewer)
+    services.approve_filing(original.pk, city_reviewer)
     original.refresh_from_db()
     change = services.start_follow_up(original, member.user, Filing.Kind.CHANGE)
     services.save_step(
@@ -721,7 +707,7 @@ def test_a_refused_change_is_filed_again_from_its_content_and_answers_the_change
     duty.refresh_from_db()
     assert duty.status == Obligation.Status.FULFILLED
     with django_capture_on_commit_callbacks(execute=True):
-        services.refuse_filing(change.pk, reviewer, "变更内容不清楚。")
+        services.refuse_filing(change.pk, city_reviewer, "变更内容不清楚。")
     duty.refresh_from_db()
     assert duty.status == Obligation.Status.OPEN
 
@@ -736,22 +722,22 @@ def test_a_refused_change_is_filed_again_from_its_content_and_answers_the_change
 
 
 def test_the_log_of_orders_to_correct_is_scoped_to_the_office(
-    client, reviewer, other_reviewer, late_organizations
+    client, city_reviewer, other_city_reviewer, late_organizations
 ):
     shenzhen, guangzhou, _on_time = late_organizations
     with time_machine.travel(date(2026, 4, 20), tick=False):
-        services.order_correction(initial_duty(shenzhen).pk, reviewer, date(2026, 5, 6))
+        services.order_correction(initial_duty(shenzhen).pk, city_reviewer, date(2026, 5, 6))
         gz_office = reviewer_of("440100", "gz2@cac.example")
         services.order_correction(initial_duty(guangzhou).pk, gz_office, date(2026, 5, 7))
     changelist = reverse("admin:filings_correctionorder_changelist")
-    sign_in(client, reviewer)
+    sign_in(client, city_reviewer)
     html = page(client, changelist)
     assert shenzhen.organization.name in html
     assert guangzhou.organization.name not in html
     order = CorrectionOrder.objects.get(organization=guangzhou.organization)
     change = reverse("admin:filings_correctionorder_change", args=[order.pk])
     assert client.get(change).status_code == 404
-    sign_in(client, other_reviewer)
+    sign_in(client, other_city_reviewer)
     assert client.get(change).status_code == 200
     sign_in(client, UserFactory(email="clerk@cac.example", is_staff=True))
     for url in (changelist, reverse("admin:filings_overdueduty_changelist")):
@@ -761,10 +747,10 @@ def test_the_log_of_orders_to_correct_is_scoped_to_the_office(
 
 
 def test_a_change_of_a_revoked_filing_cannot_be_approved(
-    member, reviewer, django_capture_on_commit_callbacks
+    member, city_reviewer, django_capture_on_commit_callbacks
 ):
     original = submitted(member, django_capture_on_commit_callbacks)
-    services.approve_filing(original.pk, reviewer)
+    services.approve_filing(original.pk, city_reviewer)
     change = services.start_follow_up(
         Filing.objects.get(pk=original.pk), member.user, Filing.Kind.CHANGE
     )
@@ -773,18 +759,18 @@ def test_a_change_of_a_revoked_filing_cannot_be_approved(
     )
     services.save_step(change, member.user, "declaration", {"truthful": True})
     services.submit_filing(change.pk, member.user)
-    services.revoke_filing(original.pk, reviewer, "虚假申报。")
+    services.revoke_filing(original.pk, city_reviewer, "虚假申报。")
     with pytest.raises(services.FilingError):
-        services.approve_filing(change.pk, reviewer)
+        services.approve_filing(change.pk, city_reviewer)
     assert Filing.objects.get(pk=change.pk).status == S.SUBMITTED
-    services.refuse_filing(change.pk, reviewer, "原备案已撤销。")
+    services.refuse_filing(change.pk, city_reviewer, "原备案已撤销。")
     change.refresh_from_db()
     assert change.status == S.REFUSED
     assert change.duty.status == Obligation.Status.FULFILLED  # no change is owed any more
 
 
 def test_no_message_goes_to_the_office_on_a_withdrawn_filing(
-    client, member, reviewer, django_capture_on_commit_callbacks
+    client, member, city_reviewer, django_capture_on_commit_callbacks
 ):
     filing = submitted(member, django_capture_on_commit_callbacks)
     services.withdraw_filing(filing.pk, member.user, "数量有误")

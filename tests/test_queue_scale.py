@@ -17,7 +17,7 @@ from django.utils import timezone
 from filings import services
 from filings.models import Filing
 from tests.factories import UserFactory, login_with_second_factor
-from tests.test_review import reviewer_of, submitted
+from tests.test_review import submitted
 
 pytestmark = pytest.mark.django_db
 QUEUE = "/admin/filings/filing/"
@@ -55,8 +55,10 @@ def shown(client, url) -> set[str]:
     }
 
 
-def test_the_queue_counts_without_sorting_and_lists_without_the_content(client, queue):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_the_queue_counts_without_sorting_and_lists_without_the_content(
+    client, queue, city_reviewer
+):
+    login_with_second_factor(client, city_reviewer)
     sql = queries_of(client, QUEUE)
     counts = [query for query in sql if "COUNT(" in query and "filings_filing" in query]
     assert counts, sql
@@ -66,17 +68,17 @@ def test_the_queue_counts_without_sorting_and_lists_without_the_content(client, 
     assert all('"filings_filing"."data"' not in query for query in listing)
 
 
-def test_the_filing_page_still_reads_the_content(client, queue):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_the_filing_page_still_reads_the_content(client, queue, city_reviewer):
+    login_with_second_factor(client, city_reviewer)
     response = client.get(reverse("admin:filings_filing_change", args=[queue["shenzhen"].pk]))
     assert response.status_code == 200
     assert "深圳甲公司" in response.content.decode()
 
 
 def test_the_city_filter_offers_the_reviewers_offices_without_a_distinct_over_filings(
-    client, queue
+    client, queue, provincial_reviewer
 ):
-    login_with_second_factor(client, reviewer_of("440000", "gd@cac.example"))
+    login_with_second_factor(client, provincial_reviewer)
     sql = queries_of(client, QUEUE)
     assert not [query for query in sql if "DISTINCT" in query and "filings_filing" in query]
     page = client.get(QUEUE).content.decode()
@@ -85,8 +87,8 @@ def test_the_city_filter_offers_the_reviewers_offices_without_a_distinct_over_fi
     assert shown(client, QUEUE + "?office=440100") == {queue["guangzhou"].receipt_number}
 
 
-def test_a_city_reviewer_is_offered_its_own_office_only(client, queue):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_a_city_reviewer_is_offered_its_own_office_only(client, queue, city_reviewer):
+    login_with_second_factor(client, city_reviewer)
     page = client.get(QUEUE).content.decode()
     assert "office=440300" in page
     assert "office=440100" not in page
@@ -104,8 +106,10 @@ def test_a_city_reviewer_is_offered_its_own_office_only(client, queue):
         ("广州", set()),  # another office's filing is not found by its name
     ],
 )
-def test_search_by_number_is_exact_and_by_name_finds_a_part(client, queue, term, expected):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_search_by_number_is_exact_and_by_name_finds_a_part(
+    client, queue, term, expected, city_reviewer
+):
+    login_with_second_factor(client, city_reviewer)
     values = {
         "uscc": queue["shenzhen"].organization.uscc.lower(),
         "receipt": queue["shenzhen"].receipt_number,
@@ -121,8 +125,8 @@ def _query(term: str) -> str:
     return urlencode({"q": term})
 
 
-def test_the_statistics_count_by_month_in_one_pass_without_a_subquery(client, queue):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_the_statistics_count_by_month_in_one_pass_without_a_subquery(client, queue, city_reviewer):
+    login_with_second_factor(client, city_reviewer)
     sql = queries_of(client, reverse("admin:filings_filing_statistics"))
     grouped = [query for query in sql if "GROUP BY" in query and "filings_filing" in query]
     assert len(grouped) == 3, grouped
@@ -134,8 +138,10 @@ def filed_count(client, url) -> str:
     return after.split('<td class="number">', 1)[1].split("<", 1)[0]
 
 
-def test_the_statistics_are_reused_until_a_filing_of_the_office_changes(client, queue):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_the_statistics_are_reused_until_a_filing_of_the_office_changes(
+    client, queue, city_reviewer
+):
+    login_with_second_factor(client, city_reviewer)
     url = reverse("admin:filings_filing_statistics")
     first = queries_of(client, url)
     again = queries_of(client, url)
@@ -194,8 +200,8 @@ def plan_of(sql: str, params=(), *, bitmaps: bool = True) -> str:
 
 
 @postgresql_only
-def test_a_page_of_the_queue_reads_the_review_queue_index_in_order(client, queue):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_a_page_of_the_queue_reads_the_review_queue_index_in_order(client, queue, city_reviewer):
+    login_with_second_factor(client, city_reviewer)
     with CaptureQueriesContext(connection) as captured:
         client.get(QUEUE + "?p=1")
     listing = next(
@@ -207,8 +213,10 @@ def test_a_page_of_the_queue_reads_the_review_queue_index_in_order(client, queue
 
 
 @postgresql_only
-def test_the_queues_count_and_the_statistics_fingerprint_read_only_an_index(client, queue):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_the_queues_count_and_the_statistics_fingerprint_read_only_an_index(
+    client, queue, city_reviewer
+):
+    login_with_second_factor(client, city_reviewer)
     count = next(q for q in queries_of(client, QUEUE) if q.startswith("SELECT COUNT(*)"))
     assert "Index Only Scan using filing_review_queue" in plan_of(count, bitmaps=False)
     statistics = queries_of(client, reverse("admin:filings_filing_statistics"))
@@ -263,9 +271,9 @@ def add_filings(n: int, start: int) -> None:
     ],
 )
 def test_every_page_of_the_workspace_runs_as_many_queries_with_300_more_filings(
-    client, queue, tail
+    client, queue, tail, city_reviewer
 ):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, city_reviewer)
     url = (
         reverse("admin:filings_filing_change", args=[queue["shenzhen"].pk])
         if tail == "review"
@@ -277,8 +285,8 @@ def test_every_page_of_the_workspace_runs_as_many_queries_with_300_more_filings(
     assert len(queries_of(client, url)) == few
 
 
-def test_the_queue_is_titled_review_queue_and_writes_iso_dates(client, queue):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_the_queue_is_titled_review_queue_and_writes_iso_dates(client, queue, city_reviewer):
+    login_with_second_factor(client, city_reviewer)
     html = client.get(QUEUE).content.decode()
     assert "<title>审核队列 |" in html
     assert "选择" not in html.split("<h1>", 1)[1].split("</h1>", 1)[0]
@@ -287,12 +295,14 @@ def test_the_queue_is_titled_review_queue_and_writes_iso_dates(client, queue):
     assert "年" not in html.split('id="result_list"', 1)[1].split("</table>", 1)[0]
 
 
-def test_the_review_page_follows_a_notice_being_written_without_a_reload(client, queue):
+def test_the_review_page_follows_a_notice_being_written_without_a_reload(
+    client, queue, city_reviewer, other_city_reviewer
+):
     """The documents list polls while a PDF is pending (htmx), as the filer's page does."""
     from filings import documents
     from filings.models import Document
 
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, city_reviewer)
     filing = queue["shenzhen_other"]  # approved: its notice requested, not yet written
     notice = Document.objects.get(filing=filing, kind="notice")
     assert notice.status == "pending"
@@ -306,16 +316,16 @@ def test_the_review_page_follows_a_notice_being_written_without_a_reload(client,
     assert reverse("admin:filings_filing_document", args=[filing.pk, notice.pk]) in fragment
     # Another office's reviewer does not get the panel.
     client.logout()
-    login_with_second_factor(client, reviewer_of("440100", "gz@cac.example"))
+    login_with_second_factor(client, other_city_reviewer)
     assert client.get(panel).status_code == 404
 
 
-def test_history_notes_are_shown_in_the_readers_language(client, queue):
+def test_history_notes_are_shown_in_the_readers_language(client, queue, city_reviewer):
     """A download by a reviewer in Chinese reads "Filing notice v1" to a reader in English."""
     from filings import documents
     from filings.models import Document, FilingEvent
 
-    reviewer = reviewer_of("440300", "sz@cac.example")
+    reviewer = city_reviewer
     login_with_second_factor(client, reviewer)
     filing = queue["shenzhen_other"]
     notice = Document.objects.get(filing=filing, kind="notice")

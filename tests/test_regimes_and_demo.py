@@ -2,9 +2,18 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from filings.checks import filing_regime_is_known
-from filings.models import Filing, Membership, Obligation, Organization, Reviewer
+from filings.models import (
+    AuditEntry,
+    Document,
+    Filing,
+    Membership,
+    Obligation,
+    Organization,
+    Reviewer,
+)
 from filings.regimes import current_regime, get_regime
 
 
@@ -30,17 +39,74 @@ def test_demo_data_loads_once():
     # The first run says what it made, in words.
     assert "the account filer@demo.example" in first.getvalue()
     assert "a submitted filing of 深圳演示零售有限公司 in the review queue" in first.getvalue()
-    counts = (Organization.objects.count(), Membership.objects.count(), Obligation.objects.count())
+    counts = (
+        Organization.objects.count(),
+        Membership.objects.count(),
+        Obligation.objects.count(),
+        Filing.objects.count(),
+        Document.objects.count(),
+        AuditEntry.objects.count(),
+    )
     out = StringIO()
     call_command("load_demo", stdout=out)
     assert "all of it was already there; nothing changed" in out.getvalue()
-    after = (Organization.objects.count(), Membership.objects.count(), Obligation.objects.count())
-    # The filer's organization with its obligation, and another whose filing waits for review.
-    assert after == counts == (2, 2, 2)
+    after = (
+        Organization.objects.count(),
+        Membership.objects.count(),
+        Obligation.objects.count(),
+        Filing.objects.count(),
+        Document.objects.count(),
+        AuditEntry.objects.count(),
+    )
+    assert after == counts
+    # The filer's organization with its initial duty and the change's, and another whose filing
+    # waits for review.
+    assert counts[:4] == (2, 2, 3, 3)
     assert Reviewer.objects.get().office.code == "440300"
-    queued = Filing.objects.get()
+    queued = Filing.objects.get(organization__name="深圳演示零售有限公司")
     assert queued.status == Filing.Status.SUBMITTED
-    assert queued.organization.name == "深圳演示零售有限公司"
     assert queued.office.code == "440300"  # the demo reviewer's office
     assert queued.attachment_rows.get().kind == "assessment_report"
     assert queued.documents.get().kind == "form"  # its PDF, queued
+
+
+@pytest.mark.django_db
+def test_the_demo_filer_has_a_filed_filing_with_its_notice_and_a_submitted_change():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    filer = Membership.objects.get(user__email="filer@demo.example")
+    filings = filer.organization.filings
+    filed = filings.get(kind=Filing.Kind.INITIAL)
+    assert filed.status == Filing.Status.FILED
+    assert filed.filing_number.startswith("网信人脸备440300")
+    assert filed.events.filter(action="approved", actor__email="reviewer@demo.example").exists()
+    # The notice is queued for the worker, as the queued filing's form is: `make run`'s worker
+    # renders it.
+    assert set(filed.documents.values_list("kind", flat=True)) == {"form", "notice"}
+    change = filings.get(kind=Filing.Kind.CHANGE)
+    assert change.status == Filing.Status.SUBMITTED
+    assert change.original == filed
+    assert change.versions.get().data["change"]["sections"] == ["security"]
+    assert change.attachment_rows.get().kind == "assessment_report"  # carried over
+    text = out.getvalue()
+    assert f"the filed initial filing {filed.filing_number} of 深圳演示科技有限公司" in text
+    assert f"a submitted change {change.receipt_number} of it" in text
+
+
+@pytest.mark.django_db
+def test_the_demo_filer_sees_the_filed_filing_and_its_notice(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=StringIO())
+    filer = Membership.objects.get(user__email="filer@demo.example")
+    filed = filer.organization.filings.get(kind=Filing.Kind.INITIAL)
+    notice = filed.documents.get(kind="notice")
+    assert notice.status == Document.Status.READY  # rendered where a worker runs (eager here)
+    client.force_login(filer.user)
+    html = client.get(
+        reverse("filing_detail", args=[filer.organization.pk, filed.pk])
+    ).content.decode()
+    assert filed.filing_number in html
+    dashboard = client.get(reverse("dashboard", args=[filer.organization.pk])).content.decode()
+    assert filed.filing_number in dashboard

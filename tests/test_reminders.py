@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from filings import calendars, deadlines, obligations, reminders, services
 from filings.models import CalendarPeriod, CalendarYear, Jurisdiction, Obligation, Reminder
 from notifications.models import Notification
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, reviewer_of
 
 pytestmark = pytest.mark.django_db
 
@@ -244,17 +244,11 @@ def test_the_digest_lists_near_and_overdue_reviews_once_a_day_and_nothing_when_q
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from filings import attachments
-    from filings.models import Reviewer
-    from filings.reviewer_group import ensure_reviewer_group
     from tests.filing_data import complete_filing
     from tests.pdfs import pdf_bytes
 
-    busy = UserFactory(email="busy@cac.example", is_staff=True)
-    Reviewer.objects.create(user=busy, office=Jurisdiction.objects.get(code="440300"))
-    quiet = UserFactory(email="quiet@cac.example", is_staff=True)
-    Reviewer.objects.create(user=quiet, office=Jurisdiction.objects.get(code="110000"))
-    for user in (busy, quiet):
-        user.groups.add(ensure_reviewer_group())
+    reviewer_of("440300", "busy@cac.example")
+    reviewer_of("110000", "quiet@cac.example")
     membership = MembershipFactory(organization__name="深圳待审公司")
     filing = services.start_initial_filing(membership.organization, membership.user)
     filing.data = complete_filing()

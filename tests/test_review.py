@@ -11,20 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from filings import attachments, services
-from filings.models import Document, Filing, FilingEvent, Jurisdiction, Organization, Reviewer
-from filings.reviewer_group import ensure_reviewer_group
-from tests.factories import MembershipFactory, UserFactory, login_with_second_factor
+from filings.models import Document, Filing, FilingEvent, Jurisdiction, Organization
+from tests.factories import MembershipFactory, UserFactory, login_with_second_factor, reviewer_of
 from tests.filing_data import complete_filing
 from tests.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def reviewer_of(code: str, email: str):
-    user = UserFactory(email=email, is_staff=True)
-    Reviewer.objects.create(user=user, office=Jurisdiction.objects.get(code=code))
-    user.groups.add(ensure_reviewer_group())
-    return user
 
 
 def submitted(address: str, capture, name: str) -> Filing:
@@ -58,19 +50,13 @@ def world(django_capture_on_commit_callbacks):
 
 
 PERSONAS = {
-    # persona: (the filings it must see, how to make it)
-    "reviewer_shenzhen": ({"shenzhen"}, lambda: reviewer_of("440300", "sz@cac.example")),
-    "reviewer_guangzhou": ({"guangzhou"}, lambda: reviewer_of("440100", "gz@cac.example")),
-    "reviewer_guangdong": (
-        {"shenzhen", "guangzhou"},
-        lambda: reviewer_of("440000", "gd@cac.example"),
-    ),
+    # persona: (the filings it must see, its fixture or how to make it)
+    "reviewer_shenzhen": ({"shenzhen"}, "city_reviewer"),
+    "reviewer_guangzhou": ({"guangzhou"}, "other_city_reviewer"),
+    "reviewer_guangdong": ({"shenzhen", "guangzhou"}, "provincial_reviewer"),
     "reviewer_beijing": ({"beijing"}, lambda: reviewer_of("110000", "bj@cac.example")),
     "reviewer_hubei": ({"xiantao"}, lambda: reviewer_of("420000", "hb@cac.example")),
-    "superuser": (
-        {"shenzhen", "guangzhou", "beijing", "xiantao"},
-        lambda: UserFactory(email="root@cac.example", is_staff=True, is_superuser=True),
-    ),
+    "superuser": ({"shenzhen", "guangzhou", "beijing", "xiantao"}, "administrator"),
     "filer": (set(), lambda: MembershipFactory(organization__address_division="440300").user),
     "staff_without_office": (set(), lambda: UserFactory(email="clerk@cac.example", is_staff=True)),
     "anonymous": (set(), lambda: None),
@@ -99,9 +85,9 @@ def filing_urls(filing):
 
 
 @pytest.mark.parametrize("persona", sorted(PERSONAS))
-def test_every_admin_url_shows_each_persona_exactly_its_filings(client, world, persona):
+def test_every_admin_url_shows_each_persona_exactly_its_filings(client, world, persona, request):
     expected, make = PERSONAS[persona]
-    user = make()
+    user = request.getfixturevalue(make) if isinstance(make, str) else make()
     if user:
         login_with_second_factor(client, user)
     changelist = reverse("admin:filings_filing_changelist")
@@ -145,8 +131,8 @@ def test_every_admin_url_shows_each_persona_exactly_its_filings(client, world, p
     assert read(client, draft_url)[0] in (302, 403, 404)
 
 
-def test_autocomplete_and_the_audit_trail_are_scoped(client, world):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_autocomplete_and_the_audit_trail_are_scoped(client, world, city_reviewer):
+    login_with_second_factor(client, city_reviewer)
     _status, html = read(client, reverse("admin:filings_filingevent_changelist"))
     assert world["shenzhen"].receipt_number in html
     assert world["beijing"].receipt_number not in html
@@ -160,8 +146,8 @@ def test_autocomplete_and_the_audit_trail_are_scoped(client, world):
     )
 
 
-def test_reviewers_can_do_nothing_but_review(client, world):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_reviewers_can_do_nothing_but_review(client, world, city_reviewer):
+    login_with_second_factor(client, city_reviewer)
     for name in ("organization", "calendaryear", "jurisdiction", "obligation", "reviewer"):
         url = reverse(f"admin:filings_{name}_changelist")
         assert client.get(url).status_code == 403, url
@@ -169,10 +155,8 @@ def test_reviewers_can_do_nothing_but_review(client, world):
     assert client.get(reverse("admin:notifications_notification_changelist")).status_code == 403
 
 
-def test_events_cannot_be_changed_or_deleted_even_by_a_superuser(client, world):
-    login_with_second_factor(
-        client, UserFactory(email="root@cac.example", is_staff=True, is_superuser=True)
-    )
+def test_events_cannot_be_changed_or_deleted_even_by_a_superuser(client, world, administrator):
+    login_with_second_factor(client, administrator)
     event = world["shenzhen"].events.first()
     assert (
         client.post(
@@ -198,9 +182,9 @@ def decide(client, filing, verb, reasons=""):
 
 
 def test_start_review_then_approve_issues_a_number_emails_and_queues_the_notice(
-    client, world, django_capture_on_commit_callbacks
+    client, world, django_capture_on_commit_callbacks, city_reviewer
 ):
-    reviewer = reviewer_of("440300", "sz@cac.example")
+    reviewer = city_reviewer
     login_with_second_factor(client, reviewer)
     filing = world["shenzhen"]
     decide(client, filing, "start_review")
@@ -220,8 +204,8 @@ def test_start_review_then_approve_issues_a_number_emails_and_queues_the_notice(
 
 
 @pytest.mark.parametrize("verb", ["return", "refuse"])
-def test_return_and_refusal_require_reasons(client, world, verb):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_return_and_refusal_require_reasons(client, world, verb, city_reviewer):
+    login_with_second_factor(client, city_reviewer)
     filing = world["shenzhen"]
     response = decide(client, filing, verb, "   ")
     assert "请填写理由" in response.content.decode()
@@ -230,9 +214,9 @@ def test_return_and_refusal_require_reasons(client, world, verb):
 
 
 def test_a_return_sets_the_correction_deadline_and_emails_the_reasons(
-    client, world, django_capture_on_commit_callbacks
+    client, world, django_capture_on_commit_callbacks, city_reviewer
 ):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+    login_with_second_factor(client, city_reviewer)
     filing = world["shenzhen"]
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -244,10 +228,12 @@ def test_a_return_sets_the_correction_deadline_and_emails_the_reasons(
     assert Document.objects.get(filing=filing, kind="return_notice").status == "ready"
 
 
-def test_two_reviewers_deciding_at_once_one_wins_the_other_is_told(client, world):
+def test_two_reviewers_deciding_at_once_one_wins_the_other_is_told(
+    client, world, other_city_reviewer, provincial_reviewer
+):
     filing = world["guangzhou"]
-    city = reviewer_of("440100", "gz@cac.example")
-    province = reviewer_of("440000", "gd@cac.example")
+    city = other_city_reviewer
+    province = provincial_reviewer
     login_with_second_factor(client, city)
     decide(client, filing, "approve")
     login_with_second_factor(client, province)
@@ -258,8 +244,8 @@ def test_two_reviewers_deciding_at_once_one_wins_the_other_is_told(client, world
     assert filing.events.filter(action__in=["approved", "returned"]).count() == 1
 
 
-def test_the_review_page_shows_what_a_reviewer_needs(client, world):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_the_review_page_shows_what_a_reviewer_needs(client, world, city_reviewer):
+    login_with_second_factor(client, city_reviewer)
     filing = world["shenzhen"]
     html = read(client, reverse("admin:filings_filing_change", args=[filing.pk]))[1]
     assert "深圳甲公司" in html
@@ -275,9 +261,9 @@ def test_the_review_page_shows_what_a_reviewer_needs(client, world):
 # --- A large queue -------------------------------------------------------------------------------
 
 
-def test_the_queue_says_in_words_which_filings_were_late(client, world):
+def test_the_queue_says_in_words_which_filings_were_late(client, world, provincial_reviewer):
     Filing.objects.filter(pk=world["guangzhou"].pk).update(late=True)
-    login_with_second_factor(client, reviewer_of("440000", "gd@cac.example"))
+    login_with_second_factor(client, provincial_reviewer)
     html = read(client, reverse("admin:filings_filing_changelist"))[1]
     rows = {name: html.split(name)[1].split("</tr>")[0] for name in ("深圳甲公司", "广州乙公司")}
     assert '<span class="late">逾期备案</span>' in rows["广州乙公司"]
@@ -292,8 +278,8 @@ def changelist_queries(client) -> int:
     return len(queries)
 
 
-def test_the_queue_runs_a_fixed_number_of_queries_with_10000_filings(client, world):
-    login_with_second_factor(client, reviewer_of("440300", "sz@cac.example"))
+def test_the_queue_runs_a_fixed_number_of_queries_with_10000_filings(client, world, city_reviewer):
+    login_with_second_factor(client, city_reviewer)
     few = changelist_queries(client)
     office = Jurisdiction.objects.get(code="440300")
     organizations = [
@@ -322,8 +308,10 @@ def test_the_queue_runs_a_fixed_number_of_queries_with_10000_filings(client, wor
     assert changelist_queries(client) == few
 
 
-def test_exports_and_statistics_follow_the_reviewers_scope_and_filters(client, world):
-    login_with_second_factor(client, reviewer_of("440000", "gd@cac.example"))
+def test_exports_and_statistics_follow_the_reviewers_scope_and_filters(
+    client, world, provincial_reviewer
+):
+    login_with_second_factor(client, provincial_reviewer)
     csv_text = read(client, reverse("admin:filings_filing_export_csv"))[1]
     assert world["shenzhen"].receipt_number in csv_text
     assert world["guangzhou"].receipt_number in csv_text

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from filings import obligations, services, statistics
-from filings.models import Filing, FilingVersion, Jurisdiction, Reviewer
+from filings.models import Filing, FilingVersion, Jurisdiction
 from filings.review_scope import filings_visible_to
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, reviewer_of
 from tests.test_filings import complete_draft
 
 pytestmark = pytest.mark.django_db
@@ -121,19 +121,9 @@ def world():
     return f
 
 
-def superuser():
-    return UserFactory(email="root@cac.example", is_staff=True, is_superuser=True)
-
-
-def reviewer_of(code: str):
-    user = UserFactory(email=f"{code}@cac.example", is_staff=True)
-    Reviewer.objects.create(user=user, office=Jurisdiction.objects.get(code=code))
-    return user
-
-
-def test_each_figure_on_a_known_set_of_filings(world):
+def test_each_figure_on_a_known_set_of_filings(world, administrator):
     with translation.override("en"):
-        figures = statistics.summary(filings_visible_to(superuser()), TODAY)
+        figures = statistics.summary(filings_visible_to(administrator), TODAY)
     assert figures["by_status"] == [
         ("submitted", "Submitted", 3),
         ("under_review", "Under review", 1),
@@ -187,8 +177,8 @@ def test_names_follow_the_language_and_drafts_never_count(world):
     assert "draft" not in [value for value, _l, _n in figures["by_status"]]
 
 
-def test_a_reviewer_gets_the_figures_of_its_office_only(world):
-    figures = statistics.summary(filings_visible_to(reviewer_of("440000")), TODAY)
+def test_a_reviewer_gets_the_figures_of_its_office_only(world, provincial_reviewer):
+    figures = statistics.summary(filings_visible_to(provincial_reviewer), TODAY)
     assert [(code, n) for code, _name, n in figures["by_city"]] == [("440300", 3), ("440100", 2)]
     assert figures["overdue_reviews"] == 2
     assert sum(n for _month, n in figures["per_month"]) == 4
@@ -272,20 +262,20 @@ def many(n: int) -> None:
     )
 
 
-def queries_of_summary() -> int:
-    filings = filings_visible_to(superuser())
+def queries_of_summary(administrator) -> int:
+    filings = filings_visible_to(administrator)
     with CaptureQueriesContext(connection) as queries:
         figures = statistics.summary(filings, TODAY)
     assert len(figures["per_month"]) == 12
     return len(queries)
 
 
-def test_the_summary_runs_the_same_queries_with_5_or_500_filings():
+def test_the_summary_runs_the_same_queries_with_5_or_500_filings(administrator):
     many(5)
-    with_5 = queries_of_summary()
+    with_5 = queries_of_summary(administrator)
     Filing.objects.all().delete()
     many(500)
-    with_500 = queries_of_summary()
+    with_500 = queries_of_summary(administrator)
     assert with_5 == with_500 == 3
     per_month = statistics.summary(Filing.objects.all(), TODAY)["per_month"]
     assert sum(n for _month, n in per_month) == 500

@@ -6,9 +6,8 @@ from django.urls import reverse
 
 from filings import services
 from filings.forms.filing_steps import PurposeStep
-from filings.models import Filing, Jurisdiction, Reviewer
-from filings.reviewer_group import ensure_reviewer_group
-from tests.factories import MembershipFactory, UserFactory, login_with_second_factor
+from filings.models import Filing
+from tests.factories import MembershipFactory, login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -16,11 +15,8 @@ MESSAGE = "NUL"
 
 
 @pytest.fixture
-def reviewer(client):
-    user = UserFactory(is_staff=True)
-    Reviewer.objects.create(user=user, office=Jurisdiction.objects.get(code="440300"))
-    user.groups.add(ensure_reviewer_group())
-    login_with_second_factor(client, user)
+def reviewer(client, city_reviewer):
+    login_with_second_factor(client, city_reviewer)
     return client
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from filings import documents, obligations, services, verification
 from filings.models import Filing
 from filings.views import verify as verify_view
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory
 from tests.test_filings import complete_draft, upload_report
 
 pytestmark = pytest.mark.django_db
@@ -55,39 +55,34 @@ def member():
 
 
 @pytest.fixture
-def reviewer():
-    return UserFactory(email="reviewer@example.com", is_staff=True)
-
-
-@pytest.fixture
-def filed(member, reviewer) -> Filing:
+def filed(member, city_reviewer) -> Filing:
     filing = complete_draft(member)
     services.submit_filing(filing.pk, member.user)
-    return services.approve_filing(filing.pk, reviewer)
+    return services.approve_filing(filing.pk, city_reviewer)
 
 
-def follow_up(member, reviewer, original, kind, step_values) -> Filing:
+def follow_up(member, city_reviewer, original, kind, step_values) -> Filing:
     filing = services.start_follow_up(original, member.user, kind)
     services.save_step(filing, member.user, kind, step_values)
     services.save_step(filing, member.user, "declaration", {"truthful": True})
     if kind == Filing.Kind.CHANGE:
         upload_report(filing, member.user)
     services.submit_filing(filing.pk, member.user)
-    return services.approve_filing(filing.pk, reviewer)
+    return services.approve_filing(filing.pk, city_reviewer)
 
 
-def cancel(member, reviewer, original) -> Filing:
+def cancel(member, city_reviewer, original) -> Filing:
     values = {"stopped_on": "2026-04-01", "deletion_method": "deleted", "deletion_detail": "已删除"}
-    return follow_up(member, reviewer, original, Filing.Kind.CANCELLATION, values)
+    return follow_up(member, city_reviewer, original, Filing.Kind.CANCELLATION, values)
 
 
-def change(member, reviewer, original) -> Filing:
+def change(member, city_reviewer, original) -> Filing:
     values = {
         "description": "新增两处闸机",
         "effective_date": "2026-03-10",
         "sections": ["deployments"],
     }
-    return follow_up(member, reviewer, original, Filing.Kind.CHANGE, values)
+    return follow_up(member, city_reviewer, original, Filing.Kind.CHANGE, values)
 
 
 def look_up(client, number, **extra):
@@ -140,10 +135,10 @@ def test_a_filed_number_is_valid_with_the_organization_its_code_the_office_and_t
 
 
 def test_a_cancelled_filing_shows_when_it_was_filed_and_when_cancelled(
-    english, filed, member, reviewer, clock
+    english, filed, member, city_reviewer, clock
 ):
     clock.move_to(CANCELLED_AT)
-    cancellation = cancel(member, reviewer, filed)
+    cancellation = cancel(member, city_reviewer, filed)
     assert cancellation.filing_number == "网信人脸备440300202600001-注销1号"
     html = result_of(look_up(english, NUMBER))
     assert "text-bg-secondary" in html
@@ -155,10 +150,10 @@ def test_a_cancelled_filing_shows_when_it_was_filed_and_when_cancelled(
 
 
 def test_a_cancellation_number_is_the_record_of_the_cancellation_of_the_original(
-    english, filed, member, reviewer, clock
+    english, filed, member, city_reviewer, clock
 ):
     clock.move_to(CANCELLED_AT)
-    cancellation = cancel(member, reviewer, filed)
+    cancellation = cancel(member, city_reviewer, filed)
     # Without its 号, as someone may type it.
     html = result_of(look_up(english, cancellation.filing_number.removesuffix("号")))
     assert "This number records the cancellation of filing" in html
@@ -168,10 +163,10 @@ def test_a_cancellation_number_is_the_record_of_the_cancellation_of_the_original
 
 
 def test_a_change_number_is_a_valid_record_of_a_change_and_lapses_with_the_original(
-    english, filed, member, reviewer, clock
+    english, filed, member, city_reviewer, clock
 ):
     clock.move_to(datetime(2026, 3, 20, 9, 0, tzinfo=SHANGHAI))
-    changed = change(member, reviewer, filed)
+    changed = change(member, city_reviewer, filed)
     assert changed.filing_number == "网信人脸备440300202600001-变更1号"
     html = result_of(look_up(english, changed.filing_number))
     assert "text-bg-success" in html
@@ -182,7 +177,7 @@ def test_a_change_number_is_a_valid_record_of_a_change_and_lapses_with_the_origi
     assert "text-bg-success" in result_of(look_up(english, NUMBER))  # the original is still valid
 
     clock.move_to(CANCELLED_AT)
-    cancel(member, reviewer, filed)
+    cancel(member, city_reviewer, filed)
     html = result_of(look_up(english, changed.filing_number))
     assert "text-bg-secondary" in html
     assert "which was cancelled on 2026-04-08" in html

@@ -18,8 +18,16 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from filings import comparisons, compliance, documents, services, summary
-from filings.models import Attachment, Document, ExportJob, Filing, FilingEvent, Reviewer
+from filings import audit, comparisons, compliance, documents, services, summary
+from filings.models import (
+    Attachment,
+    AuditEntry,
+    Document,
+    ExportJob,
+    Filing,
+    FilingEvent,
+    Reviewer,
+)
 from filings.models.filings import review_urgency
 from filings.review_scope import filings_visible_to, may_review, offices_visible_to
 from filings.reviewer_group import ensure_reviewer_group
@@ -652,9 +660,47 @@ class ReviewerAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user", "office")
 
     def save_model(self, request, obj, form, change):
+        before = _appointment(Reviewer.objects.filter(pk=obj.pk).first()) if change else {}
         super().save_model(request, obj, form, change)
         user = obj.user
         if not user.is_staff:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
         user.groups.add(ensure_reviewer_group())
+        before, after = audit.changed(before, _appointment(obj))
+        if after:
+            action = AuditEntry.Action
+            audit.record(
+                action.REVIEWER_CHANGED if change else action.REVIEWER_APPOINTED,
+                actor=request.user,
+                obj=obj,
+                object_repr=user.email,
+                before=before,
+                after=after,
+            )
+
+    def delete_model(self, request, obj):
+        self._record_removal(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for reviewer in queryset.select_related("user", "office"):
+            self._record_removal(request, reviewer)
+        super().delete_queryset(request, queryset)
+
+    def _record_removal(self, request, reviewer):
+        audit.record(
+            AuditEntry.Action.REVIEWER_REMOVED,
+            actor=request.user,
+            obj=reviewer,
+            object_repr=reviewer.user.email,
+            before=_appointment(reviewer),
+        )
+
+
+def _appointment(reviewer) -> dict:
+    """A reviewer's appointment as facts: the account and the office (its code and name)."""
+    if reviewer is None:
+        return {}
+    office = reviewer.office
+    return {"user": reviewer.user.email, "office": f"{office.code} {office.office_name}".strip()}

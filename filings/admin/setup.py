@@ -6,11 +6,14 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from filings import calendars, deadlines
+from filings import audit, calendars, deadlines
+from filings.memberships import ORGANIZATION_FIELDS
 from filings.models import (
+    AuditEntry,
     CalendarPeriod,
     CalendarYear,
     DeadlineChange,
@@ -79,16 +82,54 @@ class CalendarYearAdmin(admin.ModelAdmin):
     def period_count(self, obj):
         return obj._periods
 
+    def save_model(self, request, obj, form, change):
+        # What the year and its periods were, read before anything of the form is saved.
+        stored = CalendarYear.objects.filter(pk=obj.pk).first() if change else None
+        request._calendar_before = _calendar_facts(stored) if stored else {}
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Touch the year so every process rebuilds its index, then move the deadlines it affects.
         form.instance.save(update_fields=["updated_at"])
+        before, after = audit.changed(
+            getattr(request, "_calendar_before", {}), _calendar_facts(form.instance)
+        )
+        if after:
+            audit.record(
+                AuditEntry.Action.CALENDAR_YEAR_CHANGED
+                if change
+                else AuditEntry.Action.CALENDAR_YEAR_ADDED,
+                actor=request.user,
+                obj=form.instance,
+                before=before,
+                after=after,
+            )
         deadlines.calendar_changed(form.instance.year)
 
     def delete_model(self, request, obj):
         year = obj.year
+        audit.record(
+            AuditEntry.Action.CALENDAR_YEAR_DELETED,
+            actor=request.user,
+            obj=obj,
+            before=_calendar_facts(obj),
+        )
         super().delete_model(request, obj)
         deadlines.calendar_changed(year)
+
+    def delete_queryset(self, request, queryset):
+        years = list(queryset)
+        for calendar_year in years:
+            audit.record(
+                AuditEntry.Action.CALENDAR_YEAR_DELETED,
+                actor=request.user,
+                obj=calendar_year,
+                before=_calendar_facts(calendar_year),
+            )
+        super().delete_queryset(request, queryset)
+        for calendar_year in years:
+            deadlines.calendar_changed(calendar_year.year)
 
     def get_urls(self):
         return [
@@ -108,7 +149,7 @@ class CalendarYearAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 periods = calendars.parse_csv(form.cleaned_data["file"].read(1_000_000))
-                calendars.replace_periods(calendar_year, periods)
+                calendars.replace_periods(calendar_year, periods, actor=request.user)
             except calendars.CalendarCSVError as error:
                 form.add_error("file", str(error))
             else:
@@ -132,6 +173,13 @@ class CalendarYearAdmin(admin.ModelAdmin):
             "title": _("Import the periods of %(year)s") % {"year": calendar_year.year},
         }
         return render(request, "admin/filings/calendaryear/import.html", context)
+
+
+def _calendar_facts(calendar_year: CalendarYear) -> dict:
+    return {
+        **audit.field_values(calendar_year, ["year", "published", "notice"]),
+        "periods": audit.period_facts(calendar_year.periods.order_by("first_day", "pk")),
+    }
 
 
 @admin.register(Jurisdiction)
@@ -181,11 +229,66 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ("name", "uscc")
     inlines = [MembershipInline, HeadcountInline]
     exclude = ("responsible_person_id_number",)
-    readonly_fields = ("masked_responsible_person_id_number", "created_at")
+    readonly_fields = ("masked_responsible_person_id_number", "created_at", "audit_trail")
 
     @admin.display(description=_("responsible person's ID number"))
     def masked_responsible_person_id_number(self, obj):
         return obj.masked_responsible_person_id_number
+
+    @admin.display(description=_("audit trail"))
+    def audit_trail(self, obj):
+        if obj.pk is None:
+            return "—"
+        url = reverse("admin:filings_auditentry_changelist")
+        return format_html(
+            '<a href="{}?organization={}">{}</a>', url, obj.pk, _("Who changed what, and when")
+        )
+
+    def save_model(self, request, obj, form, change):
+        fields = [name for name in form.changed_data if name in ORGANIZATION_FIELDS]
+        stored = Organization.objects.filter(pk=obj.pk).first() if change else None
+        before = audit.field_values(stored, fields) if stored else {}
+        super().save_model(request, obj, form, change)
+        if change:
+            before, after = audit.changed(before, audit.field_values(obj, fields))
+            action = AuditEntry.Action.ORGANIZATION_EDITED
+        else:
+            after = audit.field_values(obj, ORGANIZATION_FIELDS)
+            action = AuditEntry.Action.ORGANIZATION_REGISTERED
+        if after:
+            audit.record(
+                action, actor=request.user, obj=obj, organization=obj, before=before, after=after
+            )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            super().save_formset(request, form, formset, change)
+            return
+        roles = dict(
+            Membership.objects.filter(organization=form.instance).values_list("pk", "role")
+        )
+        action = AuditEntry.Action
+        for membership in [f.instance for f in formset.deleted_forms if f.instance.pk]:
+            membership.role = roles.get(membership.pk, membership.role)  # as stored, not as posted
+            audit.record_member(
+                action.MEMBER_REMOVED, actor=request.user, membership=membership, before=True
+            )
+        super().save_formset(request, form, formset, change)
+        for membership in formset.new_objects:
+            audit.record_member(
+                action.MEMBER_ADDED, actor=request.user, membership=membership, after=True
+            )
+        for membership, _fields in formset.changed_objects:
+            if roles.get(membership.pk) != membership.role:
+                audit.record(
+                    action.ROLE_CHANGED,
+                    actor=request.user,
+                    obj=membership,
+                    organization=membership.organization,
+                    object_repr=membership.user.email,
+                    before={"role": roles.get(membership.pk)},
+                    after={"role": membership.role},
+                )
 
 
 class ObligationEventInline(admin.TabularInline):

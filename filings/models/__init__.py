@@ -1,3 +1,4 @@
+from filings.models.audit import AuditEntry
 from filings.models.calendar import CalendarPeriod, CalendarYear
 from filings.models.documents import Document
 from filings.models.exports import ExportJob
@@ -19,6 +20,7 @@ from filings.models.reminders import Reminder, ReviewerDigest
 from filings.models.reviewers import Reviewer
 
 __all__ = [
+    "AuditEntry",
     "AppliedRegime",
     "HeadcountDeclaration",
     "ObligationEvent",

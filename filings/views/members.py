@@ -19,6 +19,9 @@ from filings.models import Invitation, Membership
 
 User = get_user_model()
 
+# The latest changes to the organization and its members shown to its administrators.
+HISTORY = 20
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -51,10 +54,12 @@ def members(request, org_id):
         "role", "user__name", "user__email"
     )
     invitations = []
+    history = []
     if membership.is_admin:
         invitations = organization.invitations.select_related("invited_by").filter(
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
         )
+        history = organization.audit_entries.select_related("actor", "content_type")[:HISTORY]
     return render(
         request,
         "filings/members/list.html",
@@ -63,6 +68,7 @@ def members(request, org_id):
             "organization": organization,
             "members": member_list,
             "invitations": invitations,
+            "history": history,
             "form": form,
             "roles": Membership.Role.choices,
         },

@@ -6,11 +6,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import two_factor
 from accounts.models import User
 from filings import attachments, obligations, services
-from filings.models import Jurisdiction, Membership, Organization, Reviewer
+from filings.models import Filing, Jurisdiction, Membership, Organization, Reviewer
 from filings.reviewer_group import ensure_reviewer_group
 
 DEMO_USERS = [
@@ -105,6 +106,52 @@ QUEUE_FILING = {
     "declaration": {"truthful": True},
 }
 
+# The demo filer's own initial filing (approved, with its notice) and a change of it (submitted):
+# a newcomer logged in as the filer sees a filed filing, its notice and a change under review.
+FILER_FILING = {
+    **QUEUE_FILING,
+    "purpose": {
+        "purpose": "员工及访客进出园区的身份核验",
+        "scope": "本公司园区出入口，员工和登记访客",
+        "necessity": "园区内有研发实验室，需要核实进入人员身份",
+        "alternative_considered": "门禁卡",
+        "alternative_rejected_reason": "门禁卡经常被借用，无法确认持卡人本人",
+    },
+    "facial_data": {
+        **QUEUE_FILING["facial_data"],
+        "people_stored": 12_500,
+        "retention_period": "员工离职或访客登记结束后 30 日内删除",
+        "off_device_basis_detail": "员工和访客书面单独同意将人脸特征存储于本公司服务器",
+    },
+    "deployments": [
+        {
+            "name": "园区正门闸机",
+            "place_kind": "office",
+            "place_description": "园区正门及研发楼入口闸机",
+            "is_public_place": False,
+            "signage": True,
+            "signage_description": "闸机旁张贴人脸识别提示牌",
+            "verifies_identity": True,
+            "alternative_offered": "保安人工核验工牌或身份证",
+            "law_requiring_face": "",
+        }
+    ],
+    "consent": {
+        **QUEUE_FILING["consent"],
+        "informed_consent_method": "入职和访客登记时书面告知并单独签字同意",
+        "written_consent": True,
+    },
+    "assessment": {"assessment_date": "2026-11-05", "conclusion": "风险可控，可以使用"},
+}
+FILER_CHANGE = {
+    "description": "新增季度安全审计和访问日志留存 6 个月",
+    "sections": ["security"],
+}
+FILER_CHANGED_SECURITY = {
+    **QUEUE_FILING["security"],
+    "measures_detail": "存储加密、传输加密、最小权限访问；每季度安全审计，访问日志留存 6 个月",
+}
+
 
 class Command(BaseCommand):
     help = "Create the demo accounts and organization (only what does not exist yet)."
@@ -160,6 +207,7 @@ class Command(BaseCommand):
             made.append(f"the organization {organization.name} with its system and duty to file")
         if self.filing_in_the_queue():
             made.append(f"a submitted filing of {QUEUE_ORGANIZATION['name']} in the review queue")
+        made += self.filer_filings(organization, filer, reviewer)
         if made:
             self.stdout.write("Demo data created: " + "; ".join(made) + ".")
         else:
@@ -207,14 +255,45 @@ class Command(BaseCommand):
         services.submit_filing(filing.pk, user)
         return 1
 
+    def filer_filings(self, organization, filer, reviewer) -> list[str]:
+        """The demo filer's organization: its initial filing approved (a filing number, the notice
+        queued for the worker) and a change of it submitted, both through the service verbs."""
+        if organization.filings.exists():
+            return []
+        filing = services.start_initial_filing(organization, filer)
+        for step, values in FILER_FILING.items():
+            filing = services.save_step(filing, filer, step, values)
+        attachments.store(
+            filing,
+            filer,
+            "assessment_report",
+            _assessment_report(organization.name, "园区人脸门禁系统"),
+        )
+        services.submit_filing(filing.pk, filer)
+        services.start_review(filing.pk, reviewer)
+        filed = services.approve_filing(filing.pk, reviewer)
+        change = services.start_follow_up(filed, filer, Filing.Kind.CHANGE)
+        today = timezone.localdate().isoformat()
+        services.save_step(change, filer, "change", {**FILER_CHANGE, "effective_date": today})
+        services.save_step(change, filer, "security", FILER_CHANGED_SECURITY)
+        services.save_step(change, filer, "declaration", {"truthful": True})
+        change = services.submit_filing(change.pk, filer)
+        return [
+            f"the filed initial filing {filed.filing_number} of {organization.name} with its "
+            "filing notice",
+            f"a submitted change {change.receipt_number} of it",
+        ]
 
-def _assessment_report() -> SimpleUploadedFile:
+
+def _assessment_report(
+    organization: str = QUEUE_ORGANIZATION["name"], system: str = "门店会员识别系统"
+) -> SimpleUploadedFile:
     from weasyprint import HTML
 
     pdf = HTML(
         string="<html lang='zh-CN'><body style='font-family: serif'>"
         "<h1>个人信息保护影响评估报告（演示）</h1>"
-        "<p>深圳演示零售有限公司 · 门店会员识别系统 · 2026-10-20</p>"
+        f"<p>{organization} · {system}</p>"
         "<p>结论：风险可控，可以使用。</p></body></html>"
     ).write_pdf()
     return SimpleUploadedFile("个人信息保护影响评估报告.pdf", pdf, content_type="application/pdf")

@@ -1,0 +1,155 @@
+"""The audit trail of what people do besides moving a filing: members, invitations, the
+organization's details, attachments, reviewer appointments, the working-day calendar.
+
+``record`` is called inside the transaction of the change it records, so the row exists exactly
+when the change does. It stores facts (field names and stored values); ``describe`` renders them
+in the reader's language. This module imports models only: any layer may call it.
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from filings.identifiers import mask_ric
+from filings.models import AuditEntry, CalendarPeriod
+
+Action = AuditEntry.Action
+
+# Facts that are not a field of the object's model, and their labels.
+LABELS = {
+    "email": _("email address"),
+    "role": _("role"),
+    "office": _("office"),
+    "periods": _("periods"),
+    "file": _("file name"),
+    "kind": _("kind"),
+    "sha256": "SHA-256",
+    "size": _("size"),
+    "filing": _("filing"),
+    "user": _("account"),
+}
+# Values never kept in full in the trail.
+MASKED = {"responsible_person_id_number": mask_ric}
+
+
+def record(
+    action: str,
+    *,
+    actor,
+    obj=None,
+    organization=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    object_repr: str = "",
+) -> AuditEntry:
+    """Write one audit row. ``before`` and ``after`` hold only what the action changed."""
+
+    def facts(values):
+        return {
+            key: MASKED[key](value) if key in MASKED and value else value
+            for key, value in (values or {}).items()
+        }
+
+    return AuditEntry.objects.create(
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        organization=organization,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
+        before=facts(before),
+        after=facts(after),
+    )
+
+
+def record_member(action: str, *, actor, membership, before: bool = False, after: bool = False):
+    """A membership's row: the member's address and role, as they were (``before``) or are now
+    (``after``)."""
+    facts = {"email": membership.user.email, "role": membership.role}
+    return record(
+        action,
+        actor=actor,
+        obj=membership,
+        organization=membership.organization,
+        object_repr=membership.user.email,
+        before=facts if before else None,
+        after=facts if after else None,
+    )
+
+
+def field_values(instance, fields) -> dict:
+    """The stored values of ``fields`` as JSON facts (dates as ISO text, relations as their id)."""
+    values = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        value = getattr(instance, field.attname)
+        values[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return values
+
+
+def changed(before: dict, after: dict) -> tuple[dict, dict]:
+    """Only the facts that differ."""
+    keys = [key for key in after if before.get(key) != after.get(key)]
+    return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
+
+
+def period_facts(periods) -> list[list[str]]:
+    """A calendar year's periods as facts: [kind code, first day, last day, label]."""
+    return [
+        [
+            str(period.kind),
+            period.first_day.isoformat(),
+            period.last_day.isoformat(),
+            period.label,
+        ]
+        for period in periods
+    ]
+
+
+def describe(entry: AuditEntry) -> list[tuple[str, str, str]]:
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    rows = []
+    for key in [*entry.before, *[k for k in entry.after if k not in entry.before]]:
+        field = _model_field(model, key)
+        label = LABELS.get(key) or (field.verbose_name if field is not None else key)
+        rows.append(
+            (
+                str(label),
+                _value(key, field, entry.before.get(key)),
+                _value(key, field, entry.after.get(key)),
+            )
+        )
+    return rows
+
+
+def _model_field(model, name):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except Exception:  # FieldDoesNotExist, or a reverse relation
+        return None
+
+
+def _value(key, field, value) -> str:
+    from filings.models import Membership
+
+    if value is None or value == "" or value == []:
+        return "—"
+    if key == "periods":
+        kinds = dict(CalendarPeriod.Kind.choices)
+        return "; ".join(
+            f"{kinds.get(kind, kind)} {first}–{last}{f' {label}' if label else ''}"
+            for kind, first, last, label in value
+        )
+    if key == "role":
+        return str(dict(Membership.Role.choices).get(value, value))
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if field is not None and getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)

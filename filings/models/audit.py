@@ -1,0 +1,79 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class AuditEntry(models.Model):
+    """Who did what to which object, when, with what it was before and after: every actor's action
+    that is not a filing's own transition (those are FilingEvents).
+
+    ``before`` and ``after`` hold facts (field names and stored values, codes not labels); the
+    words are rendered in the reader's language when shown (``changes``), never stored in the
+    actor's. Rows are written by filings/audit.py and never changed.
+    """
+
+    class Action(models.TextChoices):
+        ORGANIZATION_REGISTERED = "organization_registered", _("Organization registered")
+        ORGANIZATION_EDITED = "organization_edited", _("Organization details changed")
+        INVITATION_SENT = "invitation_sent", _("Invitation sent")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation withdrawn")
+        MEMBER_JOINED = "member_joined", _("Member joined")
+        MEMBER_ADDED = "member_added", _("Member added")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        MEMBER_LEFT = "member_left", _("Member left")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        ATTACHMENT_UPLOADED = "attachment_uploaded", _("Attachment uploaded")
+        ATTACHMENT_WITHDRAWN = "attachment_withdrawn", _("Attachment withdrawn")
+        REVIEWER_APPOINTED = "reviewer_appointed", _("Reviewer appointed")
+        REVIEWER_CHANGED = "reviewer_changed", _("Reviewer's office changed")
+        REVIEWER_REMOVED = "reviewer_removed", _("Reviewer's appointment ended")
+        CALENDAR_YEAR_ADDED = "calendar_year_added", _("Calendar year added")
+        CALENDAR_YEAR_CHANGED = "calendar_year_changed", _("Calendar year changed")
+        CALENDAR_YEAR_DELETED = "calendar_year_deleted", _("Calendar year deleted")
+        CALENDAR_IMPORTED = "calendar_imported", _("Calendar periods imported")
+
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        "filings.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+    )
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    object_id = models.CharField(max_length=64, blank=True)
+    # What the object was called when it was acted on (an email, a year, a file name): data, not
+    # words of the portal, so it reads the same in every language and outlives the object.
+    object_repr = models.CharField(pgettext_lazy("audit", "object"), max_length=200, blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_action_display()} · {self.object_repr}"
+
+    @property
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(what, before, after) for each fact, in the current language."""
+        from filings import audit
+
+        return audit.describe(self)
