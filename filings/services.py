@@ -19,7 +19,6 @@ from filings import (
     reminders,
     steps,
 )
-from filings.memberships import ORGANIZATION_FIELDS
 from filings.models import (
     Attachment,
     Document,
@@ -31,6 +30,7 @@ from filings.models import (
     Obligation,
     Organization,
 )
+from filings.models.organizations import ORGANIZATION_FIELDS
 from filings.regimes import current_regime, get_regime
 from notifications import emails
 
