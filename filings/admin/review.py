@@ -40,6 +40,27 @@ class BoundedCountPaginator(Paginator):
         return self.object_list.order_by()[: self.LIMIT + 1].count()
 
 
+class ReadOnlyAdmin:
+    """The review workspace's read-only pages: nobody adds, changes or deletes here (a filing
+    changes through the service verbs, which write its event), and a row outside the reviewer's
+    scope (left out by get_queryset) does not exist for them: 404, not a redirect."""
+
+    def get_object(self, request, object_id, from_field=None):
+        found = super().get_object(request, object_id, from_field)
+        if found is None:
+            raise Http404
+        return found
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class OverdueFilter(admin.SimpleListFilter):
     title = _("review overdue")
     parameter_name = "overdue"
@@ -86,7 +107,7 @@ class OfficeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Filing)
-class FilingAdmin(admin.ModelAdmin):
+class FilingAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = (
         "receipt",
         "organization_name",
@@ -141,22 +162,6 @@ class FilingAdmin(admin.ModelAdmin):
         for word in term.split():
             queryset = queryset.filter(organization__name__icontains=word)
         return queryset, False
-
-    def get_object(self, request, object_id, from_field=None):
-        """Another office's filing does not exist for this reviewer: 404, not a redirect."""
-        filing = super().get_object(request, object_id, from_field)
-        if filing is None:
-            raise Http404
-        return filing
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("receipt number"), ordering="receipt_number")
     def receipt(self, filing):
@@ -526,7 +531,7 @@ def review_queue_selection(user, query: str):
 
 
 @admin.register(FilingEvent)
-class FilingEventAdmin(admin.ModelAdmin):
+class FilingEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The audit trail: read by reviewers of the filing's office; changed by no one."""
 
     list_display = ("created_at", "filing", "action", "from_status", "to_status", "actor")
@@ -540,24 +545,9 @@ class FilingEventAdmin(admin.ModelAdmin):
         visible = filings_visible_to(request.user).values("pk")
         return super().get_queryset(request).filter(filing__in=visible)
 
-    def get_object(self, request, object_id, from_field=None):
-        event = super().get_object(request, object_id, from_field)
-        if event is None:
-            raise Http404
-        return event
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Generated PDFs; failed ones can be retried by administrators."""
 
     list_display = ("created_at", "filing", "kind", "version", "status", "attempts", "error")
@@ -570,21 +560,6 @@ class DocumentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         visible = filings_visible_to(request.user).values("pk")
         return super().get_queryset(request).filter(filing__in=visible)
-
-    def get_object(self, request, object_id, from_field=None):
-        document = super().get_object(request, object_id, from_field)
-        if document is None:
-            raise Http404
-        return document
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Generate the selected documents again"), permissions=["view"])
     def retry(self, request, queryset):
