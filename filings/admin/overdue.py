@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from filings import overdue, services
-from filings.admin.review import BoundedCountPaginator, ReadOnlyAdmin
+from filings.admin.review import BoundedCountPaginator, ReadOnlyReviewAdmin
 from filings.models import CorrectionOrder, OverdueDuty
 from filings.review_scope import may_review, obligations_visible_to
 
@@ -35,7 +35,7 @@ class CorrectionOrderForm(forms.Form):
 
 
 @admin.register(OverdueDuty)
-class OverdueDutyAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class OverdueDutyAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     list_display = (
         "organization_name",
         "uscc",
@@ -175,7 +175,7 @@ class OverdueDutyAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(CorrectionOrder)
-class CorrectionOrderAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class CorrectionOrderAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     """The log of orders to correct: read by the office that gave them; changed by no one."""
 
     list_display = ("ordered_on", "organization", "office", "correct_by", "issued_by")

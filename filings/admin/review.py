@@ -22,6 +22,7 @@ from filings.models.filings import review_urgency
 from filings.review_scope import filings_visible_to, may_review, offices_visible_to
 from filings.reviewer_group import ensure_reviewer_group
 from filings.statistics import city_name
+from portal.admin_site import ReadOnlyAdmin
 
 OPEN = (Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW)
 USCC_LIKE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
@@ -40,25 +41,16 @@ class BoundedCountPaginator(Paginator):
         return self.object_list.order_by()[: self.LIMIT + 1].count()
 
 
-class ReadOnlyAdmin:
-    """The review workspace's read-only pages: nobody adds, changes or deletes here (a filing
-    changes through the service verbs, which write its event), and a row outside the reviewer's
-    scope (left out by get_queryset) does not exist for them: 404, not a redirect."""
+class ReadOnlyReviewAdmin(ReadOnlyAdmin):
+    """The review workspace's read-only pages: a filing changes through the service verbs, which
+    write its event; a row outside the reviewer's scope (left out by get_queryset) does not exist
+    for them: 404, not a redirect."""
 
     def get_object(self, request, object_id, from_field=None):
         found = super().get_object(request, object_id, from_field)
         if found is None:
             raise Http404
         return found
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -107,7 +99,7 @@ class OfficeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Filing)
-class FilingAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     list_display = (
         "receipt",
         "organization_name",
@@ -531,7 +523,7 @@ def review_queue_selection(user, query: str):
 
 
 @admin.register(FilingEvent)
-class FilingEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class FilingEventAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     """The audit trail: read by reviewers of the filing's office; changed by no one."""
 
     list_display = ("created_at", "filing", "action", "from_status", "to_status", "actor")
@@ -547,7 +539,7 @@ class FilingEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class DocumentAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     """Generated PDFs; failed ones can be retried by administrators."""
 
     list_display = ("created_at", "filing", "kind", "version", "status", "attempts", "error")
