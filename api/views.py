@@ -23,12 +23,11 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.models import ApiCall, ApiToken
-from filings import attachments, obligations, services
+from filings import attachments, obligations, services, steps
 from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentFormSet
 from filings.forms.systems import SystemForm
 from filings.forms.uploads import AttachmentForm
 from filings.models import Document, Filing, FilingEvent, Obligation, RecognitionSystem
-from filings.views.filings import _section_from
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorResponse, description="Invalid input"),
@@ -327,7 +326,7 @@ class StepView(ApiBase):
 
     def put(self, request, pk):
         filing = _filing(self, pk)
-        if self.step not in services.steps.STEPS_BY_KIND[filing.kind]:
+        if self.step not in steps.STEPS_BY_KIND[filing.kind]:
             raise exceptions.NotFound(
                 _("A %(kind)s has no such step.") % {"kind": filing.get_kind_display()},
                 code="no_such_step",
@@ -356,7 +355,7 @@ class StepView(ApiBase):
             form = STEP_FORMS[self.step](dict(request.data))
         if not form.is_valid():
             raise exceptions.ValidationError(form_errors(form))
-        section = _section_from(self.step, form, previous)
+        section = steps.section_from(self.step, form, previous)
         try:
             services.save_step(filing, request.user, self.step, section, complete=True)
         except services.FilingError as error:

@@ -225,12 +225,12 @@ def queries_of_a_sweep(today, due_count: int) -> int:
     from notifications import emails
 
     held = []
-    queue, emails.queue = emails.queue, held.append
+    queue, emails.queue_after_commit = emails.queue_after_commit, lambda _task, pk: held.append(pk)
     try:
         with CaptureQueriesContext(connection) as captured:
             sent = reminders.sweep(today)
     finally:
-        emails.queue = queue
+        emails.queue_after_commit = queue
     reset(today)
     assert len(held) == due_count, len(held)
     assert sent == due_count, sent

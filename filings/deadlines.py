@@ -1,36 +1,24 @@
 """Deadlines move when a calendar year is entered or edited: recompute the open ones it touches,
 record each change, and tell the organization's administrators when a date moved."""
 
-import logging
 from datetime import date
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
 from filings import calendars, reminders
 from filings.models import DeadlineChange, Filing, Membership, Obligation
 from filings.obligations import days_to_file
 from filings.regimes import get_regime
 from notifications import emails
-
-logger = logging.getLogger(__name__)
+from portal.queueing import queue_after_commit
 
 
 def calendar_changed(year: int) -> None:
-    """Called when a calendar year was saved: recompute after commit, in a worker."""
-    from filings.tasks import recompute_deadlines
-
-    def queue():
-        try:
-            recompute_deadlines.delay(year)
-        except OperationalError:
-            logger.warning(
-                "Broker unreachable; deadlines of %s recomputed by the daily sweep", year
-            )
-
-    transaction.on_commit(queue)
+    """Called when a calendar year was saved: recompute after commit, in a worker. With the
+    broker away, the daily sweep (``recompute_current_deadlines``) does it."""
+    queue_after_commit("filings.tasks.recompute_deadlines", year)
 
 
 def affected_by(year: int):

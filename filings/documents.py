@@ -17,14 +17,16 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from kombu.exceptions import OperationalError
 
 from filings import outcomes, rules_text, summary, vocabulary
 from filings.models import Document, FilingEvent, FilingVersion
+from notifications.emails import queue_waiting_for
+from portal.queueing import queue_after_commit, queue_now
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+RENDER = "filings.tasks.render_document"
 TEMPLATES = {
     Document.Kind.FORM: "documents/form.html",
     Document.Kind.NOTICE: "documents/notice.html",
@@ -52,17 +54,14 @@ def request(version: FilingVersion, kind: str, event: FilingEvent | None = None)
         kind=kind,
         defaults={"filing_id": version.filing_id, "event": event, "language": language_of(version)},
     )
-    transaction.on_commit(lambda: queue(document.pk))
+    # With the broker away, the document stays pending and the sweep finds it (stale_ids).
+    queue_after_commit(RENDER, document.pk)
     return document
 
 
 def queue(document_id: int) -> None:
-    from filings.tasks import render_document
-
-    try:
-        render_document.delay(document_id)
-    except OperationalError:
-        logger.warning("Broker unreachable; document %s left for the sweep", document_id)
+    """The sweep's way: queue the rendering now."""
+    queue_now(RENDER, document_id)
 
 
 class RenderingFailed(Exception):
@@ -99,8 +98,6 @@ def generate(document_id: int) -> bool:
             document.error = ""
             document.save()
     if failure is None or document.attempts >= MAX_ATTEMPTS:
-        from notifications.emails import queue_waiting_for
-
         queue_waiting_for(document_id)
     if failure is not None:
         raise RenderingFailed(str(failure)) from failure
@@ -132,8 +129,39 @@ def retry(document_ids) -> int:
         status=Document.Status.PENDING, attempts=0, error=""
     )
     for document_id in document_ids:
-        transaction.on_commit(lambda pk=document_id: queue(pk))
+        queue_after_commit(RENDER, document_id)
     return count
+
+
+class EmailAttachments:
+    """What an email asks of the PDF it carries (``settings.NOTIFICATION_ATTACHMENTS``; the
+    notifications app knows nothing of filings): the email waits while the PDF may still come,
+    then carries it."""
+
+    @staticmethod
+    def waiting(document_id: int) -> bool:
+        """Being rendered, or failed with tries left. A PDF that failed for good does not hold the
+        email back."""
+        state = Document.objects.filter(pk=document_id).values_list("status", "attempts").first()
+        if state is None:
+            return False
+        status, attempts = state
+        return status == Document.Status.PENDING or (
+            status == Document.Status.FAILED and attempts < MAX_ATTEMPTS
+        )
+
+    @staticmethod
+    def attachment(document_id: int, language: str) -> tuple[str, bytes, str] | None:
+        """(file name, content, MIME type) of a ready PDF, named in the email's language."""
+        document = (
+            Document.objects.select_related("filing", "version")
+            .filter(pk=document_id, status=Document.Status.READY)
+            .first()
+        )
+        if document is None:
+            return None
+        with translation.override(language), document.file.open("rb") as pdf:
+            return document.download_name, pdf.read(), "application/pdf"
 
 
 # --- Rendering -----------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.core.files import File
-from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -30,7 +29,6 @@ from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
-from kombu.exceptions import OperationalError
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -40,6 +38,7 @@ from openpyxl.utils import get_column_letter
 from filings.models import ExportJob, Filing, Organization
 from filings.models.exports import export_path
 from filings.statistics import city_name, city_of
+from portal.queueing import queue_after_commit, queue_now
 
 logger = logging.getLogger(__name__)
 
@@ -284,28 +283,21 @@ def xlsx_response(filings, filename: str) -> HttpResponse:
 
 # Past this many rows, the workbook is written by a worker while the reviewer watches its progress.
 DIRECT_XLSX_LIMIT = 2000
+BUILD = "filings.tasks.build_export"
 
 
 def start_job(user, query: str, language: str, rows_total: int) -> ExportJob:
     job = ExportJob.objects.create(user=user, query=query, language=language, rows_total=rows_total)
-    transaction.on_commit(lambda: queue_job(job.pk))
+    # With the broker away, the job waits for its page to queue it again (requeue_if_stuck).
+    queue_after_commit(BUILD, job.pk)
     return job
-
-
-def queue_job(job_id: int) -> None:
-    from filings.tasks import build_export
-
-    try:
-        build_export.delay(job_id)
-    except OperationalError:
-        logger.warning("Broker unreachable; export %s waits for its page to queue it", job_id)
 
 
 def requeue_if_stuck(job: ExportJob, after: timedelta = timedelta(minutes=1)) -> bool:
     """A job still waiting after a while lost its message (the broker was down): queue it again.
     The task is idempotent, so a second message does no harm."""
     if job.status == ExportJob.Status.PENDING and job.created_at < timezone.now() - after:
-        queue_job(job.pk)
+        queue_now(BUILD, job.pk)
         return True
     return False
 

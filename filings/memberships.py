@@ -21,8 +21,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings import audit
+from filings import audit, obligations
 from filings.models import AuditEntry, Invitation, Membership, Organization
+from filings.models.organizations import ORGANIZATION_FIELDS
 from notifications import emails
 
 User = get_user_model()
@@ -30,19 +31,6 @@ User = get_user_model()
 CONFIRMATION_SALT = "filings.memberships.confirm_email"
 CONFIRMATION_MAX_AGE = timedelta(days=3)
 INVITATION_VALIDITY = timedelta(days=getattr(settings, "INVITATION_VALID_DAYS", 7))
-
-ORGANIZATION_FIELDS = (
-    "name",
-    "uscc",
-    "address_division",
-    "street_address",
-    "legal_representative",
-    "responsible_person",
-    "responsible_person_id_number",
-    "contact_name",
-    "contact_mobile",
-    "contact_email",
-)
 
 
 class Refused(Exception):
@@ -272,8 +260,6 @@ def update_organization(*, organization: Organization, actor, changes: dict) -> 
             )
         if moved:
             # A new address after filing is a substantive change to what was filed (变更).
-            from filings import obligations
-
             obligations.prompt_change_filing(
                 organization,
                 timezone.localdate(),

@@ -35,6 +35,7 @@ from filings.models import (
     SystemDeclaration,
 )
 from filings.regimes import Regime, current_regime, get_regime
+from notifications import emails
 
 
 @dataclass(frozen=True)
@@ -538,8 +539,6 @@ def _reassess(obligation: Obligation, regime: Regime) -> ObligationEvent:
 
 
 def _notify_regime_changed(organization_id: int, regime: Regime, events) -> None:
-    from notifications import emails
-
     admins = Membership.objects.filter(
         organization_id=organization_id, role=Membership.Role.ADMIN, user__is_active=True
     ).select_related("user", "organization")

@@ -21,7 +21,6 @@ from filings import (
     reminders,
     steps,
 )
-from filings.memberships import ORGANIZATION_FIELDS
 from filings.models import (
     Attachment,
     AuditEntry,
@@ -34,6 +33,7 @@ from filings.models import (
     Obligation,
     Organization,
 )
+from filings.models.organizations import ORGANIZATION_FIELDS
 from filings.regimes import current_regime, get_regime
 from notifications import emails
 
@@ -449,13 +449,21 @@ def refuse_filing(filing_id: int, reviewer, reasons: str) -> Filing:
     again with its original deadline (so it may be overdue at once), reminders included."""
     reasons = _required_reasons(reasons)
     filing = _lock(filing_id)
-    event = _move(filing, "refuse", reviewer, note=reasons)
+    return _end_filing(filing, "refuse", reviewer, reasons, Document.Kind.REFUSAL_NOTICE)
+
+
+def _end_filing(filing: Filing, verb: str, reviewer, reasons: str, notice_kind: str, fields=()):
+    """What a decision that ends a filing does (a refusal, a revocation): the event, the duty open
+    again, the notice with the reasons, and the email that carries it with what to do next
+    (templates/emails/filing_refused-*, filing_revoked-*). Inside the verb's transaction."""
+    event = _move(filing, verb, reviewer, fields=fields, note=reasons)
     duty = reopen_duty(filing)
-    notice = documents.request(_latest_version(filing), Document.Kind.REFUSAL_NOTICE, event)
-    steps_next = outcomes.next_steps("refused", filing, duty, timezone.localdate())
+    notice = documents.request(_latest_version(filing), notice_kind, event)
+    outcome = documents.OUTCOMES[notice_kind]
+    steps_next = outcomes.next_steps(outcome, filing, duty, timezone.localdate())
     _notify_organization(
         filing,
-        "filing_refused",
+        f"filing_{outcome}",
         {"reasons": reasons, "duty": duty, "next_steps": steps_next},
         document=notice,
     )
@@ -551,17 +559,9 @@ def revoke_filing(filing_id: int, reviewer, reasons: str) -> Filing:
             _("Only an initial filing's record can be revoked; a change lapses with it.")
         )
     filing.revoked_at = timezone.now()
-    event = _move(filing, "revoke", reviewer, fields=["revoked_at"], note=reasons)
-    duty = reopen_duty(filing)
-    notice = documents.request(_latest_version(filing), Document.Kind.REVOCATION_NOTICE, event)
-    steps_next = outcomes.next_steps("revoked", filing, duty, timezone.localdate())
-    _notify_organization(
-        filing,
-        "filing_revoked",
-        {"reasons": reasons, "duty": duty, "next_steps": steps_next},
-        document=notice,
+    return _end_filing(
+        filing, "revoke", reviewer, reasons, Document.Kind.REVOCATION_NOTICE, ["revoked_at"]
     )
-    return filing
 
 
 @transaction.atomic

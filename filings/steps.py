@@ -38,3 +38,25 @@ def first_incomplete(filing: Filing) -> str:
 def after(filing: Filing, step: str) -> str:
     keys = STEPS_BY_KIND[filing.kind]
     return keys[min(keys.index(step) + 1, len(keys) - 1)]
+
+
+def section_from(step, form, previous, *, valid=True):
+    """What a step's valid (or, with ``valid=False``, partly filled) form saves into the filing:
+    the web pages and the API save a step the same way."""
+    if step == "deployments":
+        kept = []
+        for number, inner in enumerate(form.forms):
+            # A place saved before is kept even when left unchanged; the empty block for one
+            # more place is skipped when left alone.
+            if number >= form.initial_form_count() and not inner.has_changed():
+                continue
+            values = inner.section() if valid else inner.partial_section()
+            if values.pop("DELETE", False):
+                continue
+            kept.append(values)
+        return kept
+    section = form.section() if valid else form.partial_section()
+    if step == "organization":
+        # The registered address decides the office: it is changed in the registration only.
+        return {**previous, **section}
+    return section

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from filings import diffs, steps
 from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentForm
+from filings.forms.organizations import address_label
 from filings.identifiers import mask_ric
 
 MASKED = {"responsible_person_id_number"}
@@ -82,8 +83,6 @@ def _changed_field(section: str, key: str) -> tuple[str, forms.Field | None]:
 def changes(before: dict, after: dict, *, mask: bool = True) -> list[dict]:
     """What changed between two versions, [{label, before, after}], under the same words and
     with the same values as the summary shows them."""
-    from filings.forms.organizations import address_label
-
     rows = []
     for change in diffs.changes(before or {}, after or {}):
         label, field = _changed_field(change.section, change.field)

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from filings import deadlines, documents
+from filings import deadlines, documents, obligations, reminders
 
 
 @shared_task(autoretry_for=(DatabaseError,), max_retries=3, retry_backoff=60)
@@ -42,8 +42,6 @@ def requeue_documents() -> int:
 @shared_task
 def send_reminders() -> dict:
     """Daily (09:00 Asia/Shanghai by default): deadline reminders, then the reviewers' digests."""
-    from filings import reminders
-
     return {"reminders": reminders.sweep(), "digests": reminders.send_digests()}
 
 
@@ -60,7 +58,5 @@ def build_export(job_id: int) -> bool:
 def apply_regime() -> int:
     """Daily, and at every start of ``make run``: a switch of FILING_REGIME re-assesses the open
     obligations once (filings.obligations.apply_regime)."""
-    from filings import obligations
-
     applied = obligations.apply_regime()
     return applied.obligations_reassessed if applied else 0

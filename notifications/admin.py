@@ -4,10 +4,11 @@ from django.utils.translation import ngettext
 
 from notifications import emails
 from notifications.models import Notification
+from portal.admin_site import ReadOnlyAdmin
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "kind", "recipient", "subject", "status", "attempts", "sent_at")
     list_filter = ("status", "kind", "language")
     search_fields = ("recipient", "subject")
@@ -15,15 +16,6 @@ class NotificationAdmin(admin.ModelAdmin):
     show_full_result_count = False
     actions = ["resend"]
     readonly_fields = [field.name for field in Notification._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Send the selected emails again"), permissions=["view"])
     def resend(self, request, queryset):

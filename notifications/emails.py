@@ -6,26 +6,25 @@ records the message and queues its delivery after the transaction commits; ``del
 sending and is what the Celery task calls.
 """
 
-import logging
 from datetime import timedelta
 from email.utils import formataddr, parseaddr
+from typing import Protocol
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import F, Q
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
-from kombu.exceptions import OperationalError
+from django.utils.module_loading import import_string
 
 from notifications.models import Notification
-
-logger = logging.getLogger(__name__)
+from portal.queueing import queue_after_commit, queue_now
 
 MAX_ATTEMPTS = 5
 STALE_CLAIM = timedelta(minutes=15)
 UNQUEUED_AFTER = timedelta(minutes=2)
+DELIVER = "notifications.tasks.deliver_notification"
 
 
 def render(kind: str, language: str, context: dict) -> tuple[str, str, str]:
@@ -66,35 +65,54 @@ def send(kind: str, *, to: str, language: str, context: dict, document=None) -> 
         body_html=html,
         document=document,
     )
-    transaction.on_commit(lambda: queue(notification.pk))
+    # With the broker away, the email stays pending and the sweep sends it (unsent_ids).
+    queue_after_commit(DELIVER, notification.pk)
     return notification
 
 
 def queue(notification_id: int) -> None:
-    """Hand the email to a worker; if the broker is away, the periodic sweep will do it later."""
-    from notifications.tasks import deliver_notification
+    """Hand the email to a worker now (the sweep, a PDF now ready)."""
+    queue_now(DELIVER, notification_id)
 
-    try:
-        deliver_notification.delay(notification_id)
-    except OperationalError:
-        logger.warning("Broker unreachable; email %s left for the sweep", notification_id)
+
+class Attachments(Protocol):
+    """The PDFs emails carry, as the app that makes them tells (settings.NOTIFICATION_ATTACHMENTS
+    names the object)."""
+
+    def waiting(self, document_id: int) -> bool:
+        """Still to come: the email waits (the maker queues it when the PDF is ready or failed
+        for good, ``queue_waiting_for``)."""
+
+    def attachment(self, document_id: int, language: str) -> tuple[str, bytes, str] | None:
+        """(file name, content, MIME type) of a ready PDF, or None."""
+
+
+class NoAttachments:
+    """Without NOTIFICATION_ATTACHMENTS: no email waits, none carries a PDF."""
+
+    @staticmethod
+    def waiting(document_id: int) -> bool:
+        return False
+
+    @staticmethod
+    def attachment(document_id: int, language: str) -> None:
+        return None
+
+
+def attachments() -> Attachments:
+    path = getattr(settings, "NOTIFICATION_ATTACHMENTS", None)
+    return import_string(path) if path else NoAttachments
 
 
 def waiting_for_its_pdf(notification_id: int) -> bool:
     """An email whose PDF is still being generated waits; the document's task queues it when
-    the PDF is ready (and the sweep would, if that message were lost). A PDF that failed for good
-    does not hold the email back."""
-    document = (
+    the PDF is ready (and the sweep would, if that message were lost)."""
+    document_id = (
         Notification.objects.filter(pk=notification_id)
-        .values_list("document__status", "document__attempts")
+        .values_list("document_id", flat=True)
         .first()
     )
-    if not document or document[0] is None:
-        return False
-    status, attempts = document
-    from filings.documents import MAX_ATTEMPTS
-
-    return status == "pending" or (status == "failed" and attempts < MAX_ATTEMPTS)
+    return document_id is not None and attachments().waiting(document_id)
 
 
 def deliver(notification_id: int) -> bool:
@@ -111,9 +129,7 @@ def deliver(notification_id: int) -> bool:
     )
     if not claimed:
         return False
-    notification = Notification.objects.select_related("document__filing", "document__version").get(
-        pk=notification_id
-    )
+    notification = Notification.objects.get(pk=notification_id)
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,
@@ -122,10 +138,10 @@ def deliver(notification_id: int) -> bool:
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
-    document = notification.document
-    if document is not None and document.status == "ready":
-        with translation.override(notification.language), document.file.open("rb") as pdf:
-            message.attach(document.download_name, pdf.read(), "application/pdf")
+    if notification.document_id is not None:
+        attachment = attachments().attachment(notification.document_id, notification.language)
+        if attachment is not None:
+            message.attach(*attachment)
     try:
         message.send()
     except Exception as exc:
@@ -174,5 +190,5 @@ def resend(notification_ids) -> int:
         status=Notification.Status.PENDING, attempts=0, error=""
     )
     for notification_id in notification_ids:
-        transaction.on_commit(lambda nid=notification_id: queue(nid))
+        queue_after_commit(DELIVER, notification_id)
     return count

@@ -9,6 +9,20 @@ from django.contrib.admin.views.main import SEARCH_VAR
 from accounts.forms import AdminLoginForm
 
 
+class ReadOnlyAdmin:
+    """An admin page where nobody adds, changes or deletes: its rows change only through the code
+    that records why (a service verb, a task)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PortalAdminSite(admin.AdminSite):
     login_form = AdminLoginForm
 

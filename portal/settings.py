@@ -238,6 +238,9 @@ else:
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@filing.example")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_SUBJECT_PREFIX = "[备案系统] "
+# The PDFs emails carry: the notifications app asks this object (its Attachments protocol) whether
+# an email's document is ready, and for its file; it knows nothing of filings.
+NOTIFICATION_ATTACHMENTS = "filings.documents.EmailAttachments"
 
 # --- Celery --------------------------------------------------------------------------------------
 # With no CELERY_BROKER_URL, the broker is the Redis that `make run` (portal.launcher) and the test

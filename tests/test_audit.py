@@ -40,7 +40,7 @@ def only(action) -> AuditEntry:
 
 def changes_in(entry, language="en"):
     with translation.override(language):
-        return entry.changes
+        return audit.describe(entry)
 
 
 def test_a_role_change_records_who_when_whom_and_both_roles(filer):

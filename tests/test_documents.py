@@ -7,15 +7,18 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from filings import attachments, checks, documents, services
 from filings.models import Document, FilingEvent
 from filings.tasks import render_document, requeue_documents
+from notifications import emails
+from notifications.models import Notification
 from tests.factories import MembershipFactory
 from tests.filing_data import complete_filing
 from tests.pdfs import pdf_bytes
@@ -264,3 +267,33 @@ def test_a_notice_of_one_page_embeds_one_small_face(submitted_filing, city_revie
     assert len(notice) < 150 * 1024
     form = documents.render_pdf(Document.objects.get(filing=filing, kind="form"))
     assert len(form) < 300 * 1024
+
+
+def test_the_receipt_waits_for_its_pdf_and_then_carries_it(submitted_filing):
+    """notifications asks filings about the PDF through settings.NOTIFICATION_ATTACHMENTS."""
+    _membership, filing = submitted_filing("en")
+    document = Document.objects.get(filing=filing, kind="form")
+    receipt = Notification.objects.get(document=document)
+    assert receipt.status == "sent"  # rendered first, then sent, in the fixture
+    with translation.override("en"):
+        assert mail.outbox[-1].attachments[0][0] == document.download_name
+    assert mail.outbox[-1].attachments[0][2] == "application/pdf"
+
+    Notification.objects.filter(pk=receipt.pk).update(status="pending")
+    Document.objects.filter(pk=document.pk).update(status="pending")
+    assert emails.deliver(receipt.pk) is False  # its PDF is still coming
+    Document.objects.filter(pk=document.pk).update(status="failed", attempts=1)
+    assert emails.deliver(receipt.pk) is False  # it may still come
+    Document.objects.filter(pk=document.pk).update(attempts=documents.MAX_ATTEMPTS)
+    sent = len(mail.outbox)
+    assert emails.deliver(receipt.pk) is True  # failed for good: the email goes without it
+    assert mail.outbox[sent].attachments == []
+
+
+def test_without_attachments_configured_no_email_waits(settings):
+    from filings.documents import EmailAttachments
+
+    assert emails.attachments() is EmailAttachments
+    settings.NOTIFICATION_ATTACHMENTS = None
+    assert emails.attachments().waiting(1) is False
+    assert emails.attachments().attachment(1, "en") is None

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from filings import audit
 from filings.admin.review import BoundedCountPaginator
 from filings.models import AuditEntry, Organization
 
@@ -61,7 +62,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return format_html_join(
             "",
             "<div>{}: {} → {}</div>",
-            obj.changes,
+            audit.describe(obj),
         )
 
     def has_add_permission(self, request):

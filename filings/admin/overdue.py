@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from filings import overdue, services
-from filings.admin.review import BoundedCountPaginator
+from filings.admin.review import BoundedCountPaginator, ReadOnlyReviewAdmin
 from filings.models import CorrectionOrder, OverdueDuty
 from filings.review_scope import may_review, obligations_visible_to
 
@@ -35,7 +35,7 @@ class CorrectionOrderForm(forms.Form):
 
 
 @admin.register(OverdueDuty)
-class OverdueDutyAdmin(admin.ModelAdmin):
+class OverdueDutyAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     list_display = (
         "organization_name",
         "uscc",
@@ -64,15 +64,6 @@ class OverdueDutyAdmin(admin.ModelAdmin):
 
     def get_ordering(self, request):
         return ("deadline", "pk")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_object(self, request, object_id, from_field=None):
         raise Http404  # the list is the page; an order to correct has its own
@@ -184,7 +175,7 @@ class OverdueDutyAdmin(admin.ModelAdmin):
 
 
 @admin.register(CorrectionOrder)
-class CorrectionOrderAdmin(admin.ModelAdmin):
+class CorrectionOrderAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     """The log of orders to correct: read by the office that gave them; changed by no one."""
 
     list_display = ("ordered_on", "organization", "office", "correct_by", "issued_by")
@@ -196,18 +187,3 @@ class CorrectionOrderAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         visible = obligations_visible_to(request.user).values("pk")
         return super().get_queryset(request).filter(obligation__in=visible)
-
-    def get_object(self, request, object_id, from_field=None):
-        order = super().get_object(request, object_id, from_field)
-        if order is None:
-            raise Http404
-        return order
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

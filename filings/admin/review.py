@@ -32,6 +32,7 @@ from filings.models.filings import review_urgency
 from filings.review_scope import filings_visible_to, may_review, offices_visible_to
 from filings.reviewer_group import ensure_reviewer_group
 from filings.statistics import city_name
+from portal.admin_site import ReadOnlyAdmin
 
 OPEN = (Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW)
 USCC_LIKE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
@@ -48,6 +49,18 @@ class BoundedCountPaginator(Paginator):
     @cached_property
     def count(self):
         return self.object_list.order_by()[: self.LIMIT + 1].count()
+
+
+class ReadOnlyReviewAdmin(ReadOnlyAdmin):
+    """The review workspace's read-only pages: a filing changes through the service verbs, which
+    write its event; a row outside the reviewer's scope (left out by get_queryset) does not exist
+    for them: 404, not a redirect."""
+
+    def get_object(self, request, object_id, from_field=None):
+        found = super().get_object(request, object_id, from_field)
+        if found is None:
+            raise Http404
+        return found
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -107,7 +120,7 @@ def _choice_labels(language: str) -> tuple[dict, dict]:
 
 
 @admin.register(Filing)
-class FilingAdmin(admin.ModelAdmin):
+class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     list_display = (
         "receipt",
         "organization_name",
@@ -162,22 +175,6 @@ class FilingAdmin(admin.ModelAdmin):
         for word in term.split():
             queryset = queryset.filter(organization__name__icontains=word)
         return queryset, False
-
-    def get_object(self, request, object_id, from_field=None):
-        """Another office's filing does not exist for this reviewer: 404, not a redirect."""
-        filing = super().get_object(request, object_id, from_field)
-        if filing is None:
-            raise Http404
-        return filing
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("receipt number"), ordering="receipt_number")
     def receipt(self, filing):
@@ -577,7 +574,7 @@ def review_queue_selection(user, query: str):
 
 
 @admin.register(FilingEvent)
-class FilingEventAdmin(admin.ModelAdmin):
+class FilingEventAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     """The audit trail: read by reviewers of the filing's office; changed by no one."""
 
     list_display = ("created_at", "filing", "action", "from_status", "to_status", "actor")
@@ -591,24 +588,9 @@ class FilingEventAdmin(admin.ModelAdmin):
         visible = filings_visible_to(request.user).values("pk")
         return super().get_queryset(request).filter(filing__in=visible)
 
-    def get_object(self, request, object_id, from_field=None):
-        event = super().get_object(request, object_id, from_field)
-        if event is None:
-            raise Http404
-        return event
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     """Generated PDFs; failed ones can be retried by administrators."""
 
     list_display = ("created_at", "filing", "kind", "version", "status", "attempts", "error")
@@ -621,21 +603,6 @@ class DocumentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         visible = filings_visible_to(request.user).values("pk")
         return super().get_queryset(request).filter(filing__in=visible)
-
-    def get_object(self, request, object_id, from_field=None):
-        document = super().get_object(request, object_id, from_field)
-        if document is None:
-            raise Http404
-        return document
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Generate the selected documents again"), permissions=["view"])
     def retry(self, request, queryset):

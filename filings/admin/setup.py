@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from filings import audit, calendars, deadlines
-from filings.memberships import ORGANIZATION_FIELDS
 from filings.models import (
     AuditEntry,
     CalendarPeriod,
@@ -24,6 +23,7 @@ from filings.models import (
     ObligationEvent,
     Organization,
 )
+from filings.models.organizations import ORGANIZATION_FIELDS
 
 
 class CalendarPeriodFormSet(BaseInlineFormSet):

@@ -13,8 +13,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from filings import identifiers, jurisdictions
-from filings.memberships import ORGANIZATION_FIELDS
 from filings.models import Membership, Organization
+from filings.models.organizations import ORGANIZATION_FIELDS
 
 User = get_user_model()
 

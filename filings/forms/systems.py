@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from filings.forms.widgets import IsoDateInput
 from filings.models import RecognitionSystem
+from filings.obligations import total_errors
 
 MAX_PEOPLE = (
     2_000_000_000  # more than the population of any country; catches typos, fits the column
@@ -79,8 +80,6 @@ class TotalForm(forms.Form):
         return day
 
     def clean_people_total(self):
-        from filings.obligations import total_errors
-
         total = self.cleaned_data["people_total"]
         errors = total_errors(total, self.systems)
         if errors:

@@ -70,10 +70,3 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} · {self.object_repr}"
-
-    @property
-    def changes(self) -> list[tuple[str, str, str]]:
-        """(what, before, after) for each fact, in the current language."""
-        from filings import audit
-
-        return audit.describe(self)

@@ -40,6 +40,22 @@ class Organization(models.Model):
         return mask_ric(self.responsible_person_id_number)
 
 
+# What an organization says of itself: registration asks it, a member with the admin role edits it
+# (uscc aside), and a filing carries a copy of it.
+ORGANIZATION_FIELDS = (
+    "name",
+    "uscc",
+    "address_division",
+    "street_address",
+    "legal_representative",
+    "responsible_person",
+    "responsible_person_id_number",
+    "contact_name",
+    "contact_mobile",
+    "contact_email",
+)
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         ADMIN = "admin", _("Administrator")

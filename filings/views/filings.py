@@ -158,7 +158,7 @@ def step(request, org_id, filing_id, step):
     if request.method == "POST":
         valid = form.is_valid()
         if valid or "save_draft" in request.POST:
-            section = _section_from(step, form, section, valid=valid)
+            section = steps.section_from(step, form, section, valid=valid)
             try:
                 services.save_step(filing, request.user, step, section, complete=valid)
             except services.FilingError as error:
@@ -216,26 +216,6 @@ def _fields_of(form):
     if hasattr(form, "forms"):
         return [field for inner in form.forms for field in inner.fields.values()]
     return list(form.fields.values())
-
-
-def _section_from(step, form, previous, *, valid=True):
-    if step == "deployments":
-        kept = []
-        for number, inner in enumerate(form.forms):
-            # A place saved before is kept even when left unchanged; the empty block for one
-            # more place is skipped when left alone.
-            if number >= form.initial_form_count() and not inner.has_changed():
-                continue
-            values = inner.section() if valid else inner.partial_section()
-            if values.pop("DELETE", False):
-                continue
-            kept.append(values)
-        return kept
-    section = form.section() if valid else form.partial_section()
-    if step == "organization":
-        # The registered address decides the office: it is changed in the registration only.
-        return {**previous, **section}
-    return section
 
 
 def review(request, membership, filing):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from filings import memberships
+from filings import audit, memberships
 from filings.access import admin_membership, membership_or_404
 from filings.forms.organizations import InvitationForm, InvitationSignupForm, RoleForm
 from filings.models import Invitation, Membership
@@ -59,7 +59,8 @@ def members(request, org_id):
         invitations = organization.invitations.select_related("invited_by").filter(
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
         )
-        history = organization.audit_entries.select_related("actor", "content_type")[:HISTORY]
+        entries = organization.audit_entries.select_related("actor", "content_type")[:HISTORY]
+        history = [(entry, audit.describe(entry)) for entry in entries]
     return render(
         request,
         "filings/members/list.html",

@@ -1,0 +1,417 @@
+"""One direction for the imports.
+
+Every module of the project's packages sits in one layer; a module imports from its own layer and
+the layers below it, never from one above, and no chain of imports comes back to where it started.
+Every import counts: at the top of a module, inside a function (where a circle hides, since Python
+then does not fail at start), under ``if TYPE_CHECKING``. Read from the bottom up:
+
+    layer           what lives there                                           modules
+    --------------  ---------------------------------------------------------  -------------------
+    interface       what a request, a worker, beat or a command enters by:     views, admin, tasks,
+                    thin, they call the services                               urls, commands, apps
+    services        state changes as verbs (one transaction, the audit row,    services, documents,
+                    follow-up work queued after commit), documents, emails,    emails, deadlines,
+                    and the forms that define what a filing's steps accept     reminders, forms ...
+                    (the summary and the PDF read their labels)
+    models          the tables                                                 models
+    rules           pure functions: working days, rule sets, checks, words     workdays, regimes,
+                    (no ORM, no transaction, time passed in)                   compliance ...
+    foundation      settings, the Celery app and the one helper that queues    portal.settings,
+                    a task by name after commit (portal.queueing)              portal.queueing ...
+
+Tasks are queued by name (``portal.queueing.queue_after_commit("filings.tasks.x", id)``), so no
+service imports a tasks module. Apps are independent where INDEPENDENT says so: the notifications
+app asks about the PDFs it attaches through ``settings.NOTIFICATION_ATTACHMENTS`` and never imports
+``filings``.
+"""
+
+import ast
+import fnmatch
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("portal", "accounts", "notifications", "filings", "api")
+
+# Bottom first. A module belongs to the one layer with a pattern that matches its dotted name.
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "foundation",
+        (
+            "portal",
+            "portal.settings",
+            "portal.env",
+            "portal.embedded_redis",
+            "portal.celery",
+            "portal.queueing",
+            "portal.storage",
+            "portal.formats",
+            "portal.formats.*",
+            # The apps' packages themselves: their __init__ imports nothing.
+            "accounts",
+            "notifications",
+            "filings",
+            "api",
+        ),
+    ),
+    (
+        "rules",
+        (
+            "filings.workdays",
+            "filings.holidays",
+            "filings.jurisdictions",
+            "filings.identifiers",
+            "filings.regimes",
+            "filings.compliance",
+            "filings.materials",
+            "filings.outcomes",
+            "filings.rules_text",
+            "filings.vocabulary",
+            "filings.diffs",
+        ),
+    ),
+    ("models", ("*.models", "*.models.*")),
+    (
+        "services",
+        (
+            "filings.services",
+            "filings.documents",
+            "filings.deadlines",
+            "filings.reminders",
+            "filings.obligations",
+            "filings.memberships",
+            "filings.calendars",
+            "filings.exports",
+            "filings.overdue",
+            "filings.statistics",
+            "filings.attachments",
+            "filings.summary",
+            "filings.comparisons",
+            "filings.steps",
+            "filings.access",
+            "filings.review_scope",
+            "filings.reviewer_group",
+            "filings.verification",
+            "filings.audit",
+            "api.tokens",
+            "notifications.emails",
+            "accounts.throttling",
+            "accounts.two_factor",
+            "*.forms",
+            "*.forms.*",
+        ),
+    ),
+    (
+        "interface",
+        (
+            "*.views",
+            "*.views.*",
+            "*.admin",
+            "*.admin.*",
+            "*.tasks",
+            "*.urls",
+            "*_urls",
+            "*.apps",
+            "*.middleware",
+            "*.management",
+            "*.management.*",
+            "*.templatetags",
+            "*.templatetags.*",
+            "filings.checks",
+            "portal.admin_site",
+            "portal.admin_strings",
+            "portal.context_processors",
+            "portal.health",
+            "portal.launcher",
+            "portal.wsgi",
+            "portal.asgi",
+            # The REST API is an interface of its own: DRF's pieces around the same services.
+            "api.authentication",
+            "api.docs",
+            "api.errors",
+            "api.pages",
+            "api.pagination",
+            "api.permissions",
+            "api.serializers",
+            "api.throttling",
+        ),
+    ),
+]
+
+# (app, app it must not import): an app that stands on its own.
+INDEPENDENT = [("notifications", "filings"), ("accounts", "filings")]
+
+
+# --- The checker ---------------------------------------------------------------------------------
+
+
+def project_modules(root: Path, packages) -> dict[str, Path]:
+    """Dotted name -> file, for every module of the packages (migrations aside: Django writes them
+    and they import nothing of the project's code)."""
+    modules = {}
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            if "migrations" in path.relative_to(root).parts:
+                continue
+            parts = path.relative_to(root).with_suffix("").parts
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            modules[".".join(parts)] = path
+    return modules
+
+
+def import_graph(root: Path, packages=PACKAGES) -> dict[str, dict[str, int]]:
+    """module -> {project module it imports: line of the first such import}, from every import
+    statement anywhere in the module."""
+    modules = project_modules(root, packages)
+
+    def resolve(name: str) -> str | None:
+        """The project module an imported name lives in (``filings.models.Document`` ->
+        ``filings.models``), or None for another library."""
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for module, path in modules.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        edges: dict[str, int] = {}
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:  # relative: from . import x, from ..y import z
+                    base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    origin = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    origin = node.module
+                names = [f"{origin}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for name in names:
+                target = resolve(name)
+                if target and target != module:
+                    edges[target] = min(edges.get(target, node.lineno), node.lineno)
+        graph[module] = edges
+    return graph
+
+
+def tangles(graph: dict[str, dict[str, int]]) -> list[set[str]]:
+    """The groups of modules that import each other, directly or through others (Tarjan's
+    strongly connected components of more than one module)."""
+    index, low, stack, on_stack, groups = {}, {}, [], set(), []
+
+    def visit(module):
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for target in graph.get(module, ()):
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in on_stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            group = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.add(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                groups.append(group)
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return groups
+
+
+def circle_in(graph, group: set[str]) -> list[str]:
+    """The shortest circle from the group's first module back to itself: [a, b, ..., a]."""
+    start = min(group)
+    previous = {start: None}
+    frontier = [start]
+    while frontier:
+        following = []
+        for module in frontier:
+            for target in sorted(graph[module]):
+                if target == start:
+                    path = [module]
+                    while previous[path[-1]] is not None:
+                        path.append(previous[path[-1]])
+                    return [*reversed(path), start]
+                if target in group and target not in previous:
+                    previous[target] = module
+                    following.append(target)
+        frontier = following
+    raise AssertionError(f"no circle in {group}")
+
+
+def layer_of(module: str, layers=LAYERS) -> list[str]:
+    """The layers whose patterns match the module (exactly one when the table is right)."""
+    return [
+        name
+        for name, patterns in layers
+        if any(fnmatch.fnmatchcase(module, pattern) for pattern in patterns)
+    ]
+
+
+def upward_imports(graph, layers=LAYERS) -> list[str]:
+    rank = {name: position for position, (name, _patterns) in enumerate(layers)}
+    found = []
+    for module, edges in sorted(graph.items()):
+        (here,) = layer_of(module, layers)
+        for target, line in sorted(edges.items()):
+            (there,) = layer_of(target, layers)
+            if rank[there] > rank[here]:
+                found.append(f"{module}:{line} ({here}) imports {target} ({there})")
+    return found
+
+
+def crossings(graph, independent=INDEPENDENT) -> list[str]:
+    return [
+        f"{module}:{line} imports {target}"
+        for module, edges in sorted(graph.items())
+        for target, line in sorted(edges.items())
+        for app, other in independent
+        if module.split(".")[0] == app and target.split(".")[0] == other
+    ]
+
+
+def describe(graph, group: set[str]) -> str:
+    """'3 modules import each other: a, b, c; one circle (module:line): a:4 -> b:1 -> a'."""
+    circle = circle_in(graph, group)
+    steps = [f"{module}:{graph[module][target]}" for module, target in pairwise(circle)]
+    return (
+        f"{len(group)} modules import each other: {', '.join(sorted(group))}; "
+        f"one circle (module:line): {' -> '.join(steps)} -> {circle[-1]}"
+    )
+
+
+# --- The project ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return import_graph(ROOT)
+
+
+def test_every_module_is_in_exactly_one_layer(graph):
+    wrong = {module: layer_of(module) for module in graph if len(layer_of(module)) != 1}
+    assert not wrong, f"add each to one row of LAYERS: {wrong}"
+
+
+def test_no_import_circle(graph):
+    found = [describe(graph, group) for group in tangles(graph)]
+    assert not found, "\n".join(found)
+
+
+def test_no_import_points_upward(graph):
+    found = upward_imports(graph)
+    assert not found, "imports against the layers:\n" + "\n".join(found)
+
+
+def test_notifications_and_accounts_know_nothing_of_filings(graph):
+    found = crossings(graph)
+    assert not found, "\n".join(found)
+
+
+def test_the_graph_sees_imports_inside_functions(graph):
+    """The export task reads the admin's selection through an import inside the task."""
+    assert "filings.admin.review" in graph["filings.tasks"]
+
+
+# --- The checker itself, on today's circle in miniature -------------------------------------------
+
+
+def write_package(root: Path, files: dict[str, str]) -> None:
+    for name, source in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source)
+
+
+# How filings and notifications were before issue 16: the domain modules queued their tasks by
+# importing the tasks module inside a function, and the email module asked the documents module
+# about a PDF the same way.
+BEFORE = {
+    "app/__init__.py": "",
+    "app/tasks.py": "from app import documents\n",
+    "app/documents.py": (
+        "from app import emails\n\n"
+        "def queue(pk):\n"
+        "    from app.tasks import render\n"
+        "    render.delay(pk)\n"
+    ),
+    "app/emails.py": (
+        "def waiting(pk):\n    from app.documents import MAX_ATTEMPTS\n    return MAX_ATTEMPTS\n"
+    ),
+}
+MINIATURE_LAYERS = [
+    ("services", ("app.documents", "app.emails")),
+    ("interface", ("app.tasks", "app")),
+]
+
+
+def test_the_checker_finds_circles_held_by_imports_inside_functions(tmp_path):
+    write_package(tmp_path, BEFORE)
+    graph = import_graph(tmp_path, ["app"])
+
+    (group,) = tangles(graph)
+
+    assert group == {"app.documents", "app.emails", "app.tasks"}
+    assert circle_in(graph, group) == ["app.documents", "app.emails", "app.documents"]
+    assert describe(graph, group) == (
+        "3 modules import each other: app.documents, app.emails, app.tasks; "
+        "one circle (module:line): app.documents:1 -> app.emails:2 -> app.documents"
+    )
+
+
+def test_the_checker_finds_an_import_that_points_upward(tmp_path):
+    write_package(tmp_path, BEFORE)
+    graph = import_graph(tmp_path, ["app"])
+
+    assert upward_imports(graph, MINIATURE_LAYERS) == [
+        "app.documents:4 (services) imports app.tasks (interface)"
+    ]
+
+
+def test_the_checker_passes_the_same_code_queued_by_name(tmp_path):
+    write_package(
+        tmp_path,
+        {
+            **BEFORE,
+            "app/documents.py": (
+                "from app import emails\n\n"
+                "def queue(pk):\n"
+                "    queue_after_commit('app.tasks.render', pk)\n"
+            ),
+            "app/emails.py": "def waiting(pk, attachments):\n    return attachments.waiting(pk)\n",
+        },
+    )
+    graph = import_graph(tmp_path, ["app"])
+
+    assert tangles(graph) == []
+    assert upward_imports(graph, MINIATURE_LAYERS) == []
+
+
+def test_the_checker_reads_relative_imports_and_names_from_a_package(tmp_path):
+    write_package(
+        tmp_path,
+        {
+            "app/__init__.py": "from .models import Thing\n",
+            "app/models.py": "",
+            "app/sub/__init__.py": "",
+            "app/sub/views.py": (
+                "from .. import models\nfrom ..models import Thing\nimport app.sub\n"
+            ),
+        },
+    )
+    graph = import_graph(tmp_path, ["app"])
+
+    assert graph["app"] == {"app.models": 1}
+    assert graph["app.sub.views"] == {"app.models": 1, "app.sub": 3}
