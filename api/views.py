@@ -7,7 +7,6 @@ object is a 404), and every change goes through the verbs the web pages call
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
@@ -23,7 +22,7 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.models import ApiCall, ApiToken
-from filings import attachments, obligations, services, steps
+from filings import attachments, documents, obligations, services, steps
 from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentFormSet
 from filings.forms.systems import SystemForm
 from filings.forms.uploads import AttachmentForm
@@ -502,18 +501,7 @@ class DocumentFile(ApiBase):
                 % {"status": document.get_status_display()},
                 code="document_not_ready",
             )
-        FilingEvent.objects.create(
-            filing=document.filing,
-            action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
-            actor=request.user,
-            facts={"document": document.kind, "version": document.version.number},
-        )
-        return FileResponse(
-            document.file.open("rb"),
-            as_attachment=True,
-            filename=document.download_name,
-            content_type="application/pdf",
-        )
+        return documents.served(document, request.user)
 
 
 # --- Notifications -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -340,3 +341,20 @@ def system_form_pdf(filing) -> bytes:
         "reference": filing.filing_number or filing.receipt_number or "",
     }
     return write_pdf(render_to_string("documents/system_form.html", context))
+
+
+def served(document: Document, actor, *, inline: bool = False) -> FileResponse:
+    """A ready document as a download (or shown in the browser), with the history noting who took
+    it: the filer's page, the review page and the API serve a document alike."""
+    FilingEvent.objects.create(
+        filing=document.filing,
+        action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
+        actor=actor,
+        facts={"document": document.kind, "version": document.version.number},
+    )
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=not inline,
+        filename=document.download_name,
+        content_type="application/pdf",
+    )

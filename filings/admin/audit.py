@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from filings import audit
 from filings.admin.review import BoundedCountPaginator
 from filings.models import AuditEntry, Organization
+from portal.admin_site import ReadOnlyAdmin
 
 
 class OrganizationFilter(admin.SimpleListFilter):
@@ -38,7 +39,7 @@ class OrganizationFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "action", "actor", "organization", "object_repr", "what_changed")
     list_filter = ("action", OrganizationFilter)
     list_select_related = ("actor", "organization", "content_type")
@@ -64,12 +65,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
             "<div>{}: {} → {}</div>",
             audit.describe(obj),
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -470,18 +470,7 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
             filing=filing,
             status=Document.Status.READY,
         )
-        FilingEvent.objects.create(
-            filing=filing,
-            action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
-            actor=request.user,
-            facts={"document": document.kind, "version": document.version.number},
-        )
-        return FileResponse(
-            document.file.open("rb"),
-            as_attachment=False,
-            filename=document.download_name,
-            content_type="application/pdf",
-        )
+        return documents.served(document, request.user, inline=True)
 
     # --- Exports and statistics --------------------------------------------------------------
 

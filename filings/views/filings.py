@@ -355,18 +355,7 @@ def document_download(request, org_id, filing_id, document_id):
         filing=filing,
         status=Document.Status.READY,
     )
-    FilingEvent.objects.create(
-        filing=filing,
-        action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
-        actor=request.user,
-        facts={"document": document.kind, "version": document.version.number},
-    )
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.download_name,
-        content_type="application/pdf",
-    )
+    return documents.served(document, request.user)
 
 
 def letter(request, org_id, filing_id, kind):
