@@ -1,9 +1,10 @@
 from django.urls import include, path
 
-from filings.views import dashboard, filings, systems
+from filings.views import dashboard, filings, overview, systems
 
 urlpatterns = [
     path("dashboard/", dashboard.my_dashboard, name="my_dashboard"),
+    path("my/organizations/", overview.overview, name="my_overview"),
     path("organizations/<int:org_id>/", dashboard.organization_dashboard, name="dashboard"),
     path("organizations/<int:org_id>/systems/new/", systems.declare, name="system_new"),
     path("organizations/<int:org_id>/total/", systems.declare_total, name="total_declare"),
