@@ -174,7 +174,10 @@ def declare_system(
     used_in_public_place: bool,
     count_reached_on: date,
     system: RecognitionSystem | None = None,
+    refresh_obligation: bool = True,
 ) -> RecognitionSystem:
+    """Record a system's declaration. ``refresh_obligation=False`` is for ``declare_systems``
+    only, which brings the obligation in line once after all its rows."""
     Organization.objects.select_for_update().get(pk=organization.pk)
     before = None
     if system is None:
@@ -193,7 +196,8 @@ def declare_system(
         count_reached_on=count_reached_on,
         declared_by=actor,
     )
-    refresh_initial_obligation(organization)
+    if refresh_obligation:
+        refresh_initial_obligation(organization)
     if before is None:
         change = _("A new system was declared: %(name)s.") % {"name": name}
     elif people_stored > before.people_stored:
@@ -209,6 +213,21 @@ def declare_system(
     if change:
         prompt_change_filing(organization, count_reached_on, change)
     return system
+
+
+@transaction.atomic
+def declare_systems(organization: Organization, actor, rows) -> list[RecognitionSystem]:
+    """Declare many systems at once (the bulk declaration): each row through ``declare_system``,
+    all or nothing. ``rows`` are dicts of declare_system's fields, with ``system`` for an update.
+    The initial obligation follows the declarations once, after the last row: the state it is
+    assessed on is the same, and a thousand rows do not assess the organization a thousand times.
+    """
+    Organization.objects.select_for_update().get(pk=organization.pk)
+    declared = [
+        declare_system(organization, actor, refresh_obligation=False, **row) for row in rows
+    ]
+    refresh_initial_obligation(organization)
+    return declared
 
 
 def refresh_initial_obligation(organization: Organization) -> Obligation | None:
