@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 
 from filings import bulk_declarations, obligations
 from filings.models import Obligation, RecognitionSystem, SystemDeclaration
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -340,3 +340,40 @@ def test_anonymous_visitors_are_sent_to_log_in(client, member):
 
 def test_the_dashboard_links_the_bulk_declaration_for_editors(filer, member):
     assert url("system_bulk", member) in filer.get(url("dashboard", member)).content.decode()
+
+
+def test_after_filing_a_bulk_update_prompts_a_change_filing_as_the_form_does(client):
+    from filings import attachments, services
+    from tests.filing_data import complete_filing
+    from tests.pdfs import pdf_bytes
+
+    membership = MembershipFactory(role="admin")
+    gate = obligations.declare_system(
+        membership.organization,
+        membership.user,
+        name="门禁",
+        people_stored=12_000,
+        used_in_public_place=False,
+        count_reached_on=date(2026, 2, 2),
+    )
+    filing = services.start_initial_filing(membership.organization, membership.user)
+    filing.data = complete_filing()
+    filing.save(update_fields=["data"])
+    attachments.store(
+        filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
+    )
+    services.submit_filing(filing.pk, membership.user)
+    services.approve_filing(filing.pk, UserFactory(is_staff=True))
+    client.force_login(membership.user)
+    rows = [("门禁", 15_000, "否", "2026-02-16"), ("新闸机", 300, "否", "2026-02-20")]
+    confirm(client, membership, token_of(upload(client, membership, xlsx(rows))))
+
+    gate.refresh_from_db()
+    assert gate.people_stored == 15_000
+    change = Obligation.objects.get(organization=membership.organization, kind="change")
+    assert change.status == Obligation.Status.OPEN
+    assert change.trigger_date == date(2026, 2, 16)
+    assert "15,000" in change.reason
+    notes = list(change.events.values_list("note", flat=True))
+    assert len(notes) == 2
+    assert "新闸机" in notes[1]
