@@ -29,6 +29,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024  # an XLSX of MAX_ROWS rows is about 1 MB unpacked
 MAX_ROWS = 5_000
 MAX_COLUMNS = 30
+MAX_LINES = 4 * MAX_ROWS  # rows read at most, empty ones included
 SHEET_TITLE = "系统 Systems"
 INSTRUCTIONS_TITLE = "说明 Instructions"
 
@@ -288,8 +289,16 @@ def _rows_of(sheet) -> tuple[list[Row], dict[str, int]]:
         by_field = {
             name: cells[index] if index < len(cells) else None for name, index in columns.items()
         }
-        texts = [_text(cell.value if cell is not None else None) for cell in by_field.values()]
+        texts = [
+            _text(by_field[c.field].value if by_field[c.field] is not None else None)
+            for c in COLUMNS
+        ]
         if not any(texts) or texts == example:
+            if number > MAX_LINES:  # a sheet of a million empty rows is not read to its end
+                raise FileRefused(
+                    _("The file has more than %(n)s systems; split it into several files.")
+                    % {"n": MAX_ROWS}
+                )
             continue
         if len(rows) >= MAX_ROWS:
             raise FileRefused(

@@ -377,3 +377,25 @@ def test_after_filing_a_bulk_update_prompts_a_change_filing_as_the_form_does(cli
     notes = list(change.events.values_list("note", flat=True))
     assert len(notes) == 2
     assert "新闸机" in notes[1]
+
+
+def test_columns_are_found_by_their_headers_in_any_order(filer, member):
+    order = [3, 0, 2, 1]
+    headers = [HEADERS[i] for i in order]
+    example = [bulk_declarations.EXAMPLE[i] for i in order]
+    rows = [example, *([row[i] for i in order] for row in VALID)]
+    response = upload(filer, member, xlsx(rows, headers=headers))
+    confirm(filer, member, token_of(response))
+    assert sorted(RecognitionSystem.objects.values_list("name", "people_stored")) == [
+        ("前台闸机", 12_000),
+        ("员工考勤", 800),
+    ]
+
+
+def test_more_rows_than_the_limit_are_refused(filer, member, monkeypatch):
+    monkeypatch.setattr(bulk_declarations, "MAX_ROWS", 2)
+    rows = [*VALID, ("第三个", 10, "否", "2026-02-02")]
+    assert "文件中的系统超过 2 个" in refused(filer, member, xlsx(rows))
+    monkeypatch.setattr(bulk_declarations, "MAX_LINES", 5)
+    blank = [("", "", "", "")] * 10
+    assert "文件中的系统超过 2 个" in refused(filer, member, xlsx([VALID[0], *blank]))
