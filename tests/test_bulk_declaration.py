@@ -280,6 +280,12 @@ def test_a_file_that_is_not_xlsx_is_refused(filer, member):
     assert refused(filer, member, SimpleUploadedFile("a.xlsx", b""))
 
 
+def test_a_post_without_a_file_is_answered_not_a_500(filer, member):
+    response = filer.post(url("system_bulk", member), {})
+    assert response.status_code == 400
+    assert "这个字段是必填项" in response.content.decode()
+
+
 def test_a_huge_file_is_refused(filer, member):
     big = SimpleUploadedFile("big.xlsx", b"PK\x03\x04" + b"\0" * (6 * 1024 * 1024))
     assert "文件超过 5 MB" in refused(filer, member, big)

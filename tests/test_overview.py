@@ -1,5 +1,6 @@
 """One page over all the organizations a person belongs to (issue 17)."""
 
+import re
 from datetime import date
 
 import pytest
@@ -83,6 +84,24 @@ def test_the_overview_shows_the_duties_filings_and_reminders_of_every_organizati
     assert "个工作日" in html
     assert reverse("filing_detail", args=[b.pk, filing.pk]) in html
     assert "截止日期前 10 个工作日" in html  # the reminder that went out
+
+
+def duty_paragraphs(html) -> list[str]:
+    """The duty's words as the partial renders them: the deadline line and the status line."""
+    found = re.findall(
+        r'<p class="(?:fs-5 mb-1|small text-body-secondary mb-3)">(.*?)</p>', html, re.S
+    )
+    return [" ".join(paragraph.split()) for paragraph in found]
+
+
+def test_each_duty_reads_as_on_its_organizations_dashboard(client, person, group):
+    a, b, _c = group
+    overview = page(client, person)
+    for organization in (a, b):
+        dashboard = client.get(reverse("dashboard", args=[organization.pk])).content.decode()
+        words = duty_paragraphs(dashboard)
+        assert len(words) == 2
+        assert all(paragraph in duty_paragraphs(overview) for paragraph in words)
 
 
 def test_a_member_of_a_and_b_never_sees_c(client, person, group):
