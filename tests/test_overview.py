@@ -139,6 +139,8 @@ def test_filtering_by_city_office_and_state(client, person, group):
     html = page(client, person, duty="overdue")
     assert "深圳市网信办备案" in html
     assert "广州市网信办备案" not in html
+    # Due within 10 working days: neither (A is past its deadline, B has 14 working days left).
+    assert "没有待履行的备案义务" in page(client, person, duty="due_soon")
 
 
 @pytest.mark.parametrize(
