@@ -124,10 +124,25 @@ class FileRefused(ValueError):
 class Row:
     number: int  # the row's number in the sheet, as Excel shows it
     values: dict  # field -> the form's input (strings and booleans), JSON-serializable
-    errors: list[str] = field(default_factory=list)
     action: str = ""  # "new", "update" or "unchanged"
     system_id: int | None = None
     before: dict | None = None
+    found: list[tuple[int, str]] = field(default_factory=list)  # (column index, message)
+
+    def add_error(self, column: Column | None, columns: dict[str, int], message) -> None:
+        """An error in a cell of the row (``column`` None: the row as a whole)."""
+        if column is None:
+            self.found.append(
+                (-1, _("Row %(row)s: %(message)s") % {"row": self.number, "message": message})
+            )
+            return
+        index = columns.get(column.field, len(COLUMNS))
+        self.found.append((index, cell_error(self.number, column, columns, message)))
+
+    @property
+    def errors(self) -> list[str]:
+        """The row's errors from left to right, as the cells are in the sheet."""
+        return [message for _index, message in sorted(self.found, key=lambda found: found[0])]
 
 
 # --- The template ---------------------------------------------------------------------------------
@@ -315,14 +330,7 @@ def _row(number: int, cells: dict, columns: dict[str, int]) -> Row:
         cell = cells[column.field]
         value = cell.value if cell is not None else None
         if cell is not None and getattr(cell, "data_type", None) == "f":
-            row.errors.append(
-                cell_error(
-                    number,
-                    column,
-                    columns,
-                    _("Formulas are not accepted; type the value."),
-                )
-            )
+            row.add_error(column, columns, _("Formulas are not accepted; type the value."))
             row.values[column.field] = ""
             continue
         if column.field == "used_in_public_place":
@@ -333,12 +341,10 @@ def _row(number: int, cells: dict, columns: dict[str, int]) -> Row:
                 row.values[column.field] = False
             else:
                 row.values[column.field] = False
-                row.errors.append(
-                    cell_error(number, column, columns, _("Enter 是 or 否 (yes or no)."))
-                )
+                row.add_error(column, columns, _("Enter 是 or 否 (yes or no)."))
         elif column.field == "count_reached_on" and isinstance(value, int | float):
             row.values[column.field] = ""
-            row.errors.append(cell_error(number, column, columns, _("Enter a date as YYYY-MM-DD.")))
+            row.add_error(column, columns, _("Enter a date as YYYY-MM-DD."))
         else:
             row.values[column.field] = _text(value)
     return row
@@ -369,24 +375,18 @@ def validate(rows: list[Row], systems, columns: dict[str, int] | None = None) ->
         name = row.values.get("name", "")
         existing = by_name.get(name, [])
         if name and name in first_row_of:
-            row.errors.append(
-                cell_error(
-                    row.number,
-                    name_column,
-                    columns,
-                    _("This name is already on row %(row)s; a system may appear once.")
-                    % {"row": first_row_of[name]},
-                )
+            row.add_error(
+                name_column,
+                columns,
+                _("This name is already on row %(row)s; a system may appear once.")
+                % {"row": first_row_of[name]},
             )
         first_row_of.setdefault(name, row.number)
         if len(existing) > 1:
-            row.errors.append(
-                cell_error(
-                    row.number,
-                    name_column,
-                    columns,
-                    _("Several of your systems have this name; update them on the form."),
-                )
+            row.add_error(
+                name_column,
+                columns,
+                _("Several of your systems have this name; update them on the form."),
             )
         system = existing[0] if len(existing) == 1 else None
         form = SystemForm(
@@ -402,11 +402,9 @@ def validate(rows: list[Row], systems, columns: dict[str, int] | None = None) ->
         else:
             for column in COLUMNS:
                 for message in form.errors.get(column.field, ()):
-                    row.errors.append(cell_error(row.number, column, columns, message))
+                    row.add_error(column, columns, message)
             for message in form.non_field_errors():
-                row.errors.append(
-                    _("Row %(row)s: %(message)s") % {"row": row.number, "message": message}
-                )
+                row.add_error(None, columns, message)
         if system is None:
             row.action = "new"
         else:

@@ -170,10 +170,16 @@ def test_one_bad_cell_saves_nothing_and_names_the_row_and_column_in_chinese(file
 
 def test_one_bad_cell_is_named_in_english_for_an_english_reader(filer, member):
     filer.cookies["portal_language"] = "en"
-    rows = [*VALID, ("Third", 12_000, "maybe", "2026-13-01")]
+    rows = [*VALID, ("Third", "12k", "maybe", "2026-13-01")]
     html = upload(filer, member, xlsx(rows)).content.decode()
-    assert "Row 4, column C (Used in a public place): Enter 是 or 否 (yes or no)." in html
-    assert "Row 4, column D (Date that number was reached): Enter a valid date." in html
+    messages = [
+        "Row 4, column B (People whose facial information is stored): Enter a whole number",
+        "Row 4, column C (Used in a public place): Enter 是 or 否 (yes or no).",
+        "Row 4, column D (Date that number was reached): Enter a valid date.",
+    ]
+    positions = [html.find(message) for message in messages]
+    assert -1 not in positions
+    assert positions == sorted(positions)  # from left to right, as in the sheet
     assert not RecognitionSystem.objects.exists()
 
 
