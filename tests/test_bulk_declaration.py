@@ -139,6 +139,20 @@ def test_a_preview_is_confirmed_once(filer, member):
     assert "该预览已过期或已确认" in filer.get(response.url).content.decode()
 
 
+def test_a_new_upload_replaces_the_preview_before_it(filer, member):
+    earlier = token_of(upload(filer, member, xlsx(VALID)))
+    upload(filer, member, xlsx([("另一个", 10, "否", "2026-02-02")]))
+    confirm(filer, member, earlier)
+    assert not RecognitionSystem.objects.exists()
+
+
+def test_a_file_that_changes_nothing_has_nothing_to_confirm(filer, member):
+    confirm(filer, member, token_of(upload(filer, member, xlsx(VALID))))
+    html = upload(filer, member, xlsx(VALID)).content.decode()
+    assert "该文件没有任何变化，无需确认" in html
+    assert 'name="token"' not in html
+
+
 def test_a_forged_token_or_another_organizations_preview_saves_nothing(filer, member):
     other = MembershipFactory(user=member.user, role="admin")
     token = token_of(upload(filer, member, xlsx(VALID)))

@@ -133,6 +133,8 @@ def bulk_declare(request, org_id):
             refused=_("The file is larger than %(n)s MB; split it into several files.")
             % {"n": bulk_declarations.MAX_BYTES // (1024 * 1024)},
         )
+    # The latest upload is the one that may be confirmed: an earlier preview expires.
+    request.session.pop(BULK_SESSION_KEY % organization.pk, None)
     form = BulkDeclarationForm(request.POST, request.FILES)
     if not form.is_valid():
         return _bulk_page(
