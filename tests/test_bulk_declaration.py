@@ -157,6 +157,7 @@ def test_a_forged_token_or_another_organizations_preview_saves_nothing(filer, me
     other = MembershipFactory(user=member.user, role="admin")
     token = token_of(upload(filer, member, xlsx(VALID)))
     confirm(filer, member, "forged")
+    assert confirm(filer, member, "伪造的令牌").status_code == 302  # not ASCII: no 500 either
     confirm(filer, other, token)
     assert not RecognitionSystem.objects.exists()
 

@@ -178,7 +178,9 @@ def bulk_confirm(request, org_id):
     if (
         not isinstance(pending, dict)
         or pending.get("user") != request.user.pk
-        or not secrets.compare_digest(str(pending.get("token")), request.POST.get("token", ""))
+        or not secrets.compare_digest(
+            str(pending.get("token")).encode(), request.POST.get("token", "").encode()
+        )
         or time.time() - pending.get("at", 0) > BULK_MAX_AGE
     ):
         request.session.pop(key, None)
