@@ -426,3 +426,30 @@ def test_more_rows_than_the_limit_are_refused(filer, member, monkeypatch):
     monkeypatch.setattr(bulk_declarations, "MAX_LINES", 5)
     blank = [("", "", "", "")] * 10
     assert "文件中的系统超过 2 个" in refused(filer, member, xlsx([VALID[0], *blank]))
+
+
+def test_declare_systems_saves_all_rows_or_none(member, monkeypatch):
+    record = obligations._record_system
+    calls = []
+
+    def failing_on_the_third(*args, **kwargs):
+        calls.append(kwargs["name"])
+        if len(calls) == 3:
+            raise RuntimeError("the database went away")
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(obligations, "_record_system", failing_on_the_third)
+    rows = [
+        {
+            "name": f"系统{n}",
+            "people_stored": 20_000,
+            "used_in_public_place": False,
+            "count_reached_on": date(2026, 2, 2),
+        }
+        for n in range(4)
+    ]
+    with pytest.raises(RuntimeError):
+        obligations.declare_systems(member.organization, member.user, rows)
+    assert not RecognitionSystem.objects.exists()
+    assert not SystemDeclaration.objects.exists()
+    assert not Obligation.objects.exists()
