@@ -177,6 +177,52 @@ def declare_system(
     system: RecognitionSystem | None = None,
 ) -> RecognitionSystem:
     Organization.objects.select_for_update().get(pk=organization.pk)
+    system, change = _record_system(
+        organization,
+        actor,
+        system=system,
+        name=name,
+        people_stored=people_stored,
+        used_in_public_place=used_in_public_place,
+        count_reached_on=count_reached_on,
+    )
+    refresh_initial_obligation(organization)
+    if change:
+        prompt_change_filing(organization, count_reached_on, change)
+    return system
+
+
+@transaction.atomic
+def declare_systems(organization: Organization, actor, rows) -> list[RecognitionSystem]:
+    """Declare many systems at once (the bulk declaration), all or nothing: each row is recorded
+    and prompts a change filing as ``declare_system`` does it. ``rows`` are dicts of
+    declare_system's fields, with ``system`` for an update. What does not change from one row to
+    the next is done once: the lock, the look-up of the initial filing, and the initial obligation
+    brought in line after the last row (it depends only on the state the rows leave)."""
+    Organization.objects.select_for_update().get(pk=organization.pk)
+    filings = {"filed": filed_initial(organization), "pending": pending_initial(organization)}
+    declared = []
+    for row in rows:
+        system, change = _record_system(organization, actor, **row)
+        if change:
+            prompt_change_filing(organization, row["count_reached_on"], change, **filings)
+        declared.append(system)
+    refresh_initial_obligation(organization)
+    return declared
+
+
+def _record_system(
+    organization: Organization,
+    actor,
+    *,
+    name: str,
+    people_stored: int,
+    used_in_public_place: bool,
+    count_reached_on: date,
+    system: RecognitionSystem | None = None,
+) -> tuple[RecognitionSystem, str | None]:
+    """Save the system and its declaration; return it and what changed that a filing must show
+    (None when nothing did). Call inside a transaction holding the organization's row lock."""
     before = None
     if system is None:
         system = RecognitionSystem(organization=organization)
@@ -194,7 +240,6 @@ def declare_system(
         count_reached_on=count_reached_on,
         declared_by=actor,
     )
-    refresh_initial_obligation(organization)
     if before is None:
         change = _("A new system was declared: %(name)s.") % {"name": name}
     elif people_stored > before.people_stored:
@@ -207,9 +252,7 @@ def declare_system(
         change = _("%(name)s is now used in a public place.") % {"name": name}
     else:
         change = None
-    if change:
-        prompt_change_filing(organization, count_reached_on, change)
-    return system
+    return system, change
 
 
 def refresh_initial_obligation(organization: Organization) -> Obligation | None:
@@ -293,7 +336,17 @@ def pending_initial(organization: Organization) -> Filing | None:
     )
 
 
-def prompt_change_filing(organization: Organization, event_date: date, what: str):
+_LOOK_UP = object()
+
+
+def prompt_change_filing(
+    organization: Organization,
+    event_date: date,
+    what: str,
+    *,
+    filed: Filing | None = _LOOK_UP,
+    pending: Filing | None = _LOOK_UP,
+):
     """After the organization has filed, a substantive change (实质性变更: a larger number, a new
     place, a new address) is filed as a change within the rule set's days (Measures Art. 15; the
     draft's wording unconfirmed). Opens that duty unless one is open already; call inside a
@@ -302,10 +355,13 @@ def prompt_change_filing(organization: Organization, event_date: date, what: str
     While the initial filing is submitted but not yet filed there is nothing to change yet: the
     change is kept in a waiting duty, opened when the initial filing is approved
     (``open_waiting_changes``). Before any submission the initial duty itself follows the
-    declarations (``refresh_initial_obligation``)."""
-    filed = filed_initial(organization)
+    declarations (``refresh_initial_obligation``). ``filed`` and ``pending`` are looked up unless
+    the caller, declaring many systems in one transaction, has them already."""
+    if filed is _LOOK_UP:
+        filed = filed_initial(organization)
     if filed is None:
-        pending = pending_initial(organization)
+        if pending is _LOOK_UP:
+            pending = pending_initial(organization)
         if pending is None:
             return None
         return _wait_for_filing(organization, pending, event_date, what)

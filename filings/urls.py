@@ -1,11 +1,23 @@
 from django.urls import include, path
 
-from filings.views import dashboard, filings, systems
+from filings.views import dashboard, filings, overview, systems
 
 urlpatterns = [
     path("dashboard/", dashboard.my_dashboard, name="my_dashboard"),
+    path("my/organizations/", overview.overview, name="my_overview"),
     path("organizations/<int:org_id>/", dashboard.organization_dashboard, name="dashboard"),
     path("organizations/<int:org_id>/systems/new/", systems.declare, name="system_new"),
+    path("organizations/<int:org_id>/systems/bulk/", systems.bulk_declare, name="system_bulk"),
+    path(
+        "organizations/<int:org_id>/systems/bulk/template.xlsx",
+        systems.bulk_template,
+        name="system_bulk_template",
+    ),
+    path(
+        "organizations/<int:org_id>/systems/bulk/confirm/",
+        systems.bulk_confirm,
+        name="system_bulk_confirm",
+    ),
     path("organizations/<int:org_id>/total/", systems.declare_total, name="total_declare"),
     path(
         "organizations/<int:org_id>/systems/<int:system_id>/",

@@ -310,6 +310,8 @@ def filer_pages(world) -> list[str]:
         reverse("organization_edit", args=[org]),
         reverse("system_new", args=[org]),
         reverse("system_edit", args=[org, world["system"].pk]),
+        reverse("system_bulk", args=[org]),
+        reverse("my_overview"),
         reverse("members", args=[org]),
         reverse("filing_detail", args=[org, world["filed"].pk]),
         reverse("password_change"),

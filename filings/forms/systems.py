@@ -85,3 +85,15 @@ class TotalForm(forms.Form):
         if errors:
             raise forms.ValidationError(errors)
         return total
+
+
+class BulkDeclarationForm(forms.Form):
+    file = forms.FileField(
+        label=_("Filled-in template (.xlsx)"),
+        help_text=_("The portal's template, at most 5 MB."),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
