@@ -12,3 +12,18 @@ DJANGO_ADMIN_STRINGS = (
     gettext_noop("Add link"),
     gettext_noop("Change or view list link"),
 )
+
+# Form errors that Django REST Framework's catalogue words otherwise (an installed app's catalogue
+# wins over Django's own): the project's catalogue keeps Django's wording on every page and in the
+# API (tests/test_catalogue.py).
+DJANGO_FORM_STRINGS = (
+    gettext_noop("Enter a valid URL."),
+    gettext_noop("Enter a valid email address."),
+    gettext_noop("No file was submitted."),
+    gettext_noop("The submitted file is empty."),
+    gettext_noop("This field is required."),
+    gettext_noop(
+        "Upload a valid image. The file you uploaded was either not an image or a corrupted image."
+    ),
+    gettext_noop("Value must be valid JSON."),
+)

@@ -110,3 +110,22 @@ def test_the_placeholder_check_sees_what_it_should():
     )
     assert placeholders("%s and %d, not %(name)s") == (frozenset({"%(name)s"}), 2)
     assert placeholders("剩余 %(days)s 个工作日") != placeholders("剩余 %(day)s 个工作日")
+
+
+def test_an_installed_apps_catalogue_does_not_reword_djangos_form_errors():
+    """Django REST Framework brings its own Chinese for Django's form errors; the portal keeps
+    Django's wording (portal/admin_strings.py marks them for the project's catalogue)."""
+    import gettext as gettext_module
+    from pathlib import Path
+
+    import django
+    from django.utils import translation
+
+    from portal.admin_strings import DJANGO_FORM_STRINGS
+
+    core = Path(django.__file__).parent / "conf/locale/zh_Hans/LC_MESSAGES/django.mo"
+    with core.open("rb") as handle:
+        djangos = gettext_module.GNUTranslations(handle)
+    with translation.override("zh-hans"):
+        for message in DJANGO_FORM_STRINGS:
+            assert translation.gettext(message) == djangos.gettext(message), message

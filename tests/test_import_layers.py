@@ -95,6 +95,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "filings.reviewer_group",
             "filings.verification",
             "filings.audit",
+            "filings.bulk_declarations",
             "api.tokens",
             "notifications.emails",
             "accounts.throttling",
