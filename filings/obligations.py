@@ -165,7 +165,6 @@ def declare_total(
     return declaration
 
 
-@transaction.atomic
 def declare_system(
     organization: Organization,
     actor,
@@ -176,20 +175,15 @@ def declare_system(
     count_reached_on: date,
     system: RecognitionSystem | None = None,
 ) -> RecognitionSystem:
-    Organization.objects.select_for_update().get(pk=organization.pk)
-    system, change = _record_system(
-        organization,
-        actor,
-        system=system,
-        name=name,
-        people_stored=people_stored,
-        used_in_public_place=used_in_public_place,
-        count_reached_on=count_reached_on,
-    )
-    refresh_initial_obligation(organization)
-    if change:
-        prompt_change_filing(organization, count_reached_on, change)
-    return system
+    """Declare one system (the form), or update it with ``system``: a bulk declaration of one."""
+    row = {
+        "name": name,
+        "people_stored": people_stored,
+        "used_in_public_place": used_in_public_place,
+        "count_reached_on": count_reached_on,
+        "system": system,
+    }
+    return declare_systems(organization, actor, [row])[0]
 
 
 @transaction.atomic
