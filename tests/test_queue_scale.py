@@ -205,10 +205,25 @@ def test_a_page_of_the_queue_reads_the_review_queue_index_in_order(client, queue
     with CaptureQueriesContext(connection) as captured:
         client.get(QUEUE + "?p=1")
     listing = next(
-        q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"] and "CASE" in q["sql"]
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "filings_filing"."id"') and "CASE" in q["sql"]
     )
     plan = plan_of(listing)
     assert "filing_review_queue" in plan, plan
+    assert "Sort" not in plan, plan
+
+
+@postgresql_only
+def test_the_queue_filtered_to_one_status_reads_its_own_index_in_order(
+    client, queue, city_reviewer
+):
+    login_with_second_factor(client, city_reviewer)
+    sql = queries_of(client, QUEUE + "?status__exact=submitted&p=1")
+    listing = next(q for q in sql if q.startswith('SELECT "filings_filing"."id"'))
+    assert "CASE" not in listing.split("ORDER BY", 1)[1], listing
+    plan = plan_of(listing, bitmaps=False)
+    assert "filing_queue_by_status" in plan, plan
     assert "Sort" not in plan, plan
 
 
@@ -218,9 +233,11 @@ def test_the_queues_count_and_the_statistics_fingerprint_read_only_an_index(
 ):
     login_with_second_factor(client, city_reviewer)
     count = next(q for q in queries_of(client, QUEUE) if q.startswith("SELECT COUNT(*)"))
-    assert "Index Only Scan using filing_review_queue" in plan_of(count, bitmaps=False)
+    assert "Index Only Scan using filing_" in plan_of(count, bitmaps=False)
     statistics = queries_of(client, reverse("admin:filings_filing_statistics"))
     fingerprint = next(q for q in statistics if "MAX(" in q and "updated_at" in q)
+    with connection.cursor() as cursor:  # on a tiny table any index is as good: leave just one
+        cursor.execute("DROP INDEX filing_queue_by_status")  # (rolled back with the test)
     assert "Index Only Scan using filing_review_queue" in plan_of(fingerprint, bitmaps=False)
 
 

@@ -157,7 +157,10 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
 
     def get_ordering(self, request):
         # Open reviews first, the most urgent due date first; then returned, then decided.
-        # The index filing_review_queue follows this order.
+        # The index filing_review_queue follows this order. Filtered to one status, the urgency
+        # is one value: the order starts at the due date, as the index filing_queue_by_status.
+        if request.GET.get("status__exact") in Filing.Status.values:
+            return ("review_due", "submitted_at", "pk")
         return ("urgency", "review_due", "submitted_at", "pk")
 
     def get_search_results(self, request, queryset, search_term):

@@ -354,6 +354,12 @@ class Story:
             self.tn("%(days)s working day left", "%(days)s working days left", days, days=days)
         )
         self.check("dashboard-deadline")
+        # Opened again to be updated, the date is there (an ISO date in either language: the
+        # browser's date input shows nothing for 2026/10/09) and saving it unchanged works.
+        page.get_by_role("link", name=f"{self.t('Update')} {data['system']}", exact=True).click()
+        expect(page.locator("#id_count_reached_on")).to_have_value(reached.isoformat())
+        self.click(self.t("Save the declaration"))
+        self.expect_message(self.t("Declaration saved. Your obligation has been updated."))
 
     def fill_the_filing(self):
         page, data = self.page, self.data
