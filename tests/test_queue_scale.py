@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from filings import services
 from filings.models import Filing
+from filings.models.filings import review_urgency
 from tests.factories import UserFactory, login_with_second_factor
 from tests.test_review import submitted
 
@@ -358,3 +359,26 @@ def test_history_notes_are_shown_in_the_readers_language(client, queue, city_rev
     page = client.get(reverse("admin:filings_filing_change", args=[filing.pk])).content.decode()
     assert "Filing notice v1" in page
     assert "备案通知书 v1" not in page
+
+
+def test_a_deep_page_is_found_by_its_keys_and_holds_what_djangos_slice_would(queue, city_reviewer):
+    from filings.admin.review import BoundedCountPaginator, FilingAdmin
+    from filings.review_scope import filings_visible_to
+
+    add_filings(130, 0)
+    ordered = filings_visible_to(
+        city_reviewer, Filing.objects.annotate(urgency=review_urgency())
+    ).order_by(*FilingAdmin.get_ordering(None, _Request()))
+    paginator = BoundedCountPaginator(ordered, 50)
+    for number in (1, 2, 3):
+        expected = [filing.pk for filing in ordered[(number - 1) * 50 : number * 50]]
+        assert [filing.pk for filing in paginator.page(number)] == expected
+    with CaptureQueriesContext(connection) as captured:
+        list(paginator.page(3))
+    keys = next(q["sql"] for q in captured.captured_queries if '"id" AS "pk"' in q["sql"])
+    if connection.vendor == "postgresql":  # the rows skipped are read from the index alone
+        assert "Index Only Scan using filing_review_queue" in plan_of(keys, bitmaps=False)
+
+
+class _Request:
+    GET = {}

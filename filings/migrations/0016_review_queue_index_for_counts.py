@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='filing',
-            index=models.Index(models.F('office'), models.Case(models.When(status__in=('submitted', 'under_review'), then=models.Value(0)), models.When(status='returned', then=models.Value(1)), default=models.Value(2), output_field=models.IntegerField()), models.F('review_due'), models.F('submitted_at'), models.F('id'), models.F('updated_at'), condition=models.Q(('status__in', ('draft', 'withdrawn')), _negated=True), name='filing_review_queue'),
+            index=models.Index(models.F('office'), models.Case(models.When(status__in=('submitted', 'under_review'), then=models.Value(0)), models.When(status='returned', then=models.Value(1)), default=models.Value(2), output_field=models.IntegerField()), models.F('review_due'), models.F('submitted_at'), models.F('id'), models.F('updated_at'), models.F('status'), condition=models.Q(('status__in', ('draft', 'withdrawn')), _negated=True), name='filing_review_queue'),
         ),
     ]

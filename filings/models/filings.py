@@ -163,7 +163,8 @@ class Filing(models.Model):
             # The review queue's order (filings_admin.FilingAdmin.get_ordering) within an office:
             # a page of the queue is an index range scan, whatever the office holds, and the
             # paginator's count an index-only scan (the condition is the queue's own filter), as
-            # is the statistics' fingerprint (latest updated_at: statistics.cached_summary).
+            # are the keys of a deep page (BoundedCountPaginator.page) and the statistics'
+            # fingerprint (latest updated_at: statistics.cached_summary).
             models.Index(
                 F("office"),
                 review_urgency(),
@@ -171,6 +172,7 @@ class Filing(models.Model):
                 F("submitted_at"),
                 F("id"),
                 F("updated_at"),
+                F("status"),  # the urgency's own column: the keys of a page, index-only
                 condition=~Q(status__in=OUTSIDE_THE_QUEUE),
                 name="filing_review_queue",
             ),
