@@ -17,11 +17,10 @@ from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from filings import attachments, obligations, services
-from filings.models import Filing, Jurisdiction, Obligation, Reviewer
-from filings.reviewer_group import ensure_reviewer_group
+from filings.models import Filing, Obligation
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_access import logged_in_page, strings_in
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, reviewer_of
 from tests.filing_data import complete_filing
 from tests.pdfs import pdf_bytes
 
@@ -66,10 +65,7 @@ def submitted_filing(language):
 
 
 def reviewer(language):
-    user = UserFactory(email="refusal-reviewer@cac.example", is_staff=True, language=language)
-    Reviewer.objects.create(user=user, office=Jurisdiction.objects.get(code="440300"))
-    user.groups.add(ensure_reviewer_group())
-    return user
+    return reviewer_of("440300", "refusal-reviewer@cac.example", language=language)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

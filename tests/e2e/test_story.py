@@ -26,8 +26,8 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from filings import calendars
-from filings.models import Filing, Jurisdiction, Obligation, Reviewer
-from filings.reviewer_group import ensure_reviewer_group
+from filings.models import Filing, Obligation
+from tests import factories
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.pdfs import pdf_bytes
 
@@ -113,14 +113,12 @@ TYPED = {
 def reviewer_of(code: str, email: str, name: str, language: str) -> User:
     """A reviewer of an office, as an administrator appoints one (see ReviewerAdmin), with the
     authenticator the reviewer set up (its secret is REVIEWER_TOTP_KEY)."""
-    user = User.objects.create_user(
-        email=email, password=PASSWORD, name=name, is_staff=True, language=language
-    )
+    user = factories.reviewer_of(code, email, name=name, language=language)
+    user.set_password(PASSWORD)
+    user.save(update_fields=["password"])
     TOTPDevice.objects.create(
         user=user, name="authenticator", key=REVIEWER_TOTP_KEY, confirmed=True
     )
-    Reviewer.objects.create(user=user, office=Jurisdiction.objects.get(code=code))
-    user.groups.add(ensure_reviewer_group())
     return user
 
 

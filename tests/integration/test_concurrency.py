@@ -8,7 +8,7 @@ from django.db import connection
 
 from filings import services
 from filings.models import Filing, FilingVersion
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, reviewer_of
 from tests.filing_data import complete_filing
 from tests.pdfs import pdf_bytes
 
@@ -68,7 +68,7 @@ def test_two_tabs_submitting_at_once_make_one_submission():
 
 
 def test_two_approvals_at_once_in_one_office_get_two_numbers():
-    reviewer = UserFactory(is_staff=True)
+    reviewer = reviewer_of("440300")
     filings = []
     for _ in range(2):
         membership = MembershipFactory()

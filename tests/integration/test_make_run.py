@@ -25,7 +25,7 @@ from filings import services
 from filings.models import Document, Filing
 from notifications.models import Notification
 from portal import embedded_redis
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, reviewer_of
 from tests.integration import web_client
 from tests.integration.conftest import (
     ROOT,
@@ -166,7 +166,7 @@ def test_the_portal_takes_200_concurrent_submissions_and_loses_nothing(portal):
 def test_a_notice_rendered_by_the_worker_links_to_the_web_servers_port(portal):
     membership = MembershipFactory()
     filing = draft_ready_to_submit(membership)
-    reviewer = UserFactory(is_staff=True)
+    reviewer = reviewer_of("440300")
     # Queue the follow-up work on the launcher's own Redis, where its worker takes it.
     with broker_at(embedded_redis.broker_url(portal["var_dir"])):
         services.submit_filing(filing.pk, membership.user)

@@ -36,13 +36,11 @@ from filings.models import (
     Invitation,
     Jurisdiction,
     Obligation,
-    Reviewer,
 )
 from filings.regimes import get_regime
-from filings.reviewer_group import ensure_reviewer_group
 from notifications.models import Notification
 from portal.celery import app as celery_app
-from tests.factories import MembershipFactory, UserFactory, valid_uscc
+from tests.factories import MembershipFactory, UserFactory, reviewer_of, valid_uscc
 from tests.filing_data import complete_filing
 from tests.pdfs import pdf_bytes
 
@@ -413,11 +411,7 @@ def test_filing_emails_receipt_return_refusal_approval_and_digest(
     smtp, organization, django_capture_on_commit_callbacks
 ):
     admin, editor = organization
-    reviewer = UserFactory(
-        email="reviewer@cac.example", name="Li Reviewer", language="en", is_staff=True
-    )
-    reviewer.groups.add(ensure_reviewer_group())
-    Reviewer.objects.create(user=reviewer, office=Jurisdiction.objects.get(code="440300"))
+    reviewer = reviewer_of("440300", "reviewer@cac.example", name="Li Reviewer", language="en")
 
     # A first filing: received, returned, received again, refused.
     first = draft(admin)
@@ -677,7 +671,7 @@ def test_the_html_title_of_the_receipt_and_the_approval_is_plain_text(
 ):
     admin, _editor = organization
     filing = draft(admin)
-    reviewer = UserFactory(email="reviewer@cac.example", is_staff=True)
+    reviewer = reviewer_of("440300", "reviewer@cac.example")
     with django_capture_on_commit_callbacks(execute=True):
         services.submit_filing(filing.pk, admin.user)
         services.approve_filing(filing.pk, reviewer)
