@@ -149,33 +149,16 @@ class OrganizationForm(forms.ModelForm):
         help_text=_("A mainland China mobile number: 11 digits, for example 13800138000."),
     )
 
+    # The model's fields in their order (ORGANIZATION_FIELDS); the division is asked as two.
     field_order = [
-        "name",
-        "uscc",
-        "province",
-        "city",
-        "street_address",
-        "legal_representative",
-        "responsible_person",
-        "responsible_person_id_number",
-        "contact_name",
-        "contact_mobile",
-        "contact_email",
+        part
+        for name in ORGANIZATION_FIELDS
+        for part in (("province", "city") if name == "address_division" else (name,))
     ]
 
     class Meta:
         model = Organization
-        fields = [
-            "name",
-            "uscc",
-            "street_address",
-            "legal_representative",
-            "responsible_person",
-            "responsible_person_id_number",
-            "contact_name",
-            "contact_mobile",
-            "contact_email",
-        ]
+        fields = [name for name in ORGANIZATION_FIELDS if name != "address_division"]
         labels = {
             "name": _("Organization name"),
             "street_address": _("Street address"),
