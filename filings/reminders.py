@@ -15,6 +15,8 @@ from datetime import date
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from filings import calendars
 from filings.models import Filing, Membership, Obligation, Reminder, Reviewer, ReviewerDigest
@@ -237,3 +239,14 @@ def send_digests(today: date | None = None) -> int:
             continue  # already sent today
         sent += 1
     return sent
+
+
+def describe_kind(kind: str) -> str:
+    """Words for a reminder's kind, as ``schedule`` names them (``before_10``, ``overdue_2``)."""
+    what, _sep, number = kind.partition("_")
+    n = int(number) if number.isdigit() else 0
+    if what == "before":
+        return ngettext(
+            "%(n)s working day before the deadline", "%(n)s working days before the deadline", n
+        ) % {"n": n}
+    return _("After the deadline (reminder %(n)s)") % {"n": n}

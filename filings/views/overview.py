@@ -10,9 +10,8 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from filings import calendars, rules_text
+from filings import calendars, reminders, rules_text
 from filings.models import (
     Filing,
     FilingEvent,
@@ -81,17 +80,6 @@ def _query_without(params, name) -> str:
     others.pop(name, None)
     encoded = others.urlencode()
     return f"{encoded}&" if encoded else ""
-
-
-def reminder_label(kind: str) -> str:
-    """Words for a reminder's kind (``before_10``, ``overdue_2``: see ``filings.reminders``)."""
-    what, _sep, number = kind.partition("_")
-    n = int(number) if number.isdigit() else 0
-    if what == "before":
-        return ngettext(
-            "%(n)s working day before the deadline", "%(n)s working days before the deadline", n
-        ) % {"n": n}
-    return _("After the deadline (reminder %(n)s)") % {"n": n}
 
 
 @login_required
@@ -227,7 +215,7 @@ def overview(request):
             "filings_page": filings_page,
             "reminders_page": reminders_page,
             "reminders": [
-                {"reminder": reminder, "label": reminder_label(reminder.kind)}
+                {"reminder": reminder, "label": reminders.describe_kind(reminder.kind)}
                 for reminder in reminders_page
             ],
             "queries": {name: _query_without(request.GET, name) for name in PAGE_PARAMS},
