@@ -5,6 +5,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR
+from django.utils.functional import SimpleLazyObject
 
 from accounts.forms import AdminLoginForm
 
@@ -31,6 +32,22 @@ class PortalAdminSite(admin.AdminSite):
         # factor first; this holds even where a request did not pass through it.
         verified = getattr(request.user, "is_verified", None)
         return super().has_permission(request) and verified is not None and verified()
+
+    def each_context(self, request):
+        # Django puts `available_apps` (every model the person may open: about forty permission
+        # checks) in the context of every admin page, for the navigation sidebar alone. The
+        # sidebar is off here (portal.urls), so the list is built only if a page reads it.
+        request.admin_apps_on_demand = True
+        try:
+            return super().each_context(request)
+        finally:
+            del request.admin_apps_on_demand
+
+    def get_app_list(self, request, app_label=None):
+        build = super().get_app_list
+        if getattr(request, "admin_apps_on_demand", False) and not self.enable_nav_sidebar:
+            return SimpleLazyObject(lambda: build(request, app_label))
+        return build(request, app_label)
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)

@@ -89,3 +89,44 @@ def test_filers_stay_logged_in_while_they_come_back_within_two_weeks(client):
             assert client.get(dashboard).status_code == 200, days
     with time_machine.travel(start + timedelta(days=30 + 15), tick=False):
         assert client.get(dashboard).status_code == 302  # two weeks without a visit
+
+
+def test_a_signed_in_page_reads_the_session_from_the_cache_not_the_database(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    membership = MembershipFactory()
+    client.post(reverse("login"), {"username": membership.user.email, "password": PASSWORD})
+    dashboard = reverse("dashboard", args=[membership.organization_id])
+    assert client.get(dashboard).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(dashboard).status_code == 200
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"]]
+
+
+def test_logging_out_ends_the_session_though_a_copy_of_it_was_cached(client):
+    from django.test import Client
+
+    membership = MembershipFactory()
+    client.post(reverse("login"), {"username": membership.user.email, "password": PASSWORD})
+    dashboard = reverse("dashboard", args=[membership.organization_id])
+    assert client.get(dashboard).status_code == 200
+    stolen = Client()
+    stolen.cookies[settings.SESSION_COOKIE_NAME] = client.cookies[
+        settings.SESSION_COOKIE_NAME
+    ].value
+    assert stolen.get(dashboard).status_code == 200
+
+    client.post(reverse("logout"))
+    assert stolen.get(dashboard).status_code == 302
+
+
+def test_a_deactivated_account_is_signed_out_though_its_session_was_cached(client):
+    membership = MembershipFactory()
+    client.post(reverse("login"), {"username": membership.user.email, "password": PASSWORD})
+    dashboard = reverse("dashboard", args=[membership.organization_id])
+    assert client.get(dashboard).status_code == 200
+
+    membership.user.is_active = False
+    membership.user.save(update_fields=["is_active"])
+    assert client.get(dashboard).status_code == 302

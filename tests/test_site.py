@@ -137,3 +137,31 @@ def test_the_admin_pages_name_the_portals_icon(client):
     assert '<link rel="icon" href="/static/img/favicon' in html
     assert finders.find("img/favicon.svg")
     assert "审核" in html  # still the portal's own header
+
+
+def test_admin_pages_build_the_list_of_models_only_where_a_page_shows_it(
+    client, city_reviewer, monkeypatch
+):
+    """Django builds the list of every model a person may open (the navigation sidebar's) on each
+    admin page; with the sidebar off, only the index, which shows it, builds it, and once."""
+    from django.contrib import admin
+
+    from tests.factories import login_with_second_factor
+
+    built = []
+    build = admin.site._build_app_dict
+    monkeypatch.setattr(
+        admin.site,
+        "_build_app_dict",
+        lambda *args, **kwargs: built.append(1) or build(*args, **kwargs),
+    )
+    login_with_second_factor(client, city_reviewer)
+
+    queue = client.get(reverse("admin:filings_filing_changelist"))
+    assert queue.status_code == 200
+    assert built == []
+
+    index = client.get(reverse("admin:index"))
+    assert index.status_code == 200
+    assert built == [1]
+    assert reverse("admin:filings_filing_changelist") in index.content.decode()
