@@ -47,6 +47,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "portal.celery",
             "portal.queueing",
             "portal.storage",
+            "portal.pagination",
             "portal.formats",
             "portal.formats.*",
             # The apps' packages themselves: their __init__ imports nothing.

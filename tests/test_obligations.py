@@ -1,6 +1,6 @@
 """Whether an organization must file, with which office and by when, and what its dashboard says."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -295,3 +295,42 @@ def test_the_dashboard_pages_through_many_duties_and_filings(client):
     assert "变更24" in page_two
     assert "变更00" not in page_two
     assert client.get(url + "?duties=999").status_code == 200  # the last page, not an error
+
+
+def test_the_dashboard_counts_a_list_that_fits_on_one_page_from_its_rows(client):
+    """Most organizations' duties fit on the first page: read once, not counted and then read. A
+    longer list costs its count once more, and no more however long it grows."""
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    declare(membership.organization, membership.user, 12_000)
+    first = Obligation.objects.get(organization=membership.organization)
+
+    def more_duties(n: int, start: int) -> None:
+        Obligation.objects.bulk_create(
+            Obligation(
+                organization=membership.organization, kind="change", regime=first.regime,
+                office=first.office, trigger_date=first.trigger_date,
+                deadline=date(2027, 1, 1) + timedelta(days=start + i), deadline_final=False,
+            )
+            for i in range(n)
+        )  # fmt: skip
+
+    def counts(queries) -> int:
+        return sum(1 for q in queries if 'COUNT(*) AS "__count" FROM "filings_obligation"' in q)
+
+    def dashboard() -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            assert (
+                client.get(reverse("dashboard", args=[membership.organization.pk])).status_code
+                == 200
+            )
+        return [q["sql"] for q in captured.captured_queries]
+
+    one_page = dashboard()
+    assert counts(one_page) == 0
+    more_duties(30, 0)
+    two_pages = dashboard()
+    assert counts(two_pages) == 1
+    assert len(two_pages) == len(one_page) + 1
+    more_duties(100, 30)
+    assert len(dashboard()) == len(two_pages)

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from filings.models import (
 )
 from filings.regimes import current_regime, get_regime
 from filings.review_scope import may_review
+from portal.pagination import OnePassPaginator
 
 DUTIES_PER_PAGE = 20
 FILINGS_PER_PAGE = 10
@@ -51,7 +51,7 @@ def organization_dashboard(request, org_id):
     today = timezone.localdate()
     index = calendars.current_index()
     # Both lists are paginated: a group's organization can hold many duties and filings.
-    duties_page = Paginator(
+    duties_page = OnePassPaginator(
         organization.obligations.filter(status=Obligation.Status.OPEN)
         .select_related("office")
         .order_by("deadline", "pk"),
@@ -72,7 +72,7 @@ def organization_dashboard(request, org_id):
         .select_related("office")
         .order_by("-updated_at")[:10]
     )
-    filings_page = Paginator(
+    filings_page = OnePassPaginator(
         organization.filings.select_related("office", "original")
         .prefetch_related(
             Prefetch(

@@ -5,7 +5,6 @@ Every list is paginated and the page runs the same number of queries for 2 organ
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from filings.models import (
     Reminder,
 )
 from filings.views.dashboard import DUTIES_PER_PAGE, FILINGS_PER_PAGE
+from portal.pagination import OnePassPaginator
 
 ORGANIZATIONS_PER_PAGE = 20
 REMINDERS_PER_PAGE = 10
@@ -118,7 +118,7 @@ def overview(request):
     if "city" in chosen:
         organizations_filter &= Q(organization__address_division=chosen["city"])
 
-    organization_rows = Paginator(
+    organization_rows = OnePassPaginator(
         memberships.filter(organizations_filter)
         .select_related("organization")
         .annotate(
@@ -154,7 +154,7 @@ def overview(request):
         "-deadline": ("-deadline", "-pk"),
         "organization": ("organization__name", "deadline", "pk"),
     }[sort]
-    duties_page = Paginator(
+    duties_page = OnePassPaginator(
         duties.select_related("office", "organization").order_by(*duty_order), DUTIES_PER_PAGE
     ).get_page(request.GET.get("duties"))
     open_obligations = [
@@ -176,7 +176,7 @@ def overview(request):
         "-deadline": (F("deadline").desc(nulls_last=True), "-created_at", "-pk"),
         "organization": ("organization__name", "-created_at", "-pk"),
     }[sort]
-    filings_page = Paginator(
+    filings_page = OnePassPaginator(
         filings.select_related("office", "organization")
         .prefetch_related(
             Prefetch(
@@ -195,7 +195,7 @@ def overview(request):
         reminder_scope &= Q(obligation__organization__address_division=chosen["city"])
     if "office" in chosen:
         reminder_scope &= Q(obligation__office__code=chosen["office"])
-    reminders_page = Paginator(
+    reminders_page = OnePassPaginator(
         Reminder.objects.filter(reminder_scope)
         .select_related("obligation__organization", "obligation__office")
         .order_by("-sent_on", "-pk"),
