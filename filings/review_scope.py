@@ -47,6 +47,11 @@ def offices_visible_to(user):
     return _in_jurisdiction(user, offices, "")
 
 
+def offices_in_jurisdiction(user):
+    """Every office whose filings the user sees, whether or not it holds any."""
+    return _in_jurisdiction(user, Jurisdiction.objects.all(), "")
+
+
 def may_review(user) -> bool:
     return user.is_superuser or (
         office_of(user) is not None and user.has_perm("filings.review_filing")

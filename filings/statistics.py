@@ -7,8 +7,8 @@ filings, one grouped by the organization's address division, one grouped by mont
 submission. Python only merges the few grouped rows.
 
 Those three read every filing of the scope (30,000 in a large city's office: 300 ms).
-``cached_summary`` keeps the figures until a filing of the scope changes: a change moves its
-``updated_at``, a new or withdrawn one the count, and both are read by an index-only scan.
+``cached_summary`` keeps the figures until a filing of the scope's offices changes: a change moves
+its ``updated_at``, and ``last_change`` finds the latest with one index probe per office.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Count, DateField, F, FilteredRelation, Max, Q
+from django.db.models import Count, DateField, F, FilteredRelation, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -95,18 +95,32 @@ def _month_key(value) -> str:
     return f"{value.year:04d}-{value.month:02d}"
 
 
-def cached_summary(filings, today: date) -> dict:
-    """``summary`` of ``filings``, reused while none of them changed (same scope, day, language,
-    number of filings and latest ``updated_at``), for at most CACHED_FOR seconds."""
-    counted = filings.exclude(status__in=NOT_COUNTED).order_by()
-    state = counted.aggregate(n=Count("*"), last=Max("updated_at"))
-    fingerprint = f"{counted.query}|{today}|{get_language()}|{state['n']}|{state['last']}"
+def cached_summary(filings, today: date, offices) -> dict:
+    """``summary`` of ``filings``, reused while none of them changed (same scope, day, language
+    and latest change among the ``offices``' filings: ``last_change``), for at most CACHED_FOR
+    seconds. ``offices`` are those of the scope (``review_scope.offices_in_jurisdiction``)."""
+    fingerprint = f"{filings.query}|{today}|{get_language()}|{last_change(offices)}"
     key = "statistics:" + hashlib.sha256(fingerprint.encode()).hexdigest()
     figures = cache.get(key)
     if figures is None:
         figures = summary(filings, today)
         cache.set(key, figures, CACHED_FOR)
     return figures
+
+
+def last_change(offices) -> datetime | None:
+    """The latest ``updated_at`` among the offices' filings, drafts aside: every change that moves
+    the figures saves a filing (a submission, a decision, a withdrawal, which takes a filing out of
+    the figures but not out of this), and filings are never deleted nor move to another office.
+    One probe of the index ``filing_office_last_change`` per office, however many filings each
+    holds, where counting them took 9 ms for Shenzhen's 30,000."""
+    latest = (
+        Filing.objects.filter(office=OuterRef("pk"))
+        .exclude(status=Filing.Status.DRAFT)
+        .order_by("-updated_at")
+        .values("updated_at")[:1]
+    )
+    return offices.annotate(latest=Subquery(latest)).aggregate(last=Max("latest"))["last"]
 
 
 def summary(filings, today: date) -> dict:

@@ -29,7 +29,12 @@ from filings.models import (
     Reviewer,
 )
 from filings.models.filings import review_urgency
-from filings.review_scope import filings_visible_to, may_review, offices_visible_to
+from filings.review_scope import (
+    filings_visible_to,
+    may_review,
+    offices_in_jurisdiction,
+    offices_visible_to,
+)
 from filings.reviewer_group import ensure_reviewer_group
 from filings.statistics import city_name
 from portal.admin_site import ReadOnlyAdmin
@@ -554,7 +559,9 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise Http404
         today = timezone.localdate()
-        figures = statistics.cached_summary(filings_visible_to(request.user), today)
+        figures = statistics.cached_summary(
+            filings_visible_to(request.user), today, offices_in_jurisdiction(request.user)
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

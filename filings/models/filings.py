@@ -163,8 +163,7 @@ class Filing(models.Model):
             # The review queue's order (filings_admin.FilingAdmin.get_ordering) within an office:
             # a page of the queue is an index range scan, whatever the office holds, and the
             # paginator's count an index-only scan (the condition is the queue's own filter), as
-            # are the keys of a deep page (BoundedCountPaginator.page) and the statistics'
-            # fingerprint (latest updated_at: statistics.cached_summary).
+            # are the keys of a deep page (BoundedCountPaginator.page).
             models.Index(
                 F("office"),
                 review_urgency(),
@@ -186,6 +185,14 @@ class Filing(models.Model):
                 F("id"),
                 condition=~Q(status__in=OUTSIDE_THE_QUEUE),
                 name="filing_queue_by_status",
+            ),
+            # The latest change of an office's filings, drafts aside (statistics.last_change, the
+            # statistics' fingerprint): one probe per office, whatever the office holds.
+            models.Index(
+                F("office"),
+                F("updated_at").desc(),
+                condition=~Q(status="draft"),
+                name="filing_office_last_change",
             ),
         ]
         permissions = [
