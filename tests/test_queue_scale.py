@@ -277,15 +277,15 @@ def test_the_name_search_of_the_queue_can_read_the_trigram_index(queue):
     assert "organization_name_trigram" in plan_of(sql, params)
 
 
-def add_filings(n: int, start: int) -> None:
-    """n more submitted filings in Shenzhen, with their organizations, in bulk."""
+def add_filings(n: int, start: int, office_code: str = "440300", status: str = "submitted") -> None:
+    """n more filings of one office in one status, with their organizations, in bulk."""
     from filings.models import Jurisdiction, Organization
 
-    office = Jurisdiction.objects.get(code="440300")
+    office = Jurisdiction.objects.get(code=office_code)
     organizations = Organization.objects.bulk_create(
         Organization(
             name=f"批量科技{start + i}", uscc=f"9144030088{start + i:08d}"[:18],
-            address_division="440300", street_address="x", legal_representative="x",
+            address_division=office_code, street_address="x", legal_representative="x",
             responsible_person="x", responsible_person_id_number="11010519491231002X",
             contact_name="x", contact_mobile="13800138000", contact_email=f"b{start + i}@x.cn",
         )
@@ -293,7 +293,7 @@ def add_filings(n: int, start: int) -> None:
     )  # fmt: skip
     Filing.objects.bulk_create(
         Filing(
-            organization=organization, kind="initial", status="submitted", office=office,
+            organization=organization, kind="initial", status=status, office=office,
             regime="cac-2023-draft", receipt_number=f"FR2026010{start + i:09d}",
             review_due=date(2026, 12, 31),
         )
@@ -409,30 +409,6 @@ class _Request:
     GET = {}
 
 
-def bulk_filings(n: int, start: int, office_code: str, status: str) -> None:
-    """n more filings of one office in one status, with their organizations, in bulk."""
-    from filings.models import Jurisdiction, Organization
-
-    office = Jurisdiction.objects.get(code=office_code)
-    organizations = Organization.objects.bulk_create(
-        Organization(
-            name=f"统计科技{start + i}", uscc=f"9144030077{start + i:08d}"[:18],
-            address_division=office_code, street_address="x", legal_representative="x",
-            responsible_person="x", responsible_person_id_number="11010519491231002X",
-            contact_name="x", contact_mobile="13800138000", contact_email=f"s{start + i}@x.cn",
-        )
-        for i in range(n)
-    )  # fmt: skip
-    Filing.objects.bulk_create(
-        Filing(
-            organization=organization, kind="initial", status=status, office=office,
-            regime="cac-2023-draft", receipt_number=f"FR2026020{start + i:09d}",
-            review_due=date(2026, 12, 31),
-        )
-        for i, organization in enumerate(organizations)
-    )  # fmt: skip
-
-
 @postgresql_only
 def test_the_planner_knows_how_many_filings_of_an_office_are_in_a_status():
     """Shenzhen holds one submitted filing and Guangzhou two hundred: taken as independent, office
@@ -440,9 +416,9 @@ def test_the_planner_knows_how_many_filings_of_an_office_are_in_a_status():
     by hash to find them, 13 ms at 100,000 filings); the statistics on the pair say one."""
     import json
 
-    bulk_filings(200, 0, "440300", "under_review")
-    bulk_filings(1, 200, "440300", "submitted")
-    bulk_filings(200, 201, "440100", "submitted")
+    add_filings(200, 0, "440300", "under_review")
+    add_filings(1, 200, "440300", "submitted")
+    add_filings(200, 201, "440100", "submitted")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE filings_filing")
     office_id = Filing.objects.filter(office__code="440300").values_list("office_id", flat=True)[0]
