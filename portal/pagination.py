@@ -9,12 +9,13 @@ class OnePassPaginator(Paginator):
     A longer list is counted as Django does, and its first page is still read only once."""
 
     def get_page(self, number):
-        if number in (None, "") or str(number).strip() == "1":
+        # get_page counts (validate_number) before page() is called: no page given is the first.
+        if number in (None, "") or _is_first(number):
             return self.page(1)
         return super().get_page(number)
 
     def page(self, number):
-        if str(number).strip() != "1":
+        if not _is_first(number):
             return super().page(number)
         room = self.per_page + self.orphans
         rows = list(self.object_list[: room + 1])
@@ -24,3 +25,7 @@ class OnePassPaginator(Paginator):
             self.count = len(rows)  # cached_property: the rows are the whole list
             return self._get_page(rows, 1, self)
         return self._get_page(rows[: self.per_page], 1, self)
+
+
+def _is_first(number) -> bool:
+    return str(number).strip() == "1"
