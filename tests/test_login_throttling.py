@@ -20,12 +20,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    # Each failure hashes a password: the default hasher would make this file take minutes.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def login(client, email, password, address="10.0.0.1", path=None, **extra):
     return client.post(
         path or reverse("login"),

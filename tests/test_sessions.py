@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def directives(response) -> set[str]:
     return {part.strip() for part in response.get("Cache-Control", "").split(",")}
 
