@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone, translation
 from django.utils.translation import gettext
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from filings import attachments, obligations, services
@@ -178,6 +179,22 @@ def type_date(page, selector: str, day) -> None:
     expect(page.locator(selector)).to_have_value(day.isoformat())
 
 
+def open_file_chooser(page, attempts: int = 3):
+    """Space on the focused file input opens the chooser. Headless Chromium now and then drops
+    that keystroke (one run in several dozen, the chooser never asked for, however long the wait):
+    a dropped press is pressed again, a key that never opens the chooser fails."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with page.expect_file_chooser(timeout=5_000) as chooser:
+                page.keyboard.press("Space")
+            break
+        except PlaywrightTimeoutError:
+            if attempt == attempts:
+                raise
+            assert_focus_visible(page)
+    return chooser.value
+
+
 def press_button(page, name: str) -> None:
     tab_to_button(page, name)
     assert_focus_visible(page)
@@ -327,9 +344,7 @@ def test_the_whole_filing_with_the_keyboard_alone(
     expect(page.locator("#id_kind")).to_have_value("assessment_report")
     tab_to(page, "#id_file")
     assert_focus_visible(page)
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(str(report))
+    open_file_chooser(page).set_files(str(report))
     press_button(page, t("Upload"))
     wait_for(step("assessment"))
     expect(page.get_by_role("alert").first).to_contain_text(
