@@ -205,13 +205,21 @@ def test_the_queue_draws_its_rows_as_djangos_admin_would(rf, queue, language, qu
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the indexes are PostgreSQL's"
 )
+# Outside a transaction, so that plan_of can vacuum the tables first.
+vacuumable = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+PLANNED_TABLES = "filings_filing, filings_organization"
 
 
 def plan_of(sql: str, params=(), *, bitmaps: bool = True) -> str:
+    """PostgreSQL's plan for the query on the tables as a portal in use has them: vacuumed and
+    analyzed. In a test's transaction no page is all-visible (an index-only scan then costs what
+    an index scan costs), and the rows that earlier tests rolled back leave their tables and
+    indexes swollen unevenly: the planner's choice would turn on what ran before."""
     with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM FULL {PLANNED_TABLES}")
+        cursor.execute(f"VACUUM ANALYZE {PLANNED_TABLES}")
+    with transaction.atomic(), connection.cursor() as cursor:
         # Tiny test tables make a sequential scan cheapest; forbid it to see which index fits.
-        # Statistics of this test's rows, not whatever autovacuum last saw of an earlier test's.
-        cursor.execute("ANALYZE filings_filing")
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
         if not bitmaps:  # they would read the table even where the index has every column
@@ -221,6 +229,7 @@ def plan_of(sql: str, params=(), *, bitmaps: bool = True) -> str:
 
 
 @postgresql_only
+@vacuumable
 def test_a_page_of_the_queue_reads_the_review_queue_index_in_order(client, queue, city_reviewer):
     login_with_second_factor(client, city_reviewer)
     with CaptureQueriesContext(connection) as captured:
@@ -236,6 +245,7 @@ def test_a_page_of_the_queue_reads_the_review_queue_index_in_order(client, queue
 
 
 @postgresql_only
+@vacuumable
 def test_the_queue_filtered_to_one_status_reads_its_own_index_in_order(
     client, queue, city_reviewer
 ):
@@ -249,21 +259,15 @@ def test_the_queue_filtered_to_one_status_reads_its_own_index_in_order(
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@vacuumable
 def test_the_queues_count_reads_only_an_index(client, queue, city_reviewer):
-    """Index-only as a vacuumed table is: in a test's transaction no page is all-visible, so an
-    index scan of the smallest index that holds the office (reading the table for the status)
-    costs the same, and the planner's choice would turn on leftover statistics."""
     login_with_second_factor(client, city_reviewer)
     count = next(q for q in queries_of(client, QUEUE) if q.startswith("SELECT COUNT(*)"))
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE filings_filing")  # outside a transaction: this test's own
-    with transaction.atomic():
-        plan = plan_of(count, bitmaps=False)
-    assert "Index Only Scan using filing_" in plan, plan
+    assert "Index Only Scan using filing_" in plan_of(count, bitmaps=False)
 
 
 @postgresql_only
+@vacuumable
 def test_the_statistics_fingerprint_probes_one_index_entry_per_office(client, queue, city_reviewer):
     """The latest change of each office's filings: the first entry of its range of the index
     filing_office_last_change (a Limit over an index scan), not a count of its filings."""
@@ -278,6 +282,7 @@ def test_the_statistics_fingerprint_probes_one_index_entry_per_office(client, qu
 
 
 @postgresql_only
+@vacuumable
 def test_the_name_search_of_the_queue_can_read_the_trigram_index(queue):
     # The admin's search writes the organization's name condition exactly as this lookup does.
     from filings.models import Organization
@@ -396,6 +401,7 @@ def test_history_notes_are_shown_in_the_readers_language(client, queue, city_rev
     assert "备案通知书 v1" not in page
 
 
+@vacuumable
 def test_a_deep_page_is_found_by_its_keys_and_holds_what_djangos_slice_would(queue, city_reviewer):
     from filings.admin.review import BoundedCountPaginator, FilingAdmin
     from filings.review_scope import filings_visible_to
