@@ -31,8 +31,8 @@ def _celery_runs_tasks_inline(request):
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request, settings):
-    """Production's PBKDF2 costs about half a second a password on a 2-core machine, and the
-    factories set one for every user. Integration tests keep it: a server of their own, in another
+    """Production's PBKDF2 costs about 0.2 s a password on a 2-core machine, and the factories
+    set one for every user. Integration tests keep it: a server of their own, in another
     process with the production settings, checks the passwords they set."""
     if not request.node.get_closest_marker("integration"):
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
