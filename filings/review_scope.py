@@ -1,14 +1,20 @@
 """Which filings a member of staff may see in the review workspace. Every admin page, export,
 download and statistic of filings starts from ``filings_visible_to``."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 
-from filings.models import Filing, Jurisdiction
+from filings.models import Filing, Jurisdiction, Reviewer
 from filings.models.filings import OUTSIDE_THE_QUEUE
 
 
 def office_of(user) -> Jurisdiction | None:
-    reviewer = getattr(user, "reviewer", None) if user.is_authenticated else None
+    """The reviewer's office, read with the appointment in one query and kept on the user for the
+    rest of the request (every page of the workspace asks for it, some several times)."""
+    if not user.is_authenticated:
+        return None
+    appointment = Reviewer.objects.select_related("office")
+    prefetch_related_objects([user], Prefetch("reviewer", queryset=appointment))
+    reviewer = getattr(user, "reviewer", None)
     return reviewer.office if reviewer else None
 
 

@@ -88,6 +88,29 @@ def test_the_city_filter_offers_the_reviewers_offices_without_a_distinct_over_fi
     assert shown(client, QUEUE + "?office=440100") == {queue["guangzhou"].receipt_number}
 
 
+def test_a_reviewers_office_is_read_with_the_appointment_once_a_request(
+    client, queue, city_reviewer, django_assert_num_queries
+):
+    from accounts.models import User
+    from filings.review_scope import filings_visible_to, office_of
+
+    user = User.objects.get(pk=city_reviewer.pk)  # nothing read yet
+    with django_assert_num_queries(1):
+        assert office_of(user).code == "440300"
+        filings_visible_to(user)
+        assert office_of(user).code == "440300"
+    staff = User.objects.get(pk=UserFactory(is_staff=True).pk)
+    with django_assert_num_queries(1):
+        assert office_of(staff) is None
+        assert office_of(staff) is None
+        assert filings_visible_to(staff).query.is_empty()
+
+    login_with_second_factor(client, city_reviewer)
+    sql = queries_of(client, QUEUE)
+    assert not [query for query in sql if query.startswith('SELECT "filings_jurisdiction"."id"')]
+    assert len([query for query in sql if 'FROM "filings_reviewer"' in query]) == 1
+
+
 def test_a_city_reviewer_is_offered_its_own_office_only(client, queue, city_reviewer):
     login_with_second_factor(client, city_reviewer)
     page = client.get(QUEUE).content.decode()
