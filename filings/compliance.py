@@ -11,9 +11,10 @@ garbage, the checks fail closed: a duty is *triggered* by any truthy value
 (``separate_consent="yes"`` does not count).
 
 Each finding cites its rule in the words of the filing's rule set (``filings.rules_text``): the
-draft provisions by subject and labelled as a draft, the 2025 measures by article. A few checks
-belong to one rule set only (``Rule.regimes``). Messages stay lazy, so ``Finding.to_dict`` can
-render them in every language of the site.
+draft provisions by subject and labelled as a draft, the 2025 measures by article. Every rule
+names the rule sets it belongs to (``Rule.regimes``): a draft-only rule (keeping original images,
+the draft's grounds for analysing sensitive attributes) is never enforced under the measures.
+Messages stay lazy, so ``Finding.to_dict`` can render them in every language of the site.
 """
 
 from collections.abc import Callable, Iterable
@@ -27,6 +28,8 @@ from django.utils.translation import gettext_lazy as _
 
 from filings import rules_text
 from filings.vocabulary import (
+    DRAFT_SENSITIVE_BASES,
+    MEASURES_SENSITIVE_BASES,
     OFF_DEVICE_BASES,
     ORIGINALS_BASES,
     PLACE_KINDS,
@@ -35,7 +38,6 @@ from filings.vocabulary import (
     PUBLIC_PLACE_KINDS,
     SECURITY_MEASURES,
     SENSITIVE_ATTRIBUTES,
-    SENSITIVE_BASES,
     STEPS,
     STORAGE,
 )
@@ -95,15 +97,15 @@ class Rule:
     code: str
     severity: str
     step: str
-    regimes: tuple[str, ...] = (rules_text.DRAFT, rules_text.MEASURES)
+    regimes: tuple[str, ...]
 
     def text_for(self, regime: str) -> Promise:
         return rules_text.citation(self.code, regime)
 
     @property
     def text(self) -> Promise:
-        """The citation under the draft, the default rule set."""
-        return self.text_for(rules_text.DRAFT)
+        """The citation under the first rule set it belongs to."""
+        return self.text_for(self.regimes[0])
 
     def __post_init__(self):
         if self.severity not in SEVERITIES:
@@ -145,8 +147,8 @@ class Finding:
 RULES: dict[str, Rule] = {}
 
 
-def _rule(code: str, severity: str, step: str, regimes=None) -> Rule:
-    rule = Rule(code, severity, step) if regimes is None else Rule(code, severity, step, regimes)
+def _rule(code: str, severity: str, step: str, regimes: tuple[str, ...]) -> Rule:
+    rule = Rule(code, severity, step, regimes)
     for regime in rule.regimes:
         rules_text.citation(code, regime)  # every rule has its words in every rule set it applies
     if code in RULES:
@@ -261,35 +263,46 @@ def _date(value) -> date | None:
 # --- Rules --------------------------------------------------------------------------------------
 # What each rule says, in the words of each rule set, is in ``filings.rules_text``.
 
-PURPOSE_MISSING = _rule("purpose_missing", ERROR, "purpose")
-SCOPE_MISSING = _rule("scope_missing", WARNING, "purpose")
-ALTERNATIVE_DISMISSED = _rule("alternative_dismissed_without_reason", WARNING, "purpose")
-PUBLIC_PLACE_NECESSITY = _rule("public_place_necessity_unstated", WARNING, "purpose")
-ORIGINALS_WITHOUT_BASIS = _rule("originals_without_basis", ERROR, "facial_data")
-STORAGE_OFF_DEVICE = _rule("storage_off_device", WARNING, "facial_data")
-# Measures Art. 7: off the device only where a law provides for it or with separate consent.
+BOTH = (rules_text.DRAFT, rules_text.MEASURES)
+DRAFT_ONLY = (rules_text.DRAFT,)
+MEASURES_ONLY = (rules_text.MEASURES,)
+
+PURPOSE_MISSING = _rule("purpose_missing", ERROR, "purpose", BOTH)
+SCOPE_MISSING = _rule("scope_missing", WARNING, "purpose", BOTH)
+ALTERNATIVE_DISMISSED = _rule("alternative_dismissed_without_reason", WARNING, "purpose", BOTH)
+PUBLIC_PLACE_NECESSITY = _rule("public_place_necessity_unstated", WARNING, "purpose", BOTH)
+# The draft forbids keeping original images without a legal condition or consent; the measures
+# have no such rule (Art. 8 speaks of minimal retention): under them it is a reminder.
+ORIGINALS_WITHOUT_BASIS = _rule("originals_without_basis", ERROR, "facial_data", DRAFT_ONLY)
+ORIGINALS_KEPT = _rule("originals_kept", WARNING, "facial_data", MEASURES_ONLY)
+STORAGE_OFF_DEVICE = _rule("storage_off_device", WARNING, "facial_data", BOTH)
+# Measures Art. 8: off the device only where a law provides for it or with separate consent.
 STORAGE_OFF_DEVICE_WITHOUT_BASIS = _rule(
-    "storage_off_device_without_basis", ERROR, "facial_data", regimes=(rules_text.MEASURES,)
+    "storage_off_device_without_basis", ERROR, "facial_data", MEASURES_ONLY
 )
-STORED_OUTSIDE_CHINA = _rule("stored_outside_china", WARNING, "facial_data")
-RETENTION_UNSPECIFIED = _rule("retention_unspecified", WARNING, "facial_data")
-PROHIBITED_PLACE = _rule("prohibited_place", ERROR, "deployments")
-PRIVATE_SPACE_DESCRIBED = _rule("private_space_described", WARNING, "deployments")
-LISTED_VENUE_WITHOUT_ALTERNATIVE = _rule("listed_venue_without_alternative", ERROR, "deployments")
-# Measures Art. 11: authoritative national channels are encouraged for identity verification.
+STORED_OUTSIDE_CHINA = _rule("stored_outside_china", WARNING, "facial_data", BOTH)
+RETENTION_UNSPECIFIED = _rule("retention_unspecified", WARNING, "facial_data", BOTH)
+PROHIBITED_PLACE = _rule("prohibited_place", ERROR, "deployments", BOTH)
+PRIVATE_SPACE_DESCRIBED = _rule("private_space_described", WARNING, "deployments", BOTH)
+LISTED_VENUE_WITHOUT_ALTERNATIVE = _rule(
+    "listed_venue_without_alternative", ERROR, "deployments", BOTH
+)
+# The measures encourage authoritative national channels for identity verification.
 NATIONAL_CHANNEL_UNMENTIONED = _rule(
-    "national_channel_unmentioned", WARNING, "deployments", regimes=(rules_text.MEASURES,)
+    "national_channel_unmentioned", WARNING, "deployments", MEASURES_ONLY
 )
-PUBLIC_PLACE_WITHOUT_SIGNAGE = _rule("public_place_without_signage", ERROR, "deployments")
-NO_CONSENT_METHOD = _rule("no_consent_method", ERROR, "consent")
-NO_SEPARATE_CONSENT = _rule("no_separate_consent", ERROR, "consent")
-LEGAL_BASIS_UNNAMED = _rule("legal_basis_unnamed", ERROR, "consent")
-MINORS_WITHOUT_GUARDIAN_CONSENT = _rule("minors_without_guardian_consent", ERROR, "consent")
-SENSITIVE_WITHOUT_BASIS = _rule("sensitive_without_basis", ERROR, "consent")
-FEW_SECURITY_MEASURES = _rule("few_security_measures", WARNING, "security")
-NO_ASSESSMENT = _rule("no_assessment", ERROR, "assessment")
-NO_ASSESSMENT_REPORT = _rule("no_assessment_report", ERROR, "assessment")
-NOT_DECLARED_TRUTHFUL = _rule("not_declared_truthful", ERROR, "review")
+PUBLIC_PLACE_WITHOUT_SIGNAGE = _rule("public_place_without_signage", ERROR, "deployments", BOTH)
+NO_CONSENT_METHOD = _rule("no_consent_method", ERROR, "consent", BOTH)
+NO_SEPARATE_CONSENT = _rule("no_separate_consent", ERROR, "consent", BOTH)
+LEGAL_BASIS_UNNAMED = _rule("legal_basis_unnamed", ERROR, "consent", BOTH)
+MINORS_WITHOUT_GUARDIAN_CONSENT = _rule("minors_without_guardian_consent", ERROR, "consent", BOTH)
+# The draft's own ban with its four grounds; under the measures the PIPL's rules (Arts. 28-29).
+SENSITIVE_WITHOUT_BASIS = _rule("sensitive_without_basis", ERROR, "consent", DRAFT_ONLY)
+SENSITIVE_WITHOUT_NECESSITY = _rule("sensitive_without_necessity", ERROR, "consent", MEASURES_ONLY)
+FEW_SECURITY_MEASURES = _rule("few_security_measures", WARNING, "security", BOTH)
+NO_ASSESSMENT = _rule("no_assessment", ERROR, "assessment", BOTH)
+NO_ASSESSMENT_REPORT = _rule("no_assessment_report", ERROR, "assessment", BOTH)
+NOT_DECLARED_TRUTHFUL = _rule("not_declared_truthful", ERROR, "review", BOTH)
 
 
 # --- Checks -------------------------------------------------------------------------------------
@@ -358,6 +371,18 @@ def check_originals_without_basis(data, attachment_kinds, *, today=None) -> list
         "is given."
     )
     return [_finding(ORIGINALS_WITHOUT_BASIS, message)]
+
+
+def check_originals_kept(data, attachment_kinds, *, today=None) -> list[Finding]:
+    """Measures Art. 8: a reminder for the reviewer that original images are kept no longer than
+    the purpose needs (the measures have no ban of their own)."""
+    if not _possibly(_section(data, "facial_data").get("keeps_originals")):
+        return []
+    message = _(
+        "Original face images, pictures or videos are kept: check that they are kept no longer "
+        "than the purpose needs."
+    )
+    return [_finding(ORIGINALS_KEPT, message)]
 
 
 def check_storage_off_device(data, attachment_kinds, *, today=None) -> list[Finding]:
@@ -549,13 +574,56 @@ def check_minors_without_guardian_consent(data, attachment_kinds, *, today=None)
 def check_sensitive_without_basis(data, attachment_kinds, *, today=None) -> list[Finding]:
     consent = _section(data, "consent")
     attributes = _codes(consent.get("sensitive_attributes"))
-    if not attributes or _text(consent.get("sensitive_basis")) in SENSITIVE_BASES:
+    if not attributes or _text(consent.get("sensitive_basis")) in DRAFT_SENSITIVE_BASES:
         return []
     message = fmt(
         _("Facial information is analysed for %(attributes)s without one of the allowed grounds."),
         attributes=_labels(attributes, SENSITIVE_ATTRIBUTES),
     )
     return [_finding(SENSITIVE_WITHOUT_BASIS, message)]
+
+
+def check_sensitive_without_necessity(data, attachment_kinds, *, today=None) -> list[Finding]:
+    """Under the measures (PIPL Arts. 13, 28, 29): the analysis rests on the individual's separate
+    consent or on a law, and the filing states its specific purpose and necessity."""
+    consent = _section(data, "consent")
+    attributes = _codes(consent.get("sensitive_attributes"))
+    if not attributes:
+        return []
+    analysed = _labels(attributes, SENSITIVE_ATTRIBUTES)
+    basis = _text(consent.get("sensitive_basis"))
+    messages = []
+    if basis not in MEASURES_SENSITIVE_BASES:
+        messages.append(
+            fmt(
+                _(
+                    "Facial information is analysed for %(attributes)s: the analysis rests on the "
+                    "individual's separate consent or on a law or administrative regulation."
+                ),
+                attributes=analysed,
+            )
+        )
+    elif basis == "consent" and not _asserted(consent.get("separate_consent")):
+        messages.append(
+            fmt(
+                _(
+                    "Facial information is analysed for %(attributes)s on the basis of consent, "
+                    "but separate consent is not obtained."
+                ),
+                attributes=analysed,
+            )
+        )
+    if not _text(consent.get("sensitive_basis_detail")):
+        messages.append(
+            fmt(
+                _(
+                    "Say for what specific purpose, and why it is necessary, facial information "
+                    "is analysed for %(attributes)s."
+                ),
+                attributes=analysed,
+            )
+        )
+    return [_finding(SENSITIVE_WITHOUT_NECESSITY, message) for message in messages]
 
 
 def check_few_security_measures(data, attachment_kinds, *, today=None) -> list[Finding]:
@@ -611,6 +679,7 @@ CHECKS: list[Check] = [
     check_alternative_dismissed_without_reason,
     check_public_place_necessity_unstated,
     check_originals_without_basis,
+    check_originals_kept,
     check_storage_off_device,
     check_storage_off_device_without_basis,
     check_stored_outside_china,
@@ -625,6 +694,7 @@ CHECKS: list[Check] = [
     check_legal_basis_unnamed,
     check_minors_without_guardian_consent,
     check_sensitive_without_basis,
+    check_sensitive_without_necessity,
     check_few_security_measures,
     check_no_assessment,
     check_no_assessment_report,
@@ -666,8 +736,8 @@ def warnings(findings: Iterable[Finding]) -> list[Finding]:
 
 # --- Follow-up filings ---------------------------------------------------------------------------
 
-CHANGE_UNDESCRIBED = _rule("change_undescribed", ERROR, "change")
-CANCELLATION_UNDESCRIBED = _rule("cancellation_undescribed", ERROR, "cancellation")
+CHANGE_UNDESCRIBED = _rule("change_undescribed", ERROR, "change", BOTH)
+CANCELLATION_UNDESCRIBED = _rule("cancellation_undescribed", ERROR, "cancellation", BOTH)
 
 
 def _event_problem(raw, today, label) -> Promise | None:
@@ -707,3 +777,8 @@ def check_cancellation(data, *, today=None, regime=None) -> list[Finding]:
     findings = [_finding(CANCELLATION_UNDESCRIBED, message) for message in problems]
     findings += check_not_declared_truthful(data, (), today=today)
     return [_cited(finding, regime) for finding in findings]
+
+
+def rules_for(regime: str) -> list[str]:
+    """The codes of the rules a filing under ``regime`` is checked against."""
+    return [code for code, rule in RULES.items() if regime in rule.regimes]

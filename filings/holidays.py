@@ -6,10 +6,16 @@ Art. 2: 元旦 one day (1 January); 春节 four days (除夕 to 正月初三); �
 国庆节 three days (1-3 October). Before 2025 (the 2013 text): 春节 three days from 正月初一 and
 劳动节 one day.
 
-These are the days off without the State Council's rearrangement (调休): a deadline counted with
-them is a better guess than one with weekends alone, and stays provisional until the year's notice
-is entered. Lunar dates come from ``lunardate`` (1900-2099); the 清明 term from the solar-term
-formula of ``chinese_calendar``. Outside those years only the fixed-date holidays are known.
+Art. 6: a holiday of all citizens (every one listed above) that falls on a Saturday or Sunday is
+made up on a working day (补假): the working days right after the holiday, one for each weekend day
+it covered (2027: 春节 2/6-2/7 gives 2/9-2/10, 劳动节 5/1-5/2 gives 5/3-5/4, 国庆 10/2-10/3 gives
+10/4-10/5).
+
+These are the days off without the State Council's rearrangement (调休, revised Art. 7: it cannot
+be known in advance): a deadline counted with them is a better guess than one with weekends alone,
+and stays provisional until the year's notice is entered. Lunar dates come from ``lunardate``
+(1900-2099); the 清明 term from the solar-term formula of ``chinese_calendar``. Outside those
+years only the fixed-date holidays are known.
 """
 
 from datetime import date, timedelta
@@ -40,7 +46,29 @@ def _qingming(year: int) -> date:
 
 @lru_cache(maxsize=512)
 def statutory_days_off(year: int) -> frozenset[date]:
-    """The statutory holidays of ``year`` (Saturdays and Sundays are rest days besides)."""
+    """The statutory days off of ``year``: its holidays and their make-up days (补假, Art. 6);
+    Saturdays and Sundays are rest days besides."""
+    holidays = statutory_holidays(year)
+    return frozenset(holidays | make_up_days(holidays))
+
+
+def make_up_days(holidays: frozenset[date]) -> frozenset[date]:
+    """Art. 6: each holiday on a Saturday or Sunday is made up on the first working day after its
+    holiday (a weekday that is neither a holiday nor another make-up day)."""
+    made_up: set[date] = set()
+    for day in sorted(holidays):
+        if day.weekday() < 5:
+            continue
+        candidate = day + timedelta(days=1)
+        while candidate.weekday() >= 5 or candidate in holidays or candidate in made_up:
+            candidate += timedelta(days=1)
+        made_up.add(candidate)
+    return frozenset(made_up)
+
+
+@lru_cache(maxsize=512)
+def statutory_holidays(year: int) -> frozenset[date]:
+    """The holidays of ``year`` that 《全国年节及纪念日放假办法》 Art. 2 lists for all citizens."""
     amended = year >= AMENDED_2024_FROM
     days = [date(year, 1, 1)]
     days += _days(date(year, 5, 1), 2 if amended else 1)

@@ -504,12 +504,17 @@ def open_waiting_changes(filing: Filing, filed_on: date) -> list[Obligation]:
 
 
 def regime_switch_pending() -> bool:
-    """Whether open obligations were assessed under another rule set than the one in force."""
-    code = current_regime().code
+    """Whether open obligations were assessed under another rule set than the one in force, or
+    under another day it applies from (DRAFT_APPLIES_FROM changed)."""
+    regime = current_regime()
     last = AppliedRegime.objects.order_by("-applied_at", "-pk").first()
-    if last is None or last.code != code:
+    if last is None or last.code != regime.code or last.starts_on != regime.starts_on:
         return True
-    return Obligation.objects.filter(status=Obligation.Status.OPEN).exclude(regime=code).exists()
+    return (
+        Obligation.objects.filter(status=Obligation.Status.OPEN)
+        .exclude(regime=regime.code)
+        .exists()
+    )
 
 
 def apply_regime() -> AppliedRegime | None:
@@ -520,25 +525,37 @@ def apply_regime() -> AppliedRegime | None:
     (change, cancellation, correction) answers a filing that its office holds: it keeps that office
     and takes the new rule set's days. Each gets an event; each organization's administrators get
     one email. Idempotent: nothing to do once every open obligation is under the rule set in force.
+
+    A change of the day the rule set applies from (the draft's DRAFT_APPLIES_FROM) re-assesses, the
+    same way, the open duties of that rule set whose trigger lies before the later of the two days.
     """
     regime = current_regime()
     with transaction.atomic():
         last = AppliedRegime.objects.select_for_update().order_by("-applied_at", "-pk").first()
+        stale = Obligation.objects.filter(status=Obligation.Status.OPEN).exclude(regime=regime.code)
+        moved_start = (
+            last is not None and last.code == regime.code and last.starts_on != regime.starts_on
+        )
+        if moved_start:
+            days = [day for day in (last.starts_on, regime.starts_on) if day is not None]
+            stale |= Obligation.objects.filter(
+                status=Obligation.Status.OPEN, regime=regime.code, trigger_date__lt=max(days)
+            )
         stale = list(
-            Obligation.objects.select_for_update()
-            .filter(status=Obligation.Status.OPEN)
-            .exclude(regime=regime.code)
+            stale.select_for_update()
             .select_related("organization", "office")
             .order_by("organization_id", "pk")
         )
-        if not stale and last is not None and last.code == regime.code:
+        if not stale and last is not None and not moved_start and last.code == regime.code:
             return None
         touched: dict[int, list[ObligationEvent]] = {}
         for obligation in stale:
             Organization.objects.select_for_update().get(pk=obligation.organization_id)
             event = _reassess(obligation, regime)
             touched.setdefault(obligation.organization_id, []).append(event)
-        applied = AppliedRegime.objects.create(code=regime.code, obligations_reassessed=len(stale))
+        applied = AppliedRegime.objects.create(
+            code=regime.code, starts_on=regime.starts_on, obligations_reassessed=len(stale)
+        )
         for organization_id, events in touched.items():
             _notify_regime_changed(organization_id, regime, events)
     return applied

@@ -1,9 +1,16 @@
 """The rule sets the portal can enforce. Which one is in force is the setting FILING_REGIME; the
 code of the one applied is recorded on every obligation and filing, so that changing the setting
-later does not rewrite history."""
+later does not rewrite history.
+
+Each rule set counts from a day: the 2025 measures from 2025-06-01, the day they took effect; the
+2023 draft, which never took effect, from the day this deployment applies it
+(``draft_applies_from``: the setting DRAFT_APPLIES_FROM, or else the day the database was first
+migrated, stored once). A trigger before that day counts from it: an office that starts using the
+portal today does not find organizations "overdue since 2020".
+"""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.conf import settings
@@ -28,15 +35,16 @@ class Regime:
     cancellation_days: int
     review_days: int
     correction_days: int
-    # The day the rule set took effect; None for a draft, which is never in force.
+    # Only a rule set in force is called "the rules in force" (根据现行规定); a draft never is.
+    in_force: bool
+    # The day the rule set applies from: the day it took effect, or for the draft the day this
+    # deployment applies it (``get_regime`` fills it in). Triggers before it count from it.
     starts_on: date | None = None
     # The date by which those who met the trigger before ``starts_on`` file (a published date).
     transitional_deadline: date | None = None
-
-    @property
-    def in_force(self) -> bool:
-        """Only a rule set in force is called "the rules in force" (根据现行规定)."""
-        return self.starts_on is not None
+    # Measures Art. 2 ¶2: facial information processed only for the research, development or
+    # algorithm training of facial recognition is outside the rules (does not count).
+    exempts_research: bool = False
 
     def deadline(self, trigger: date, days: int, add_working_days: Callable):
         """The day to file by, for a duty that arose on ``trigger``: ``days`` working days after it,
@@ -65,7 +73,7 @@ class Regime:
 
 CAC_2023_DRAFT = Regime(
     code="cac-2023-draft",
-    name=_("CAC draft provisions (2023-08-08)"),
+    name=_("CAC draft provisions for comment (2023-08-08; never in force)"),
     source="《人脸识别技术应用安全管理规定（试行）（征求意见稿）》",
     threshold=10_000,
     threshold_inclusive=False,
@@ -76,7 +84,9 @@ CAC_2023_DRAFT = Regime(
     cancellation_days=30,
     review_days=30,  # as in the CAC's algorithm filing; no period is published for this filing
     correction_days=15,
-    starts_on=None,  # a draft for comment: never in force
+    in_force=False,  # a draft for comment, never in force; replaced by the 2025 measures
+    starts_on=None,  # the day this deployment applies it: ``draft_applies_from``
+    exempts_research=False,  # the draft has no clause like the measures' Art. 2 ¶2
 )
 
 CAC_2025_MEASURES = Regime(
@@ -92,10 +102,12 @@ CAC_2025_MEASURES = Regime(
     cancellation_days=30,
     review_days=30,
     correction_days=15,
+    in_force=True,
     starts_on=date(2025, 6, 1),  # CAC and MPS Order No. 19 of 2025-03-13
     # The CAC's notice of 2025-05-28: who had reached 100,000 before 2025-06-01 files by then,
     # the 30th working day after 2025-06-01.
     transitional_deadline=date(2025, 7, 14),
+    exempts_research=True,  # Art. 2 ¶2
 )
 
 REGIMES = {regime.code: regime for regime in (CAC_2023_DRAFT, CAC_2025_MEASURES)}
@@ -103,10 +115,25 @@ REGIME_CHOICES = [(regime.code, regime.name) for regime in REGIMES.values()]
 
 
 def get_regime(code: str) -> Regime:
+    """The rule set with the day it applies from in this deployment."""
     try:
-        return REGIMES[code]
+        regime = REGIMES[code]
     except KeyError:
         raise ValueError(f"unknown rule set {code!r}; known: {', '.join(REGIMES)}") from None
+    if regime.starts_on is None:
+        return replace(regime, starts_on=draft_applies_from())
+    return regime
+
+
+def draft_applies_from() -> date:
+    """The day this deployment applies the draft from: DRAFT_APPLIES_FROM when set, else the day
+    its database was first migrated (``filings.models.Deployment``, stored once)."""
+    configured = settings.DRAFT_APPLIES_FROM
+    if configured:
+        return configured
+    from filings.models import Deployment
+
+    return Deployment.first_migrated_on()
 
 
 def current_regime() -> Regime:

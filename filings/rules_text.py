@@ -7,12 +7,11 @@ Two rule sets are known (``filings.regimes``):
   says so ("依据《…（征求意见稿）》"), never "根据现行规定". Its articles are cited by subject (no
   authoritative numbering was at hand).
 * ``cac-2025-measures``: 《人脸识别技术应用安全管理办法》 (CAC and MPS Order No. 19, 2025-03-13,
-  in force 2025-06-01). Cited by article. Articles 4, 5, 10, 13 and 15 were checked against the
-  published text; 11 (authoritative national channels for identity verification), 12 (no
-  misleading, deceiving or coercing people into face verification) and 14 (security measures)
-  follow from their published order between 10, 13 and 15. The rest follow the published order of
-  the processing rules (6 consent, 7 storage in the device, 8 impact assessment); that the
-  retention rule and the impact assessment are Arts. 7 and 8, and not 8 and 9, is unconfirmed.
+  in force 2025-06-01). Cited by article where the article's number is known, by subject where it
+  is not: ``ARTICLES`` below says, article by article, where each number comes from. Only
+  ``PUBLISHED`` and ``REPRINTED`` numbers are shown to users; an ``UNCONFIRMED`` one (Arts. 11
+  and 12, whose order the reprints disagree on) is cited by its subject (``by_subject``), and a
+  test fails if any citation names it.
 
 What the 2025 measures change against the draft (README, "Rule sets"):
 
@@ -21,15 +20,22 @@ What the 2025 measures change against the draft (README, "Rule sets"):
 * office: the cyberspace office at provincial level or above, not municipal;
 * start: in force 2025-06-01; whoever had reached 100,000 before then files by 2025-07-14 (the
   CAC's notice of 2025-05-28);
+* scope: processing only for the research, development or algorithm training of facial
+  recognition is outside the measures (Art. 2 ¶2): such a system does not count toward the
+  threshold (the draft has no such clause: there it counts);
 * facial information stays in the recognition device unless a law or administrative regulation
-  says otherwise or the person separately consents (Art. 7): storage elsewhere without either is
-  an error, not only a point for the reviewer;
+  says otherwise or the person separately consents, and is kept no longer than its purpose needs
+  (Art. 8): storage elsewhere without either is an error, not only a point for the reviewer; the
+  draft's ban on keeping original face images has no counterpart, so keeping them is only a
+  reminder of Art. 8's minimal retention;
 * facial recognition is never the only way to verify identity where another way exists (Art. 10),
-  and nobody may mislead, deceive or coerce people into face verification (Art. 12), at any place,
+  and nobody may mislead, deceive or coerce people into face verification (cited by subject), at
+  any place,
   not only at the venues the draft listed;
 * where facial recognition verifies identity, authoritative national channels (the national
   population basic information database, the national online identity authentication public
-  service) are encouraged (Art. 11): a warning when a deployment verifies identity and names none;
+  service) are encouraged (cited by subject): a warning when a deployment verifies identity and
+  names none;
 * the analysis of race, ethnicity, religious belief, health status or social class: **the 2025
   measures have no rule of their own on it.** Under them the check ``sensitive_without_basis``
   rests on the Personal Information Protection Law (《中华人民共和国个人信息保护法》), Art. 28
@@ -37,8 +43,12 @@ What the 2025 measures change against the draft (README, "Rule sets"):
   and medical-health information, is processed only for a specific purpose, with sufficient
   necessity and strict protection measures) and Art. 29 (processing it on the basis of consent
   needs the individual's separate consent; written consent where a law or administrative
-  regulation requires it). The draft's own rule, with its four grounds, applies only under the
-  draft.
+  regulation requires it). The grounds are the PIPL's: separate consent, or a law or
+  administrative regulation, with the specific purpose and necessity stated. The draft's own
+  rule, with its four grounds, applies only under the draft;
+* minors under 14: Art. 7; the impact assessment: Art. 9;
+* a processing that rests on a law instead of consent names the provision: the measures say
+  nothing of it in the filing; the check cites the PIPL's Art. 13 (the lawful grounds).
 
 Every text here is a lazy translation: the Chinese catalogue holds the Chinese wording.
 """
@@ -57,8 +67,8 @@ WHO_FILES = {
         "Under the CAC draft provisions for comment (2023-08-08), an organization that uses facial "
         "recognition technology in a public place, or stores the facial information of more than "
         "10,000 people, files with the cyberspace office at or above the municipal level where it "
-        "is located, within 30 working days. The draft is not in force; this portal applies it as "
-        "configured."
+        "is located, within 30 working days. The draft was published for comment and never came "
+        "into force (the 2025 measures replaced it); this office applies its filing rule."
     ),
     MEASURES: _(
         "Under the Measures for the Security Management of the Application of Facial Recognition "
@@ -72,7 +82,8 @@ WHO_FILES = {
 FOOTER = {
     DRAFT: _(
         "For organizations that use facial recognition in public places or store the facial "
-        "information of more than 10,000 people (draft provisions for comment)."
+        "information of more than 10,000 people (the filing rule of the 2023 draft for comment, "
+        "never in force)."
     ),
     MEASURES: _(
         "For organizations that store the facial information of 100,000 people or more "
@@ -95,15 +106,18 @@ NO_FILING_NEEDED = {
 # Said on an obligation: under which text it arose.
 # "依据《…（征求意见稿）》" for the draft, "根据现行规定" only for a rule set in force.
 DUTY_BASIS = {
-    DRAFT: _("under the CAC draft provisions for comment (2023-08-08), on filing"),
+    DRAFT: _(
+        "under the filing rule of the CAC draft provisions (2023-08-08; a draft for comment, never "
+        "in force), as this office applies it"
+    ),
     MEASURES: _("under the rules in force, Measures Art. 15"),
 }
 
 # Said on the filing form and the notices (PDF): under which text the filing was handled.
 DOCUMENT_BASIS = {
     DRAFT: _(
-        "Handled under the CAC draft provisions on facial recognition (draft for comment, "
-        "2023-08-08), which this portal applies as configured; the draft is not in force."
+        "Handled under the filing rule of the CAC draft provisions on facial recognition "
+        "(2023-08-08; a draft for comment, never in force), as this office applies it."
     ),
     MEASURES: _(
         "Handled under the rules in force: the Measures on facial recognition (in force "
@@ -152,7 +166,56 @@ def _articles(numbers: tuple[int, ...], text) -> str:
 
 
 article = lazy(_article, str)
-articles = lazy(_articles, str)
+
+
+def _by_subject(text) -> str:
+    """A rule of the Measures whose article number is not confirmed: named by what it says."""
+    if (get_language() or "").startswith("zh"):
+        return f"《人脸识别技术应用安全管理办法》：{text}"
+    return f"Measures: {text}"
+
+
+by_subject = lazy(_by_subject, str)
+
+# Where each article number of the Measures shown to users comes from (../shared/domain.md, "The
+# 2025 measures, article by article"). PUBLISHED: the text itself (a reprint of Order No. 19 gives
+# Arts. 1-5 word for word; the CAC's filing announcement of 2025-05-28 names Art. 15). REPRINTED:
+# the numbering of reprints, in the order the CAC's explainer lists the rules. UNCONFIRMED: the
+# reprints disagree; cited by subject (``by_subject``), never by number.
+PUBLISHED, REPRINTED, UNCONFIRMED = "published", "reprinted", "unconfirmed"
+ARTICLES = {
+    2: (PUBLISHED, "scope; ¶2: research, development and algorithm training are outside"),
+    4: (PUBLISHED, "specific purpose, sufficient necessity, least impact"),
+    5: (PUBLISHED, "what the individual is told before processing"),
+    6: (REPRINTED, "separate consent; written consent where a law says so"),
+    7: (REPRINTED, "minors under 14: consent of a parent or guardian"),
+    8: (REPRINTED, "stored in the device; kept no longer than the purpose needs"),
+    9: (REPRINTED, "impact assessment in advance; records kept at least 3 years"),
+    10: (REPRINTED, "not the only way where another achieves the purpose"),
+    11: (UNCONFIRMED, "no misleading, deceiving or coercing / national identity channels"),
+    12: (UNCONFIRMED, "national identity channels / no misleading, deceiving or coercing"),
+    13: (REPRINTED, "public places: public security, signage; no device in private spaces"),
+    14: (REPRINTED, "security measures"),
+    15: (PUBLISHED, "filing: 100,000 people, provincial office, 30 working days"),
+}
+
+
+def cited_articles(text: str) -> set[int]:
+    """The Measures' article numbers a rendered citation names (Chinese or English)."""
+    import re
+
+    numbers = set()
+    zh = {_zh_number(n): n for n in range(1, 40)}
+    article_zh = r"第([零一二三四五六七八九十]+)条"
+    for group in re.findall(
+        r"《人脸识别技术应用安全管理办法》((?:、?第[零一二三四五六七八九十]+条)+)", text
+    ):
+        numbers |= {zh[word] for word in re.findall(article_zh, group)}
+    if text.startswith("Measures"):
+        for group in re.findall(r"Arts?\. ([\d, and]+)", text):
+            numbers |= {int(n) for n in re.findall(r"\d+", group)}
+    return numbers
+
 
 # The draft's citations name the draft in their text ("Draft provisions: …", 《征求意见稿》：…).
 _DRAFT = {
@@ -236,8 +299,8 @@ _MEASURES = {
     "public_place_necessity_unstated": article(
         13, _("facial recognition devices in public places only where needed for public security")
     ),
-    "originals_without_basis": article(
-        7,
+    "originals_kept": article(
+        8,
         _(
             "facial information is kept no longer than the shortest time its purpose needs, "
             "unless a law or administrative regulation provides otherwise"
@@ -251,7 +314,7 @@ _MEASURES = {
         ),
     ),
     "storage_off_device_without_basis": article(
-        7,
+        8,
         _(
             "facial information is stored in the facial recognition device and not transmitted "
             "out over the internet, unless a law or administrative regulation provides otherwise "
@@ -265,17 +328,16 @@ _MEASURES = {
             "rooms, public bathrooms, public changing rooms and public toilets"
         ),
     ),
-    "listed_venue_without_alternative": articles(
-        (10, 12),
+    "listed_venue_without_alternative": article(
+        10,
         _(
             "facial recognition is not the only way of verification where another way achieves "
-            "the same purpose, unless the State provides otherwise; no one may mislead, deceive "
-            "or coerce individuals into face verification on the grounds of handling business or "
-            "improving service"
+            "the same purpose, unless the State provides otherwise; the Measures also forbid "
+            "misleading, deceiving or coercing individuals into face verification on the grounds "
+            "of handling business or improving service"
         ),
     ),
-    "national_channel_unmentioned": article(
-        11,
+    "national_channel_unmentioned": by_subject(
         _(
             "where facial recognition verifies identity or identifies a specific person, "
             "authoritative national channels such as the national population basic information "
@@ -306,7 +368,7 @@ _MEASURES = {
         ),
     ),
     "minors_without_guardian_consent": article(
-        6,
+        7,
         _(
             "processing the facial information of a minor under 14 on the basis of consent needs "
             "the consent of a parent or other guardian"
@@ -314,7 +376,7 @@ _MEASURES = {
     ),
     # The 2025 measures have no rule of their own on this analysis: the check rests on the
     # Personal Information Protection Law's rules on sensitive personal information.
-    "sensitive_without_basis": _(
+    "sensitive_without_necessity": _(
         "The Measures have no rule of their own on analysing race, ethnicity, religious belief, "
         "health status or social class; Personal Information Protection Law, Art. 28: sensitive "
         "personal information is processed only for a specific purpose, with sufficient "
@@ -330,7 +392,7 @@ _MEASURES = {
         ),
     ),
     "no_assessment": article(
-        8,
+        9,
         _(
             "a personal-information protection impact assessment done in advance, and a record of "
             "the processing; both kept for at least three years"
@@ -343,12 +405,12 @@ _MEASURES = {
             "report"
         ),
     ),
-    "legal_basis_unnamed": article(
-        6,
-        _(
-            "processing not based on consent rests on a provision of a law or administrative "
-            "regulation, which the filing names"
-        ),
+    # The Measures do not say how a filing names a legal basis other than consent: the rule is
+    # the Personal Information Protection Law's list of lawful grounds.
+    "legal_basis_unnamed": _(
+        "Personal Information Protection Law, Art. 13: personal information is processed without "
+        "consent only on a ground it lists, such as a statutory duty or obligation; the filing "
+        "names the provision the processing rests on"
     ),
 }
 
@@ -400,7 +462,7 @@ CITATIONS["scope_missing"] = CITATIONS["purpose_missing"]
 CITATIONS["private_space_described"] = CITATIONS["prohibited_place"]
 CITATIONS["retention_unspecified"] = {
     DRAFT: _RETENTION_PIPL,
-    MEASURES: _MEASURES["originals_without_basis"],
+    MEASURES: _MEASURES["originals_kept"],
 }
 CITATIONS["change_undescribed"] = CHANGE_DUTY
 CITATIONS["cancellation_undescribed"] = _CANCELLATION

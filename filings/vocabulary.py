@@ -145,7 +145,13 @@ SENSITIVE_BASES = {
     "public_safety": _("Public safety"),
     "emergency": _("Protecting life, health or property in an emergency"),
     "consent": _("The individual's consent"),
+    "law": _("A law or administrative regulation provides for it"),
 }
+# The grounds each rule set allows for analysing sensitive attributes: the draft's own four; under
+# the 2025 measures, which have no rule of their own, the PIPL's (Arts. 13, 28, 29): the
+# individual's separate consent, or a law or administrative regulation.
+DRAFT_SENSITIVE_BASES = ("national_security", "public_safety", "emergency", "consent")
+MEASURES_SENSITIVE_BASES = ("consent", "law")
 SECURITY_MEASURES = {
     "encryption": _("Encryption in storage and transit"),
     "access_control": _("Access control"),

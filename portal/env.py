@@ -34,6 +34,19 @@ def env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number; got {raw!r}") from None
 
 
+def env_date(name: str):
+    """An ISO date (YYYY-MM-DD), or None when unset or blank."""
+    from datetime import date
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a date as YYYY-MM-DD; got {raw!r}") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -15,7 +15,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from portal import embedded_redis
-from portal.env import env_bool, env_int, env_list, env_str, secret_key_from_file
+from portal.env import env_bool, env_date, env_int, env_list, env_str, secret_key_from_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -398,6 +398,9 @@ LOGGING = {
 
 # --- The filing rules ----------------------------------------------------------------------------
 FILING_REGIME = env_str("FILING_REGIME", "cac-2023-draft")
+# The day this deployment applies the 2023 draft's filing rule from (the draft never took effect):
+# triggers before it count from it. Unset: the day the database was first migrated, stored once.
+DRAFT_APPLIES_FROM = env_date("DRAFT_APPLIES_FROM")
 # Working days before a deadline, then every N working days after it, at most M times.
 REMINDER_SCHEDULE = {
     "before": tuple(int(n) for n in env_list("REMINDER_DAYS_BEFORE", ["10", "5", "1"])),

@@ -374,6 +374,28 @@ MEASURES_CASES = [
         changed((D(1, "identity_channel"), "国家网络身份认证公共服务")),
         id="national_channel_unmentioned",
     ),
+    pytest.param(
+        # Art. 8 (minimal retention) is a reminder; the draft's ban has no counterpart.
+        compliance.check_originals_kept,
+        "originals_kept",
+        changed((("facial_data", "keeps_originals"), True)),
+        changed((("facial_data", "keeps_originals"), False)),
+        id="originals_kept",
+    ),
+    pytest.param(
+        compliance.check_sensitive_without_necessity,
+        "sensitive_without_necessity",
+        changed(
+            (("consent", "sensitive_attributes"), ["health"]),
+            (("consent", "sensitive_basis"), "consent"),
+        ),
+        changed(
+            (("consent", "sensitive_attributes"), ["health"]),
+            (("consent", "sensitive_basis"), "consent"),
+            (("consent", "sensitive_basis_detail"), "体温异常提示，仅用于入园防疫"),
+        ),
+        id="sensitive_without_necessity",
+    ),
 ]
 
 
@@ -386,13 +408,13 @@ def test_a_measures_check_fails_and_passes_under_the_measures_only(check, code, 
     assert code not in codes(check_filing(failing, COMPLETE_KINDS, TODAY, "cac-2023-draft"))
 
 
-def test_storage_off_the_device_without_basis_blocks_under_the_measures_art_7():
+def test_storage_off_the_device_without_basis_blocks_under_the_measures_art_8():
     data = changed((("facial_data", "storage_locations"), ["own_servers"]))
     found = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures")
     assert codes(found) == ["storage_off_device_without_basis", "storage_off_device"]
     assert found[0].is_error
     with translation.override("zh-hans"):
-        assert "第七条" in str(found[0].rule)
+        assert "第八条" in str(found[0].rule)
         assert "人脸信息应当存储于人脸识别设备内" in str(found[0].rule)
 
 
@@ -406,39 +428,40 @@ def test_every_finding_cites_the_rule_set_of_the_filing():
         assert str(measures[0].rule).startswith("《人脸识别技术应用安全管理办法》第十条")
         assert "征求意见稿" not in str(measures[0].rule)
     with translation.override("en"):
-        assert str(measures[0].rule).startswith("Measures, Arts. 10 and 12:")
+        assert str(measures[0].rule).startswith("Measures, Art. 10:")
 
 
 def test_the_complete_filing_has_no_findings_under_the_measures_either():
     assert check_filing(complete_filing(), COMPLETE_KINDS, TODAY, "cac-2025-measures") == []
 
 
-def test_face_verification_naming_no_national_channel_warns_under_measures_art_11():
-    """Measures Art. 11: 应用人脸识别技术验证个人身份、辨识特定个人的，鼓励优先使用
-    国家人口基础信息库、国家网络身份认证公共服务等渠道实施. Encouraged, not required: a warning,
-    not an error."""
+def test_face_verification_naming_no_national_channel_warns_under_the_measures_by_subject():
+    """The measures: 应用人脸识别技术验证个人身份、辨识特定个人的，鼓励优先使用国家人口基础信息库、
+    国家网络身份认证公共服务等渠道实施. Encouraged, not required: a warning, not an error. Its
+    article (11 or 12) is not confirmed: cited by subject."""
     data = changed((D(0, "identity_channel"), ""), (D(1, "identity_channel"), ""))
     found = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures")
     assert codes(found) == ["national_channel_unmentioned", "national_channel_unmentioned"]
     assert not any(finding.is_error for finding in found)
     with translation.override("zh-hans"):
         rule = str(found[0].rule)
-        assert rule.startswith("《人脸识别技术应用安全管理办法》第十一条：")
+        assert rule.startswith("《人脸识别技术应用安全管理办法》：")
         assert "国家人口基础信息库" in rule
         assert "国家网络身份认证公共服务" in rule
         assert "“Lobby gate”" in str(found[0].message)
     with translation.override("en"):
-        assert str(found[0].rule).startswith("Measures, Art. 11:")
+        assert str(found[0].rule).startswith("Measures: ")
     # A deployment that does not verify identity is not asked; the draft has no such check.
     data["deployments"][0]["verifies_identity"] = False
     assert len(check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures")) == 1
     assert check_filing(data, COMPLETE_KINDS, TODAY, "cac-2023-draft") == []
 
 
-def test_the_other_way_check_cites_measures_arts_10_and_12_and_the_draft_by_its_wording():
-    """Measures Art. 10: 不得将人脸识别技术作为唯一验证方式; Art. 12: 任何组织和个人不得以
-    办理业务、提升服务质量等为由，误导、欺诈、胁迫个人接受人脸识别技术验证个人身份. The draft:
-    the listed venues may not force face verification and offer another way."""
+def test_the_other_way_check_cites_measures_art_10_and_the_draft_by_its_wording():
+    """Measures Art. 10: 不得将人脸识别技术作为唯一验证方式; and, by subject (its number is not
+    confirmed): 任何组织和个人不得以办理业务、提升服务质量等为由，误导、欺诈、胁迫个人接受人脸识别
+    技术验证个人身份. The draft: the listed venues may not force face verification and offer
+    another way."""
     data = changed((D(0, "alternative_offered"), ""))
     (measures,) = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures")
     (draft,) = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2023-draft")
@@ -446,14 +469,15 @@ def test_the_other_way_check_cites_measures_arts_10_and_12_and_the_draft_by_its_
     assert measures.is_error
     assert draft.is_error
     with translation.override("zh-hans"):
-        assert str(measures.rule).startswith("《人脸识别技术应用安全管理办法》第十条、第十二条：")
+        assert str(measures.rule).startswith("《人脸识别技术应用安全管理办法》第十条：")
+        assert "第十二条" not in str(measures.rule)
         assert "误导、欺诈、胁迫" in str(measures.rule)
         assert "唯一验证方式" in str(measures.rule)
         assert str(draft.rule).startswith("《征求意见稿》")
         assert "第十二条" not in str(draft.rule)
     with translation.override("en"):
-        assert str(measures.rule).startswith("Measures, Arts. 10 and 12:")
-        assert "mislead, deceive or coerce" in str(measures.rule)
+        assert str(measures.rule).startswith("Measures, Art. 10:")
+        assert "misleading, deceiving or coercing" in str(measures.rule)
         assert str(draft.rule).startswith("Draft provisions:")
 
 
@@ -462,10 +486,16 @@ def test_sensitive_analysis_under_the_measures_rests_on_the_pipl_arts_28_and_29(
     health status or social class; the check rests on 《中华人民共和国个人信息保护法》第二十八条
     (sensitive personal information: a specific purpose, sufficient necessity, strict protection)
     and 第二十九条 (separate consent)."""
-    data = changed((("consent", "sensitive_attributes"), ["religion"]))
+    data = changed(
+        (("consent", "sensitive_attributes"), ["religion"]),
+        (("consent", "sensitive_basis"), "consent"),
+    )
     (measures,) = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures")
+    assert check_filing(data, COMPLETE_KINDS, TODAY, "cac-2023-draft") == []  # consent: a ground
+    data["consent"]["sensitive_basis"] = ""
     (draft,) = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2023-draft")
-    assert measures.code == "sensitive_without_basis"
+    assert draft.code == "sensitive_without_basis"
+    assert measures.code == "sensitive_without_necessity"
     assert measures.is_error
     with translation.override("zh-hans"):
         rule = str(measures.rule)

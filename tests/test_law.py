@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
 from filings import attachments, memberships, obligations, services
 from filings.models import (
@@ -383,7 +384,7 @@ def test_the_filing_pdf_and_notices_name_the_rule_set(filed_membership):
         html = html_for(notice)
     assert f"依据{DRAFT_TITLE}" in html
     form = html_for(Document.objects.get(kind="form"))
-    assert "征求意见稿尚未施行" in form
+    assert "征求意见稿，未施行" in form
 
 
 # --- Switching FILING_REGIME re-assesses open duties ---------------------------------------------
@@ -508,7 +509,7 @@ def test_the_reminder_email_names_the_basis_of_the_duty(settings):
         "overdue": False,
     }
     _subject, text, html = emails.render("deadline_reminder", "zh-hans", context)
-    assert f"本项义务依据{DRAFT_TITLE}关于备案的规定产生" in text
+    assert f"本项义务依据{DRAFT_TITLE}关于备案的规定（征求意见稿，未施行）产生" in text
     assert "根据现行规定" not in text
     assert DRAFT_TITLE in html
     settings.FILING_REGIME = "cac-2025-measures"
@@ -518,3 +519,161 @@ def test_the_reminder_email_names_the_basis_of_the_duty(settings):
         "deadline_reminder", "zh-hans", context | {"obligation": obligation}
     )
     assert "本项义务根据现行规定，即《人脸识别技术应用安全管理办法》第十五条产生" in text
+
+
+def test_the_draft_is_never_called_not_yet_in_force():
+    """The draft was replaced by the 2025 measures and never will be in force: "征求意见稿，未施行",
+    never "尚未施行" (not *yet*), in any text the portal shows."""
+    import polib
+
+    catalogue = polib.pofile("locale/zh_Hans/LC_MESSAGES/django.po")
+    said = [entry.msgstr for entry in catalogue if not entry.obsolete]
+    assert not [text for text in said if "尚未施行" in text]
+    assert not [entry.msgid for entry in catalogue if "not yet in force" in entry.msgid]
+    assert any("征求意见稿，未施行" in text for text in said)
+
+
+# --- Citations as published ----------------------------------------------------------------------
+
+
+def every_citation_shown():
+    """Every citation a finding, a notice or a page can show, rendered in each language."""
+    from filings import rules_text
+
+    texts = []
+    for code, by_regime in rules_text.CITATIONS.items():
+        for regime, text in by_regime.items():
+            if text is None:
+                continue
+            for language in ("zh-hans", "en"):
+                with translation.override(language):
+                    texts.append((code, regime, language, str(text)))
+    return texts
+
+
+def test_no_citation_names_an_article_whose_number_is_unconfirmed():
+    from filings import rules_text
+
+    unconfirmed = {
+        number
+        for number, (source, _subject) in rules_text.ARTICLES.items()
+        if source == rules_text.UNCONFIRMED
+    }
+    assert unconfirmed == {11, 12}
+    for code, regime, language, text in every_citation_shown():
+        cited = rules_text.cited_articles(text)
+        assert not cited & unconfirmed, (code, regime, language, text)
+        assert cited <= set(rules_text.ARTICLES), (code, regime, language, text)
+
+
+def test_an_unconfirmed_article_in_a_citation_would_be_caught():
+    from filings import rules_text
+
+    with translation.override("zh-hans"):
+        text = str(rules_text.article(11, "……"))
+    assert rules_text.cited_articles(text) == {11}
+    with translation.override("en"):
+        assert rules_text.cited_articles(str(rules_text.article(12, "..."))) == {12}
+    assert rules_text.cited_articles("Measures, Arts. 10 and 12: …") == {10, 12}
+
+
+@pytest.mark.parametrize(
+    ("code", "article"),
+    [
+        ("minors_without_guardian_consent", "第七条"),  # under-14s: Art. 7
+        ("storage_off_device_without_basis", "第八条"),  # stored in the device: Art. 8
+        ("retention_unspecified", "第八条"),  # kept no longer than needed: Art. 8
+        ("originals_kept", "第八条"),
+        ("no_assessment", "第九条"),  # impact assessment: Art. 9
+        ("no_separate_consent", "第六条"),
+        ("alternative_dismissed_without_reason", "第十条"),
+        ("prohibited_place", "第十三条"),
+        ("few_security_measures", "第十四条"),
+    ],
+)
+def test_the_measures_articles_are_cited_as_published(code, article):
+    from filings import rules_text
+
+    with translation.override("zh-hans"):
+        text = str(rules_text.citation(code, "cac-2025-measures"))
+    assert text.startswith(f"《人脸识别技术应用安全管理办法》{article}："), text
+
+
+def test_no_quotation_the_measures_do_not_contain():
+    """The words "不以个人同意为依据…并在备案中列明" are not text of the measures: the rule that a
+    filing names the provision it relies on is cited from the PIPL (Art. 13), not as an article
+    of the measures."""
+    from filings import rules_text
+
+    with translation.override("zh-hans"):
+        text = str(rules_text.citation("legal_basis_unnamed", "cac-2025-measures"))
+    assert text.startswith("《中华人民共和国个人信息保护法》第十三条")
+    assert "人脸识别技术应用安全管理办法" not in text
+
+
+# --- The day the draft applies from --------------------------------------------------------------
+
+
+def test_a_2020_trigger_under_the_draft_counts_from_the_day_the_deployment_applies_it(settings):
+    """The draft was never in force: an office that starts using the portal on 2026-12-07 does not
+    find an organization overdue since 2020-02-19."""
+    from filings import calendars
+
+    settings.DRAFT_APPLIES_FROM = date(2026, 12, 7)
+    membership = MembershipFactory()
+    with time_machine.travel(date(2026, 12, 7), tick=False):
+        system(membership, "门禁", 12_000, reached="2020-01-02")
+    obligation = open_initial(membership)
+    assert obligation.trigger_date == date(2020, 1, 2)  # what happened is kept as declared
+    expected = calendars.add_working_days(date(2026, 12, 7), 30)
+    assert obligation.deadline == expected.date != date(2020, 2, 20)
+    assert obligation.deadline > date(2026, 12, 7)
+    # A trigger after the day counts from itself, as before.
+    later = MembershipFactory()
+    with time_machine.travel(date(2026, 12, 20), tick=False):
+        system(later, "门禁", 12_000, reached="2026-12-10")
+    assert open_initial(later).deadline == calendars.add_working_days(date(2026, 12, 10), 30).date
+
+
+def test_without_the_setting_the_draft_applies_from_the_first_migration_stored_once(settings):
+    from filings.models import Deployment
+    from filings.regimes import draft_applies_from, get_regime
+
+    settings.DRAFT_APPLIES_FROM = None
+    Deployment._cached = None
+    try:
+        stored = Deployment.objects.get(pk=1).first_migrated  # written by migration 0020
+        assert draft_applies_from() == stored
+        assert get_regime("cac-2023-draft").starts_on == stored
+        Deployment.objects.filter(pk=1).update(first_migrated=date(2024, 5, 6))
+        assert draft_applies_from() == stored  # read once per process: it never changes
+    finally:
+        Deployment._cached = None
+    # The 2025 measures apply from their own day, whatever the deployment.
+    assert get_regime("cac-2025-measures").starts_on == date(2025, 6, 1)
+
+
+def test_moving_the_draft_start_reassesses_open_duties_once_with_one_email_each(settings):
+    settings.DRAFT_APPLIES_FROM = date(2000, 1, 1)
+    membership = MembershipFactory(role="admin")
+    system(membership, "门禁", 12_000, reached="2020-01-02")
+    assert open_initial(membership).deadline == date(2020, 2, 20)  # overdue since 2020
+    assert obligations.apply_regime() is not None  # the day as first applied
+    assert obligations.apply_regime() is None
+    Notification.objects.all().delete()
+
+    settings.DRAFT_APPLIES_FROM = date(2026, 3, 2)
+    assert obligations.regime_switch_pending()
+    applied = obligations.apply_regime()
+    assert applied.obligations_reassessed == 1
+    assert applied.starts_on == date(2026, 3, 2)
+    moved = open_initial(membership)
+    assert moved.deadline == date(2026, 4, 14)  # 30 working days after 2026-03-02
+    event = moved.events.get()
+    assert event.action == ObligationEvent.Action.REASSESSED
+    assert (event.old_deadline, event.new_deadline) == (date(2020, 2, 20), date(2026, 4, 14))
+    (email,) = Notification.objects.filter(kind="regime_changed")
+    assert "2026-03-02" in email.body_text
+    assert "2026-04-14" in email.body_text
+    assert obligations.apply_regime() is None  # once
+    assert not obligations.regime_switch_pending()

@@ -277,7 +277,8 @@ def test_span_grows_for_far_dates(cc_years: list[YearCalendar]) -> None:
     assert index.is_working_day(d("1990-01-02"))  # Tuesday, no record: not a statutory holiday
     assert not index.is_working_day(d("1990-01-01"))  # 元旦, a statutory holiday
     assert index.first_year <= 1990
-    assert index.add_working_days(d("2100-12-31"), 1) == Deadline(d("2101-01-03"), final=False)
+    # 2101-01-01 is a Saturday: 元旦 is made up on Monday the 3rd (补假).
+    assert index.add_working_days(d("2100-12-31"), 1) == Deadline(d("2101-01-04"), final=False)
     assert index.last_year >= 2101
     # The rebuilt index still knows the published years.
     assert index.add_working_days(d("2025-06-01"), 30) == Deadline(d("2025-07-14"), final=True)
@@ -347,14 +348,39 @@ def test_statutory_holidays_of_a_year_without_a_notice() -> None:
     assert d("2027-01-01") in days
     assert {d("2027-02-05"), d("2027-02-06"), d("2027-02-07"), d("2027-02-08")} <= days
     assert d("2027-02-04") not in days
-    assert d("2027-02-09") not in days
+    assert d("2027-02-11") not in days
     assert d("2027-04-05") in days  # 清明 solar term
     assert {d("2027-05-01"), d("2027-05-02")} <= days
-    assert d("2027-05-03") not in days
+    assert d("2027-05-05") not in days
     assert d("2027-06-09") in days  # 端午, 五月初五
     assert d("2027-09-15") in days  # 中秋, 八月十五
     assert {d("2027-10-01"), d("2027-10-02"), d("2027-10-03")} <= days
-    assert len(days) == 13
+    # Art. 6 (补假): 春节's 2/6-2/7, 劳动节's 5/1-5/2 and 国庆's 10/2-10/3 fall on a weekend and are
+    # made up on the working days right after each holiday.
+    assert {d("2027-02-09"), d("2027-02-10")} <= days
+    assert {d("2027-05-03"), d("2027-05-04")} <= days
+    assert {d("2027-10-04"), d("2027-10-05")} <= days
+    assert len(days) == 13 + 6
+
+
+def test_a_make_up_day_skips_the_other_days_of_its_holiday() -> None:
+    from filings.holidays import make_up_days, statutory_holidays
+
+    # 2028: 元旦 is a Saturday (made up Monday 1/3); 端午 (5/28) a Sunday; 国庆 1 October a Sunday,
+    # made up after 10/2-10/3, which are holidays themselves.
+    assert make_up_days(statutory_holidays(2028)) == {
+        d("2028-01-03"),
+        d("2028-05-29"),
+        d("2028-10-04"),
+    }
+
+
+def test_a_trigger_on_new_years_eve_2026_is_provisionally_due_on_2027_02_18(
+    cc_years: list[YearCalendar],
+) -> None:
+    # Without 补假 the 30th working day would be 2027-02-16, two working days early.
+    deadline = WorkdayIndex(cc_years).add_working_days(d("2026-12-31"), 30)
+    assert deadline == Deadline(d("2027-02-18"), final=False)
 
 
 def test_statutory_holidays_agree_with_the_published_2026_notice(index: WorkdayIndex) -> None:
@@ -374,5 +400,6 @@ def test_a_duty_triggered_2026_11_20_does_not_end_on_new_years_day(
 
 def test_a_provisional_spring_festival_is_skipped(cc_years: list[YearCalendar]) -> None:
     index = WorkdayIndex(cc_years)
-    # 2027-02-04 (Thu) + 1 working day: 除夕 Fri 5th and 初一..初三 (to Mon 8th) are off.
-    assert index.add_working_days(d("2027-02-04"), 1) == Deadline(d("2027-02-09"), final=False)
+    # 2027-02-04 (Thu) + 1 working day: 除夕 Fri 5th and 初一..初三 (to Mon 8th) are off, and the
+    # make-up days of the weekend's 初一 and 初二 (Tue 9th, Wed 10th).
+    assert index.add_working_days(d("2027-02-04"), 1) == Deadline(d("2027-02-11"), final=False)

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -22,6 +24,20 @@ class RecognitionSystem(models.Model):
         _("date that number was reached"),
         help_text=_("The day the system first stored this many people (or was first used so)."),
     )
+    research_only = models.BooleanField(
+        _("used only for research, development or algorithm training of facial recognition"),
+        default=False,
+        help_text=_(
+            "Under the 2025 measures (Art. 2 ¶2) such processing is outside the rules and does not "
+            "count toward the threshold; under the 2023 draft it counts."
+        ),
+    )
+    retired_on = models.DateField(
+        _("use stopped on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the organization stopped using this system."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -43,6 +59,10 @@ class SystemDeclaration(models.Model):
     people_stored = models.PositiveIntegerField(_("people stored"))
     used_in_public_place = models.BooleanField(_("used in a public place"))
     count_reached_on = models.DateField(_("date that number was reached"))
+    research_only = models.BooleanField(
+        _("research, development or algorithm training only"), default=False
+    )
+    retired_on = models.DateField(_("use stopped on"), null=True, blank=True)
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -245,6 +265,7 @@ class ObligationEvent(models.Model):
         REASSESSED = "reassessed", _("Re-assessed under another rule set")
         LIFTED = "lifted", _("Lifted on re-assessment")
         PROMPTED = "prompted", _("Change filing prompted")
+        CANCELLATION_PROMPTED = "cancellation", _("Cancellation filing prompted")
         OPENED = "opened", _("Opened when the filing it changes was filed")
 
     obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="events")
@@ -272,6 +293,9 @@ class AppliedRegime(models.Model):
     FILING_REGIME is detected by comparing the setting with the latest row."""
 
     code = models.CharField(_("rule set"), max_length=30, choices=REGIME_CHOICES)
+    # The day the rule set applied from (for the draft, DRAFT_APPLIES_FROM or the first migration):
+    # a change of it re-assesses the open obligations, as a switch of rule set does.
+    starts_on = models.DateField(_("applies from"), null=True, blank=True)
     applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
     obligations_reassessed = models.PositiveIntegerField(_("obligations re-assessed"), default=0)
 
@@ -282,3 +306,32 @@ class AppliedRegime(models.Model):
 
     def __str__(self):
         return f"{self.code} · {self.applied_at:%Y-%m-%d %H:%M}"
+
+
+class Deployment(models.Model):
+    """Facts about this deployment that are set once: the day its database was first migrated,
+    from which it applies the 2023 draft unless DRAFT_APPLIES_FROM says otherwise. One row."""
+
+    first_migrated = models.DateField(_("database first migrated on"))
+
+    class Meta:
+        verbose_name = _("deployment")
+        verbose_name_plural = _("deployment")
+
+    def __str__(self):
+        return f"{self.first_migrated:%Y-%m-%d}"
+
+    _cached: date | None = None
+
+    @classmethod
+    def first_migrated_on(cls) -> date:
+        """Read once per process: the row never changes. A database emptied by a test's flush
+        gets today's date again."""
+        if cls._cached is None:
+            from django.utils import timezone
+
+            row, _created = cls.objects.get_or_create(
+                pk=1, defaults={"first_migrated": timezone.localdate()}
+            )
+            cls._cached = row.first_migrated
+        return cls._cached
