@@ -56,26 +56,66 @@ class Bounds:
     sum: int
 
 
+def in_use(systems) -> list:
+    """The systems the organization still uses (a retired one stores for nobody's use)."""
+    return [system for system in systems if system.retired_on is None]
+
+
 def bounds(systems) -> Bounds:
-    counts = [system.people_stored for system in systems]
+    """Of the systems in use: a retired system's people are no longer the organization's."""
+    counts = [system.people_stored for system in in_use(systems)]
     return Bounds(max(counts, default=0), sum(counts))
+
+
+def counts_toward(system, regime: Regime) -> bool:
+    """Whether the system counts toward the rule set's threshold: not once its use stopped, and
+    not, under the 2025 measures (Art. 2 ¶2), when it serves only the research, development or
+    algorithm training of facial recognition. The draft has no such clause."""
+    if system.retired_on is not None:
+        return False
+    return not (regime.exempts_research and system.research_only)
+
+
+def threshold_note(system, regime: Regime) -> str:
+    """Why a system counts toward the threshold or not, where that is not plain: said beside it
+    on the organization's page."""
+    if system.retired_on is not None:
+        return _("Use stopped on %(day)s: no longer counted.") % {
+            "day": system.retired_on.isoformat()
+        }
+    if not system.research_only:
+        return ""
+    if regime.exempts_research:
+        return _(
+            "Used only for research, development or algorithm training of facial recognition: "
+            "outside the Measures (Art. 2 ¶2), not counted toward the threshold."
+        )
+    return _(
+        "Used only for research, development or algorithm training: the 2023 draft has no "
+        "exemption for it, so it counts toward the threshold."
+    )
 
 
 def assess(systems, regime: Regime, total=None) -> Assessment:
     """The duty arises on the first day the organization met the rule set's trigger: its declared
     total of distinct people (``total``: a HeadcountDeclaration, or anything with
     ``people_total`` and ``reached_on``) or one system alone passing the threshold, or, under the
-    draft, a system used in a public place."""
-    systems = list(systems)
+    draft, a system used in a public place. Only the systems that count toward the threshold
+    count (``counts_toward``); a declared total is then at most their sum."""
+    every = list(systems)
+    systems = [system for system in every if counts_toward(system, regime)]
     candidates: list[tuple[date, str]] = []
     for system in systems:
         if regime.requires_filing(system.people_stored, system.used_in_public_place):
             candidates.append((system.count_reached_on, system.name))
     known = bounds(systems).largest
     if total is not None:
-        known = max(known, total.people_total)
-        if regime.requires_filing(total.people_total, False):
-            label = _("declared total of %(n)s people") % {"n": f"{total.people_total:,}"}
+        people_total = total.people_total
+        if len(systems) < len(every):
+            people_total = min(people_total, bounds(systems).sum)
+        known = max(known, people_total)
+        if regime.requires_filing(people_total, False):
+            label = _("declared total of %(n)s people") % {"n": f"{people_total:,}"}
             candidates.append((total.reached_on, label))
     total_needed = (
         total is None and not candidates and regime.requires_filing(bounds(systems).sum, False)
@@ -155,6 +195,9 @@ def declare_total(
         declared_by=actor,
     )
     refresh_initial_obligation(organization)
+    filed = filed_initial(organization)
+    if filed is not None and prompt_cancellation_if_below(organization, filed, reached_on):
+        return declaration
     if previous is not None and people_total > previous.people_total:
         prompt_change_filing(
             organization,
@@ -174,14 +217,17 @@ def declare_system(
     used_in_public_place: bool,
     count_reached_on: date,
     system: RecognitionSystem | None = None,
+    research_only: bool | None = None,
 ) -> RecognitionSystem:
-    """Declare one system (the form), or update it with ``system``: a bulk declaration of one."""
+    """Declare one system (the form), or update it with ``system``: a bulk declaration of one.
+    ``research_only`` None keeps what was declared (a new system: not research only)."""
     row = {
         "name": name,
         "people_stored": people_stored,
         "used_in_public_place": used_in_public_place,
         "count_reached_on": count_reached_on,
         "system": system,
+        "research_only": research_only,
     }
     return declare_systems(organization, actor, [row])[0]
 
@@ -202,6 +248,9 @@ def declare_systems(organization: Organization, actor, rows) -> list[Recognition
             prompt_change_filing(organization, row["count_reached_on"], change, **filings)
         declared.append(system)
     refresh_initial_obligation(organization)
+    if filings["filed"] is not None:
+        day = max(row["count_reached_on"] for row in rows) if rows else timezone.localdate()
+        prompt_cancellation_if_below(organization, filings["filed"], day)
     return declared
 
 
@@ -214,6 +263,7 @@ def _record_system(
     used_in_public_place: bool,
     count_reached_on: date,
     system: RecognitionSystem | None = None,
+    research_only: bool | None = None,
 ) -> tuple[RecognitionSystem, str | None]:
     """Save the system and its declaration; return it and what changed that a filing must show
     (None when nothing did). Call inside a transaction holding the organization's row lock."""
@@ -226,14 +276,10 @@ def _record_system(
     system.people_stored = people_stored
     system.used_in_public_place = used_in_public_place
     system.count_reached_on = count_reached_on
+    if research_only is not None:
+        system.research_only = research_only
     system.save()
-    SystemDeclaration.objects.create(
-        system=system,
-        people_stored=people_stored,
-        used_in_public_place=used_in_public_place,
-        count_reached_on=count_reached_on,
-        declared_by=actor,
-    )
+    _record_declaration(system, actor)
     if before is None:
         change = _("A new system was declared: %(name)s.") % {"name": name}
     elif people_stored > before.people_stored:
@@ -247,6 +293,103 @@ def _record_system(
     else:
         change = None
     return system, change
+
+
+def _record_declaration(system: RecognitionSystem, actor) -> SystemDeclaration:
+    """Every declaration is kept as it was made: the history shows each one."""
+    return SystemDeclaration.objects.create(
+        system=system,
+        people_stored=system.people_stored,
+        used_in_public_place=system.used_in_public_place,
+        count_reached_on=system.count_reached_on,
+        research_only=system.research_only,
+        retired_on=system.retired_on,
+        declared_by=actor,
+    )
+
+
+class RetirementRefused(ValueError):
+    """A retirement that cannot be: the message is for the person who asked."""
+
+
+@transaction.atomic
+def retire_system(
+    organization: Organization, actor, system: RecognitionSystem, *, retired_on: date
+) -> RecognitionSystem:
+    """The organization stopped using the system on ``retired_on``. It no longer counts toward
+    the threshold. Before filing, the initial duty follows (it may be lifted). After filing, the
+    organization files a change, or, when what is left no longer needs a filing, cancels it
+    within the rule set's days (Measures Art. 15: 停止应用人脸识别技术的 … 30个工作日内办理注销备案
+    手续; the draft's wording is unconfirmed)."""
+    Organization.objects.select_for_update().get(pk=organization.pk)
+    system = RecognitionSystem.objects.select_for_update().get(
+        pk=system.pk, organization=organization
+    )
+    if system.retired_on is not None:
+        raise RetirementRefused(
+            _("This system was already declared retired on %(day)s.")
+            % {"day": system.retired_on.isoformat()}
+        )
+    if retired_on < system.count_reached_on:
+        raise RetirementRefused(
+            _("The use cannot stop before the day the system's number was reached (%(day)s).")
+            % {"day": system.count_reached_on.isoformat()}
+        )
+    system.retired_on = retired_on
+    system.save(update_fields=["retired_on", "updated_at"])
+    _record_declaration(system, actor)
+    what = _("%(name)s was retired on %(day)s.") % {
+        "name": system.name,
+        "day": retired_on.isoformat(),
+    }
+    filed = filed_initial(organization)
+    if filed is None:
+        prompt_change_filing(organization, retired_on, what, filed=None)
+        refresh_initial_obligation(organization)
+    elif not prompt_cancellation_if_below(organization, filed, retired_on, what):
+        prompt_change_filing(organization, retired_on, what, filed=filed)
+    return system
+
+
+def prompt_cancellation_if_below(
+    organization: Organization, filed: Filing, event_date: date, what: str | None = None
+) -> Obligation | None:
+    """After filing: when the systems still in use no longer meet the filed rule set's trigger
+    (all retired, or the total fell below the threshold), the organization cancels its filing
+    within the rule set's days. Opens that duty unless one is open already; call inside a
+    transaction holding the organization's row lock."""
+    regime = get_regime(filed.regime)
+    if assess(organization.systems.all(), regime, latest_total(organization)).must_file:
+        return None
+    what = what or _("The systems in use no longer reach %(threshold)s.") % {
+        "threshold": regime.threshold_text()
+    }
+    existing = organization.obligations.filter(
+        kind=Obligation.Kind.CANCELLATION, status=Obligation.Status.OPEN
+    ).first()
+    if existing is not None:
+        return existing
+    deadline = deadline_for(Obligation.Kind.CANCELLATION, event_date, regime)
+    obligation = Obligation.objects.create(
+        organization=organization,
+        kind=Obligation.Kind.CANCELLATION,
+        regime=regime.code,
+        office=filed.office,
+        trigger_date=event_date,
+        deadline=deadline.date,
+        deadline_final=deadline.final,
+        reason=what[:500],
+        next_reminder_on=reminders.first_look(deadline.date),
+    )
+    ObligationEvent.objects.create(
+        obligation=obligation,
+        action=ObligationEvent.Action.CANCELLATION_PROMPTED,
+        new_regime=regime.code,
+        new_office=filed.office.code,
+        new_deadline=deadline.date,
+        note=what,
+    )
+    return obligation
 
 
 def refresh_initial_obligation(organization: Organization) -> Obligation | None:

@@ -272,11 +272,11 @@ def _set_follow_up_obligation(filing: Filing, event_date: date) -> None:
         "deadline": deadline.date,
         "deadline_final": deadline.final,
     }
-    if filing.duty_id is None and kind == Obligation.Kind.CHANGE:
-        # A change the portal prompted (a larger number, a new place, a new address) is the duty
-        # this change filing answers.
+    if filing.duty_id is None and kind in (Obligation.Kind.CHANGE, Obligation.Kind.CANCELLATION):
+        # A change or a cancellation the portal prompted (a larger number, a new place, a new
+        # address; a system retired, a total below the threshold) is the duty it answers.
         prompted = filing.organization.obligations.filter(
-            kind=Obligation.Kind.CHANGE, status=Obligation.Status.OPEN, filings__isnull=True
+            kind=kind, status=Obligation.Status.OPEN, filings__isnull=True
         ).first()
         if prompted is not None:
             filing.obligation = filing.duty = prompted

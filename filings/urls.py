@@ -20,6 +20,11 @@ urlpatterns = [
     ),
     path("organizations/<int:org_id>/total/", systems.declare_total, name="total_declare"),
     path(
+        "organizations/<int:org_id>/systems/<int:system_id>/retire/",
+        systems.retire,
+        name="system_retire",
+    ),
+    path(
         "organizations/<int:org_id>/systems/<int:system_id>/",
         systems.declare,
         name="system_edit",

@@ -677,3 +677,177 @@ def test_moving_the_draft_start_reassesses_open_duties_once_with_one_email_each(
     assert "2026-04-14" in email.body_text
     assert obligations.apply_regime() is None  # once
     assert not obligations.regime_switch_pending()
+
+
+# --- Research and algorithm training (Measures Art. 2 ¶2) -----------------------------------------
+
+
+def research_system(membership, people=150_000, reached="2026-02-02"):
+    return obligations.declare_system(
+        membership.organization,
+        membership.user,
+        name="算法训练样本库",
+        people_stored=people,
+        used_in_public_place=False,
+        count_reached_on=date.fromisoformat(reached),
+        research_only=True,
+    )
+
+
+def test_a_system_for_algorithm_training_only_brings_no_duty_under_the_measures(client, settings):
+    settings.FILING_REGIME = "cac-2025-measures"
+    membership = MembershipFactory()
+    research_system(membership)
+    assert open_initial(membership) is None
+    html = dashboard(client, membership)
+    assert "第二条第二款" in html  # the page says why it does not count
+    assert "不计入备案门槛" in html or "不计入" in html
+    declaration = membership.organization.systems.get().declarations.get()
+    assert declaration.research_only is True  # kept in the system's history
+
+
+def test_the_same_system_brings_a_duty_under_the_draft(client):
+    membership = MembershipFactory()
+    research_system(membership)
+    obligation = open_initial(membership)
+    assert obligation is not None
+    assert obligation.trigger_date == date(2026, 2, 2)
+    assert "征求意见稿无此例外" in dashboard(client, membership) or "计入" in dashboard(
+        client, membership
+    )
+
+
+def test_the_reviewer_sees_the_declared_research_system(admin_client, settings):
+    membership = MembershipFactory()
+    research_system(membership, people=20_000)
+    obligations.declare_system(
+        membership.organization,
+        membership.user,
+        name="门禁",
+        people_stored=12_000,
+        used_in_public_place=False,
+        count_reached_on=date(2026, 2, 2),
+    )
+    filing = services.start_initial_filing(membership.organization, membership.user)
+    filing.data = copy.deepcopy(complete_filing())
+    filing.save(update_fields=["data"])
+    attachments.store(
+        filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
+    )
+    services.submit_filing(filing.pk, membership.user)
+    page = admin_client.get(reverse("admin:filings_filing_change", args=[filing.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "算法训练样本库" in html
+    assert "仅用于研发或算法训练" in html or "algorithm training only" in html
+
+
+def test_the_system_form_declares_research_only(client, settings):
+    settings.FILING_REGIME = "cac-2025-measures"
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    response = client.post(
+        reverse("system_new", args=[membership.organization.pk]),
+        {
+            "name": "训练集",
+            "people_stored": "150000",
+            "count_reached_on": "2026-02-02",
+            "research_only": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert membership.organization.systems.get().research_only is True
+    assert open_initial(membership) is None
+
+
+# --- Stopping the use opens the cancellation duty -------------------------------------------------
+
+
+def filed_organization(settings, regime="cac-2023-draft", people=12_000):
+    """An organization with a filed initial filing (approved by a Shenzhen or Guangdong office)."""
+    from tests.factories import reviewer_of
+
+    settings.FILING_REGIME = regime
+    membership = MembershipFactory(role="admin")
+    door = system(membership, "门禁", people, reached="2026-02-02")
+    filing = services.start_initial_filing(membership.organization, membership.user)
+    filing.data = copy.deepcopy(complete_filing())
+    filing.save(update_fields=["data"])
+    for kind in ("assessment_report", *(() if regime == "cac-2023-draft" else MEASURES_UPLOADS)):
+        attachments.store(filing, membership.user, kind, SimpleUploadedFile("r.pdf", pdf_bytes()))
+    services.submit_filing(filing.pk, membership.user)
+    reviewer = reviewer_of(filing.office.code)
+    services.start_review(filing.pk, reviewer)
+    services.approve_filing(filing.pk, reviewer)
+    return membership, door
+
+
+MEASURES_UPLOADS = (
+    "uscc_certificate",
+    "legal_representative_id",
+    "handler_id",
+    "authorisation_letter",
+    "commitment_letter",
+)
+
+
+@pytest.mark.parametrize("regime", ["cac-2023-draft", "cac-2025-measures"])
+def test_retiring_the_only_system_opens_the_cancellation_duty(settings, regime):
+    from filings import calendars
+
+    people = 12_000 if regime == "cac-2023-draft" else 120_000
+    membership, door = filed_organization(settings, regime, people)
+    Notification.objects.all().delete()
+    obligations.retire_system(
+        membership.organization, membership.user, door, retired_on=date(2026, 2, 27)
+    )
+    duty = Obligation.objects.get(organization=membership.organization, kind="cancellation")
+    assert duty.status == Obligation.Status.OPEN
+    assert duty.trigger_date == date(2026, 2, 27)
+    assert duty.deadline == calendars.add_working_days(date(2026, 2, 27), 30).date
+    assert duty.next_reminder_on is not None  # reminders follow, and the overdue list
+    assert duty.events.get().action == ObligationEvent.Action.CANCELLATION_PROMPTED
+    assert door.declarations.first().retired_on == date(2026, 2, 27)
+    # The cancellation filing answers that duty.
+    filed = membership.organization.filings.get(kind="initial")
+    cancellation = services.start_follow_up(filed, membership.user, "cancellation")
+    services.save_step(cancellation, membership.user, "cancellation", {"stopped_on": "2026-02-27"})
+    cancellation.refresh_from_db()
+    assert cancellation.duty_id == duty.pk
+
+
+def test_retiring_one_of_two_systems_that_still_need_a_filing_opens_a_change(settings):
+    membership, door = filed_organization(settings)
+    other = system(membership, "考勤", 15_000, reached="2026-02-02")
+    Obligation.objects.filter(organization=membership.organization, kind="change").delete()
+    obligations.retire_system(membership.organization, membership.user, door, retired_on=TODAY)
+    assert not Obligation.objects.filter(kind="cancellation").exists()
+    assert Obligation.objects.get(organization=membership.organization, kind="change").status == (
+        "open"
+    )
+    assert other.retired_on is None
+
+
+def test_a_total_below_the_threshold_after_filing_opens_the_cancellation_duty(settings):
+    membership, door = filed_organization(settings)
+    system(membership, "门禁", 8_000, reached="2026-02-20", existing=door)
+    duty = Obligation.objects.get(organization=membership.organization, kind="cancellation")
+    assert duty.trigger_date == date(2026, 2, 20)
+
+
+def test_the_retire_page_refuses_a_future_date_and_declares_a_past_one(client, settings):
+    membership, door = filed_organization(settings)
+    client.force_login(membership.user)
+    url = reverse("system_retire", args=[membership.organization.pk, door.pk])
+    refused = client.post(url, {"retired_on": "2026-03-09"})
+    assert refused.status_code == 200
+    assert "该日期晚于今天" in refused.content.decode()
+    assert client.post(url, {"retired_on": "2026-02-27"}).status_code == 302
+    door.refresh_from_db()
+    assert door.retired_on == date(2026, 2, 27)
+    assert Obligation.objects.filter(kind="cancellation", status="open").count() == 1
+    html = dashboard(client, membership)
+    assert "注销备案" in html
+
+
+TODAY = date(2026, 3, 2)

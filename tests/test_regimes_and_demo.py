@@ -110,3 +110,40 @@ def test_the_demo_filer_sees_the_filed_filing_and_its_notice(
     assert filed.filing_number in html
     dashboard = client.get(reverse("dashboard", args=[filer.organization.pk])).content.decode()
     assert filed.filing_number in dashboard
+
+
+@pytest.mark.django_db
+def test_under_the_measures_the_demo_is_valid_and_a_provincial_reviewer_approves_its_change(
+    settings, admin_client
+):
+    """`FILING_REGIME=cac-2025-measures make run`: the demo files under the law in force, with
+    every material the measures' offices list, and 广东省网信办's reviewer decides."""
+    from filings import materials, services
+
+    settings.FILING_REGIME = "cac-2025-measures"
+    call_command("load_demo", stdout=StringIO())
+    reviewer = Reviewer.objects.select_related("office", "user").get()
+    assert reviewer.office.code == "440000"  # provincial level (Measures Art. 15)
+    filer = Membership.objects.get(user__email="filer@demo.example")
+    filed = filer.organization.filings.get(kind=Filing.Kind.INITIAL)
+    assert filed.status == Filing.Status.FILED
+    assert filed.regime == "cac-2025-measures"
+    assert filed.filing_number.startswith("网信人脸备440000")
+    required = materials.required_kinds("cac-2025-measures")
+    assert len(required) == 6
+    for filing in Filing.objects.all():
+        kinds = set(filing.attachment_rows.values_list("kind", flat=True))
+        assert required <= kinds, (filing, kinds)
+        assert filing.office.code == "440000"
+    # Each organization stores enough people to file under the measures.
+    for system in filer.organization.systems.all():
+        assert system.people_stored >= 100_000
+    change = filer.organization.filings.get(kind=Filing.Kind.CHANGE)
+    assert change.status == Filing.Status.SUBMITTED
+    services.start_review(change.pk, reviewer.user)
+    approved = services.approve_filing(change.pk, reviewer.user)
+    assert approved.status == Filing.Status.FILED
+    # Every rule set's demo loads once, and a second run changes nothing.
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "nothing changed" in out.getvalue()

@@ -26,6 +26,7 @@ from filings.models import (
     ExportJob,
     Filing,
     FilingEvent,
+    RecognitionSystem,
     Reviewer,
 )
 from filings.models.filings import review_urgency
@@ -43,6 +44,16 @@ OPEN = (Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW)
 USCC_LIKE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 RECEIPT_LIKE = re.compile(r"FR\d{14,}")
 FILING_NUMBER_PREFIX = "网信人脸备"
+
+
+SYSTEM_FIELDS_SHOWN = (
+    "name",
+    "people_stored",
+    "used_in_public_place",
+    "count_reached_on",
+    "research_only",
+    "retired_on",
+)
 
 
 class BoundedCountPaginator(Paginator):
@@ -365,6 +376,11 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
             "attachments": Attachment.objects.filter(pk__in=attachment_ids, filing=filing),
             **self._documents(filing),
             "changes": comparisons.changes_shown(filing, versions),
+            # What the organization declares, as it stands: research-only and retired systems
+            # shown as such (the history of each is on the organization's page).
+            "systems": RecognitionSystem.objects.filter(organization_id=filing.organization_id)
+            .order_by("name")
+            .only(*SYSTEM_FIELDS_SHOWN)[:50],
             "events": context_events,
             "may_review": may_review(request.user),
             "can_start": filing.status == Filing.Status.SUBMITTED,

@@ -26,7 +26,13 @@ class SystemForm(forms.ModelForm):
 
     class Meta:
         model = RecognitionSystem
-        fields = ["name", "people_stored", "used_in_public_place", "count_reached_on"]
+        fields = [
+            "name",
+            "people_stored",
+            "used_in_public_place",
+            "count_reached_on",
+            "research_only",
+        ]
         widgets = {"count_reached_on": IsoDateInput()}
         help_texts = {
             "used_in_public_place": _(
@@ -42,6 +48,29 @@ class SystemForm(forms.ModelForm):
             )
         if day.year < 1990:
             raise forms.ValidationError(_("Enter a date from 1990 onwards."))
+        return day
+
+
+class RetireSystemForm(forms.Form):
+    """The day the organization stopped using a system."""
+
+    retired_on = forms.DateField(label=_("Use stopped on"), widget=IsoDateInput())
+
+    def __init__(self, *args, system, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.system = system
+
+    def clean_retired_on(self):
+        day = self.cleaned_data["retired_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(
+                _("This date is in the future; declare the retirement once the use has stopped.")
+            )
+        if day < self.system.count_reached_on:
+            raise forms.ValidationError(
+                _("The use cannot stop before the day the system's number was reached (%(day)s).")
+                % {"day": self.system.count_reached_on.isoformat()}
+            )
         return day
 
 

@@ -99,6 +99,8 @@ def organization_dashboard(request, org_id):
     )
     total = headcounts[0] if headcounts else None
     regime = current_regime()
+    for system in systems:  # why it counts toward the threshold or not, where that is not plain
+        system.threshold_note = obligations.threshold_note(system, regime)
     # The last initial filing that ended without standing (refused, withdrawn, revoked): what
     # happened, why, and the way to file again from its content.
     ended_filing = (

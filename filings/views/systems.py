@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from filings import bulk_declarations, obligations
 from filings.access import editor_membership
-from filings.forms.systems import BulkDeclarationForm, SystemForm, TotalForm
+from filings.forms.systems import BulkDeclarationForm, RetireSystemForm, SystemForm, TotalForm
 from filings.models import RecognitionSystem
 
 
@@ -22,7 +22,9 @@ def declare(request, org_id, system_id=None):
     organization = membership.organization
     system = None
     if system_id is not None:
-        system = get_object_or_404(RecognitionSystem, pk=system_id, organization=organization)
+        system = get_object_or_404(
+            RecognitionSystem, pk=system_id, organization=organization, retired_on__isnull=True
+        )
     form = SystemForm(request.POST or None, instance=system)
     if request.method == "POST" and form.is_valid():
         obligations.declare_system(organization, request.user, system=system, **form.cleaned_data)
@@ -31,6 +33,35 @@ def declare(request, org_id, system_id=None):
     return render(
         request,
         "filings/system_form.html",
+        {"form": form, "organization": organization, "system": system},
+    )
+
+
+@login_required
+def retire(request, org_id, system_id):
+    """Declare that the organization stopped using a system: after filing, this opens the
+    change or the cancellation duty (filings.obligations.retire_system)."""
+    membership = editor_membership(request.user, org_id)
+    organization = membership.organization
+    system = get_object_or_404(
+        RecognitionSystem, pk=system_id, organization=organization, retired_on__isnull=True
+    )
+    form = RetireSystemForm(request.POST or None, system=system)
+    if request.method == "POST" and form.is_valid():
+        try:
+            obligations.retire_system(organization, request.user, system, **form.cleaned_data)
+        except obligations.RetirementRefused as refused:  # declared meanwhile in another tab
+            form.add_error("retired_on", str(refused))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is declared retired. Your obligations have been updated.")
+                % {"name": system.name},
+            )
+            return redirect("dashboard", org_id=organization.pk)
+    return render(
+        request,
+        "filings/system_retire.html",
         {"form": form, "organization": organization, "system": system},
     )
 

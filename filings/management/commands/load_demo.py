@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from accounts import two_factor
 from accounts.models import User
-from filings import attachments, obligations, services
-from filings.models import Filing, Jurisdiction, Membership, Organization, Reviewer
+from filings import attachments, materials, obligations, services
+from filings.models import Filing, Membership, Organization, Reviewer
+from filings.regimes import current_regime
 from filings.reviewer_group import ensure_reviewer_group
 
 DEMO_USERS = [
@@ -153,6 +154,26 @@ FILER_CHANGED_SECURITY = {
 }
 
 
+# The numbers of people per rule set: each organization must file under the rule set in force
+# (the draft: more than 10,000; the 2025 measures: 100,000 or more).
+DEMO_PEOPLE = {
+    "cac-2023-draft": {"filer": 12_500, "queue": 18_000},
+    "cac-2025-measures": {"filer": 125_000, "queue": 180_000},
+}
+
+
+def demo_people(who: str) -> int:
+    return DEMO_PEOPLE[current_regime().code][who]
+
+
+def demo_filing(content: dict, who: str) -> dict:
+    """The filing's content with the number of people of the rule set in force."""
+    return {
+        **content,
+        "facial_data": {**content["facial_data"], "people_stored": demo_people(who)},
+    }
+
+
 class Command(BaseCommand):
     help = "Create the demo accounts and organization (only what does not exist yet)."
 
@@ -184,12 +205,15 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
                 made.append(f"the account {email}")
         reviewer = User.objects.get(email="reviewer@demo.example")
-        _appointment, appointed = Reviewer.objects.get_or_create(
-            user=reviewer, defaults={"office": Jurisdiction.objects.get(code="440300")}
+        # The office the rule set files with: 深圳市网信办 under the draft (municipal level),
+        # 广东省网信办 under the 2025 measures (provincial level).
+        office = obligations.office_for(Organization(address_division="440300"), current_regime())
+        appointment, appointed = Reviewer.objects.get_or_create(
+            user=reviewer, defaults={"office": office}
         )
         if appointed:
             reviewer.groups.add(ensure_reviewer_group())
-            made.append("the demo reviewer's appointment to 深圳市网信办")
+            made.append(f"the demo reviewer's appointment to {office.name}")
         filer = User.objects.get(email="filer@demo.example")
         organization, org_created = Organization.objects.get_or_create(
             uscc=DEMO_USCC, defaults=DEMO_ORGANIZATION
@@ -200,7 +224,7 @@ class Command(BaseCommand):
                 organization,
                 filer,
                 name="园区人脸门禁系统",
-                people_stored=12_500,
+                people_stored=demo_people("filer"),
                 used_in_public_place=False,
                 count_reached_on=date(2026, 11, 2),
             )
@@ -244,14 +268,14 @@ class Command(BaseCommand):
             organization,
             user,
             name="门店会员识别系统",
-            people_stored=QUEUE_FILING["facial_data"]["people_stored"],
+            people_stored=demo_people("queue"),
             used_in_public_place=True,
             count_reached_on=date(2026, 10, 12),
         )
         filing = services.start_initial_filing(organization, user)
-        for step, values in QUEUE_FILING.items():
+        for step, values in demo_filing(QUEUE_FILING, "queue").items():
             filing = services.save_step(filing, user, step, values)
-        attachments.store(filing, user, "assessment_report", _assessment_report())
+        _attach_materials(filing, user, organization.name, "门店会员识别系统")
         services.submit_filing(filing.pk, user)
         return 1
 
@@ -261,14 +285,9 @@ class Command(BaseCommand):
         if organization.filings.exists():
             return []
         filing = services.start_initial_filing(organization, filer)
-        for step, values in FILER_FILING.items():
+        for step, values in demo_filing(FILER_FILING, "filer").items():
             filing = services.save_step(filing, filer, step, values)
-        attachments.store(
-            filing,
-            filer,
-            "assessment_report",
-            _assessment_report(organization.name, "园区人脸门禁系统"),
-        )
+        _attach_materials(filing, filer, organization.name, "园区人脸门禁系统")
         services.submit_filing(filing.pk, filer)
         services.start_review(filing.pk, reviewer)
         filed = services.approve_filing(filing.pk, reviewer)
@@ -285,15 +304,25 @@ class Command(BaseCommand):
         ]
 
 
-def _assessment_report(
-    organization: str = QUEUE_ORGANIZATION["name"], system: str = "门店会员识别系统"
-) -> SimpleUploadedFile:
+def _attach_materials(filing, user, organization: str, system: str) -> None:
+    """Every material the filing's rule set requires: under the draft the impact assessment
+    report, under the 2025 measures also the licence, the two ID copies and the two letters."""
+    for kind in sorted(materials.required_kinds(filing.regime)):
+        label = materials.BY_KIND[kind].label
+        attachments.store(filing, user, kind, _demo_pdf(str(label), organization, system))
+
+
+def _demo_pdf(title: str, organization: str, system: str) -> SimpleUploadedFile:
+    """A one-page PDF standing for a material (演示: a demo, not a real scan)."""
+    from django.utils import translation
     from weasyprint import HTML
 
+    with translation.override("zh-hans"):
+        title = str(title)
     pdf = HTML(
         string="<html lang='zh-CN'><body style='font-family: serif'>"
-        "<h1>个人信息保护影响评估报告（演示）</h1>"
+        f"<h1>{title}（演示）</h1>"
         f"<p>{organization} · {system}</p>"
-        "<p>结论：风险可控，可以使用。</p></body></html>"
+        "<p>演示材料，仅供体验备案流程。</p></body></html>"
     ).write_pdf()
-    return SimpleUploadedFile("个人信息保护影响评估报告.pdf", pdf, content_type="application/pdf")
+    return SimpleUploadedFile(f"{title}.pdf", pdf, content_type="application/pdf")
