@@ -211,6 +211,7 @@ def context_for(document: Document) -> dict:
         "reasons": document.event.note if document.event else "",
         "rule_basis": rules_text.DOCUMENT_BASIS.get(filing.regime, ""),
         "change_duty": rules_text.CHANGE_DUTY.get(filing.regime, ""),
+        "after_cancellation": rules_text.AFTER_CANCELLATION.get(filing.regime, ""),
     }
     if document.kind in OUTCOMES:
         decided_on = (

@@ -137,6 +137,49 @@ CHANGE_DUTY = {
     ),
 }
 
+# Said at the foot of every email: which rules the matter is handled under.
+_APPLIED = {
+    DRAFT: _(
+        "Rules applied: the filing rule of the CAC draft provisions on facial recognition "
+        "(2023-08-08; a draft for comment, never in force), applied by the office from %(day)s."
+    ),
+    MEASURES: _(
+        "Rules applied: the Measures for the Security Management of the Application of Facial "
+        "Recognition Technology (in force 2025-06-01), Art. 15."
+    ),
+}
+
+
+def rules_applied(regime) -> str:
+    """One sentence naming the rule set and, for the draft, the day this deployment applies it
+    from; ``regime`` is a ``filings.regimes.Regime``."""
+    return str(_APPLIED[regime.code]) % {"day": regime.starts_on.isoformat()}
+
+
+def rules_applied_to(context: dict) -> str:
+    """For an email (settings.NOTIFICATION_FOOTER): the rules of the filing or the duty it is
+    about, else those in force."""
+    from filings.regimes import current_regime, get_regime
+
+    about = context.get("filing") or context.get("obligation")
+    code = getattr(about, "regime", "")
+    return rules_applied(get_regime(code) if code else current_regime())
+
+
+# Said on the notice of a cancellation (and its email): what becomes of the facial information.
+AFTER_CANCELLATION = {
+    DRAFT: _(
+        "The filing is cancelled. Facial information is kept no longer than its purpose needs: "
+        "delete the facial information the systems held, or anonymise it, and keep a record of "
+        "having done so."
+    ),
+    MEASURES: _(
+        "The filing is cancelled. Measures, Art. 15: whoever stops applying facial recognition "
+        "deals with the facial information concerned according to law: delete it or anonymise "
+        "it, and keep a record of having done so."
+    ),
+}
+
 # --- Citations of the checks (filings.compliance), per finding code -------------------------------
 
 _ZH_NUMERALS = "零一二三四五六七八九"

@@ -30,11 +30,20 @@ DELIVER = "notifications.tasks.deliver_notification"
 def render(kind: str, language: str, context: dict) -> tuple[str, str, str]:
     context = {"SITE_URL": settings.SITE_URL, "PORTAL_NAME": settings.PORTAL_NAME, **context}
     with translation.override(language):
+        context["RULES_APPLIED"] = _rules_applied(context)
         subject = _render_plain(f"emails/{kind}-subject.txt", context)
         text = _render_plain(f"emails/{kind}-body.txt", context)
         html = render_to_string(f"emails/{kind}-body.html", context)
     subject = " ".join(subject.split())
-    return subject, text.strip() + "\n", html
+    footer = f"\n\n{context['RULES_APPLIED']}" if context["RULES_APPLIED"] else ""
+    return subject, text.strip() + footer + "\n", html
+
+
+def _rules_applied(context: dict) -> str:
+    """Every email says which rules apply, in the words of the app that knows them
+    (settings.NOTIFICATION_FOOTER names a function of the email's context); none without it."""
+    path = getattr(settings, "NOTIFICATION_FOOTER", None)
+    return str(import_string(path)(context)) if path else ""
 
 
 def sender(language: str) -> str:

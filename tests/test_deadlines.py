@@ -314,3 +314,39 @@ def test_a_new_year_moves_the_filings_deadline_and_review_due_date_too(
     deadlines.recompute_for_year(2027)
     assert Filing.objects.get(pk=filing.pk).deadline == date(2027, 1, 21)
     assert Filing.objects.get(pk=submitted.pk).review_due == date(2027, 1, 25)
+
+
+def test_a_new_years_eve_trigger_is_due_after_the_make_up_days_then_moves_with_the_notice():
+    """2027 without its notice: 春节's 2/6-2/7 fall on a weekend and are made up on 2/9-2/10 (补假,
+    《全国年节及纪念日放假办法》 Art. 6), so a trigger on 2026-12-31 is provisionally due on
+    2027-02-18, not 2027-02-16. When the notice is entered the deadline is final, moves to the
+    notice's days, and the organization is told once."""
+    membership = MembershipFactory(role="admin", user__language="zh-hans")
+    with time_machine.travel(date(2026, 12, 31)):
+        obligations.declare_system(
+            membership.organization,
+            membership.user,
+            name="门禁系统",
+            people_stored=12_000,
+            used_in_public_place=False,
+            count_reached_on=date(2026, 12, 31),
+        )
+    duty = Obligation.objects.get(organization=membership.organization, status="open")
+    assert (duty.deadline, duty.deadline_final) == (date(2027, 2, 18), False)
+
+    # A notice as the State Council might publish it: 春节 2/5-2/13 off, Sat 2/20 worked.
+    year = CalendarYear.objects.create(year=2027, published=True)
+    for kind, first, last in (
+        ("off", date(2027, 1, 1), date(2027, 1, 3)),
+        ("off", date(2027, 2, 5), date(2027, 2, 13)),
+        ("work", date(2027, 2, 20), date(2027, 2, 20)),
+    ):
+        CalendarPeriod.objects.create(calendar_year=year, kind=kind, first_day=first, last_day=last)
+    changes = deadlines.recompute_for_year(2027)
+    assert len(changes) == 1
+    duty.refresh_from_db()
+    assert duty.deadline_final is True
+    assert duty.deadline == calendars.add_working_days(date(2026, 12, 31), 30).date
+    assert duty.deadline != date(2027, 2, 18)
+    assert Notification.objects.filter(kind="deadline_moved").count() == 1
+    assert deadlines.recompute_for_year(2027) == []  # once

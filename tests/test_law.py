@@ -851,3 +851,99 @@ def test_the_retire_page_refuses_a_future_date_and_declares_a_past_one(client, s
 
 
 TODAY = date(2026, 3, 2)
+
+
+@pytest.mark.parametrize("regime", ["cac-2023-draft", "cac-2025-measures"])
+def test_the_cancellation_notice_reminds_to_delete_or_anonymise(settings, regime):
+    from filings.documents import html_for
+    from filings.models import Document
+    from tests.factories import reviewer_of
+
+    people = 12_000 if regime == "cac-2023-draft" else 120_000
+    membership, door = filed_organization(settings, regime, people)
+    obligations.retire_system(
+        membership.organization, membership.user, door, retired_on=date(2026, 2, 27)
+    )
+    filed = membership.organization.filings.get(kind="initial")
+    cancellation = services.start_follow_up(filed, membership.user, "cancellation")
+    services.save_step(
+        cancellation,
+        membership.user,
+        "cancellation",
+        {
+            "stopped_on": "2026-02-27",
+            "deletion_method": "deleted",
+            "deletion_detail": "2026-02-28 删除全部人脸特征",
+        },
+    )
+    services.save_step(cancellation, membership.user, "declaration", {"truthful": True})
+    services.submit_filing(cancellation.pk, membership.user)
+    reviewer = reviewer_of(filed.office.code)
+    services.start_review(cancellation.pk, reviewer)
+    services.approve_filing(cancellation.pk, reviewer)
+    assert Obligation.objects.get(kind="cancellation").status == Obligation.Status.FULFILLED
+    notice = Document.objects.get(filing=cancellation, kind="notice")
+    html = html_for(notice)
+    assert "删除" in html
+    assert "匿名化" in html
+    assert "30 个工作日内办理变更备案" not in html  # a cancelled filing is not changed
+    if regime == "cac-2025-measures":
+        assert "《人脸识别技术应用安全管理办法》第十五条" in html
+
+
+@pytest.mark.parametrize("day", ["", "2026-02-30", "yesterday", "0001-01-01", "2026-01-01", "\x00"])
+def test_the_retire_page_answers_bad_dates_with_a_message(client, settings, day):
+    membership, door = filed_organization(settings)
+    client.force_login(membership.user)
+    url = reverse("system_retire", args=[membership.organization.pk, door.pk])
+    response = client.post(url, {"retired_on": day})
+    assert response.status_code in (200, 400)
+    door.refresh_from_db()
+    assert door.retired_on is None
+    assert not Obligation.objects.filter(kind="cancellation").exists()
+
+
+def test_the_rules_page_says_which_rules_apply_and_from_when(client, settings):
+    settings.DRAFT_APPLIES_FROM = date(2026, 12, 7)
+    client.cookies["portal_language"] = "zh-hans"
+    html = client.get(reverse("rules")).content.decode()
+    assert "征求意见稿，未施行" in html
+    assert "2026-12-07" in html  # the day this office applies the draft from
+    assert "人脸识别技术应用安全管理办法" in html
+    settings.FILING_REGIME = "cac-2025-measures"
+    html = client.get(reverse("rules")).content.decode()
+    assert "2025-06-01" in html
+    assert "第十五条" in html
+    assert reverse("rules") in client.get(reverse("home")).content.decode()  # linked from the foot
+
+
+@pytest.mark.parametrize("regime", ["cac-2023-draft", "cac-2025-measures"])
+def test_every_email_names_the_rules_applied(settings, regime):
+    from notifications import emails
+
+    settings.FILING_REGIME = regime
+    settings.DRAFT_APPLIES_FROM = date(2026, 12, 7)
+    membership = MembershipFactory(role="admin")
+    system(membership, "门禁", 150_000)
+    context = {
+        "obligation": open_initial(membership),
+        "user": membership.user,
+        "days_left": 5,
+        "days_overdue": 0,
+        "overdue": False,
+    }
+    _subject, text, html = emails.render("deadline_reminder", "zh-hans", context)
+    if regime == "cac-2023-draft":
+        expected = "征求意见稿，未施行"
+        assert "2026-12-07" in text
+    else:
+        expected = "《人脸识别技术应用安全管理办法》"
+    assert expected in text.strip().splitlines()[-1]
+    assert expected in html
+    # An email about no filing (an account's) names the rule set in force.
+    _subject, text, _html = emails.render(
+        "password_reset",
+        "zh-hans",
+        {"user": membership.user, "reset_url": "http://x/", "uid": "u", "token": "t"},
+    )
+    assert expected in text
