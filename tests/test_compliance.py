@@ -799,3 +799,63 @@ def test_a_cancellation_needs_the_date_the_fate_of_the_data_and_the_declaration(
         "declaration": {"truthful": True},
     }
     assert compliance.check_cancellation(done, today=TODAY) == []
+
+
+def test_each_rule_set_has_its_own_list_of_checks():
+    """No draft-only rule under the measures, and the measures' own rules not under the draft."""
+    both = {
+        "purpose_missing",
+        "scope_missing",
+        "alternative_dismissed_without_reason",
+        "public_place_necessity_unstated",
+        "storage_off_device",
+        "stored_outside_china",
+        "retention_unspecified",
+        "prohibited_place",
+        "private_space_described",
+        "listed_venue_without_alternative",
+        "public_place_without_signage",
+        "no_consent_method",
+        "no_separate_consent",
+        "legal_basis_unnamed",
+        "minors_without_guardian_consent",
+        "few_security_measures",
+        "no_assessment",
+        "no_assessment_report",
+        "not_declared_truthful",
+        "change_undescribed",
+        "cancellation_undescribed",
+    }
+    assert set(compliance.rules_for("cac-2023-draft")) == both | {
+        "originals_without_basis",
+        "sensitive_without_basis",
+    }
+    assert set(compliance.rules_for("cac-2025-measures")) == both | {
+        "originals_kept",
+        "storage_off_device_without_basis",
+        "national_channel_unmentioned",
+        "sensitive_without_necessity",
+    }
+
+
+def test_originals_without_a_basis_block_under_the_draft_and_remind_under_the_measures():
+    data = changed((("facial_data", "keeps_originals"), True))
+    (draft,) = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2023-draft")
+    assert (draft.code, draft.is_error) == ("originals_without_basis", True)
+    (measures,) = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures")
+    assert (measures.code, measures.is_error) == ("originals_kept", False)
+    with translation.override("zh-hans"):
+        assert str(measures.rule).startswith("《人脸识别技术应用安全管理办法》第八条")
+
+
+def test_the_drafts_grounds_for_sensitive_analysis_are_not_the_measures():
+    data = changed(
+        (("consent", "sensitive_attributes"), ["ethnicity"]),
+        (("consent", "sensitive_basis"), "public_safety"),
+        (("consent", "sensitive_basis_detail"), "公共安全"),
+    )
+    assert check_filing(data, COMPLETE_KINDS, TODAY, "cac-2023-draft") == []
+    (measures,) = check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures")
+    assert measures.code == "sensitive_without_necessity"
+    data["consent"]["sensitive_basis"] = "law"
+    assert check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures") == []
