@@ -805,8 +805,16 @@ def test_retiring_the_only_system_opens_the_cancellation_duty(settings, regime):
     assert duty.status == Obligation.Status.OPEN
     assert duty.trigger_date == date(2026, 2, 27)
     assert duty.deadline == calendars.add_working_days(date(2026, 2, 27), 30).date
-    assert duty.next_reminder_on is not None  # reminders follow, and the overdue list
+    assert duty.next_reminder_on is not None
     assert duty.events.get().action == ObligationEvent.Action.CANCELLATION_PROMPTED
+    # Reminders follow, and, once past the deadline, the overdue list.
+    from filings import overdue, reminders
+    from filings.models import Reminder
+
+    reminders.sweep(duty.next_reminder_on)
+    assert Reminder.objects.filter(obligation=duty).exists()
+    late = calendars.add_working_days(duty.deadline, 2).date
+    assert duty in overdue.overdue_duties(Obligation.objects.all(), late)
     assert door.declarations.first().retired_on == date(2026, 2, 27)
     # The cancellation filing answers that duty.
     filed = membership.organization.filings.get(kind="initial")
