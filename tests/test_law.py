@@ -642,11 +642,16 @@ def test_without_the_setting_the_draft_applies_from_the_first_migration_stored_o
     settings.DRAFT_APPLIES_FROM = None
     Deployment._cached = None
     try:
-        stored = Deployment.objects.get(pk=1).first_migrated  # written by migration 0020
-        assert draft_applies_from() == stored
-        assert get_regime("cac-2023-draft").starts_on == stored
-        Deployment.objects.filter(pk=1).update(first_migrated=date(2024, 5, 6))
-        assert draft_applies_from() == stored  # read once per process: it never changes
+        # Migration 0020 writes the row; a database a test emptied gets it again, dated today.
+        Deployment.objects.update_or_create(pk=1, defaults={"first_migrated": date(2024, 5, 6)})
+        assert draft_applies_from() == date(2024, 5, 6)
+        assert get_regime("cac-2023-draft").starts_on == date(2024, 5, 6)
+        Deployment.objects.filter(pk=1).update(first_migrated=date(2025, 1, 2))
+        assert draft_applies_from() == date(2024, 5, 6)  # read once per process: set once
+        Deployment._cached = None
+        Deployment.objects.all().delete()
+        assert draft_applies_from() == TODAY  # frozen today
+        assert Deployment.objects.get(pk=1).first_migrated == TODAY
     finally:
         Deployment._cached = None
     # The 2025 measures apply from their own day, whatever the deployment.
@@ -955,3 +960,22 @@ def test_every_email_names_the_rules_applied(settings, regime):
         {"user": membership.user, "reset_url": "http://x/", "uid": "u", "token": "t"},
     )
     assert expected in text
+
+
+def test_the_migration_records_the_day_of_the_first_migration():
+    """Migration 0020 stores the day of the database's oldest applied migration."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+    from django.utils import timezone
+
+    from filings.models import Deployment
+
+    migration = importlib.import_module("filings.migrations.0020_law_in_force")
+    Deployment.objects.all().delete()
+    editor = connection.schema_editor()
+    migration.record_first_migration(apps, editor)
+    first = MigrationRecorder.Migration.objects.order_by("applied").first().applied
+    assert Deployment.objects.get(pk=1).first_migrated == timezone.localdate(first)
