@@ -9,7 +9,13 @@ class FilingsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from filings import checks  # noqa: F401 - registers the system checks
+        from filings import (
+            checks,  # noqa: F401 - registers the system checks
+            regimes,
+        )
+        from filings.models import Deployment
         from filings.reviewer_group import ensure_reviewer_group
+
+        regimes.first_migration_day = Deployment.first_migrated_on
 
         post_migrate.connect(ensure_reviewer_group, sender=self)

@@ -58,7 +58,7 @@ class Bounds:
 
 def in_use(systems) -> list:
     """The systems the organization still uses (a retired one stores for nobody's use)."""
-    return [system for system in systems if system.retired_on is None]
+    return [system for system in systems if getattr(system, "retired_on", None) is None]
 
 
 def bounds(systems) -> Bounds:
@@ -71,9 +71,9 @@ def counts_toward(system, regime: Regime) -> bool:
     """Whether the system counts toward the rule set's threshold: not once its use stopped, and
     not, under the 2025 measures (Art. 2 ¶2), when it serves only the research, development or
     algorithm training of facial recognition. The draft has no such clause."""
-    if system.retired_on is not None:
+    if getattr(system, "retired_on", None) is not None:
         return False
-    return not (regime.exempts_research and system.research_only)
+    return not (regime.exempts_research and getattr(system, "research_only", False))
 
 
 def threshold_note(system, regime: Regime) -> str:

@@ -125,15 +125,20 @@ def get_regime(code: str) -> Regime:
     return regime
 
 
+# Where the day the database was first migrated is read: ``filings.models.Deployment``, set by
+# the app when it starts (``FilingsConfig.ready``) so that this module of rules imports no model.
+first_migration_day: Callable[[], date] | None = None
+
+
 def draft_applies_from() -> date:
     """The day this deployment applies the draft from: DRAFT_APPLIES_FROM when set, else the day
-    its database was first migrated (``filings.models.Deployment``, stored once)."""
+    its database was first migrated (stored once)."""
     configured = settings.DRAFT_APPLIES_FROM
     if configured:
         return configured
-    from filings.models import Deployment
-
-    return Deployment.first_migrated_on()
+    if first_migration_day is None:
+        raise RuntimeError("filings is not ready: the day of the first migration is unknown")
+    return first_migration_day()
 
 
 def current_regime() -> Regime:
