@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
 from filings.forms.systems import SystemForm
+from filings.spreadsheets import write_text
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024  # an XLSX of MAX_ROWS rows is about 1 MB unpacked
@@ -185,12 +186,14 @@ def template_workbook(systems) -> bytes:
     for system in systems:
         sheet.append(
             [
-                system.name,
+                None,
                 system.people_stored,
                 "是 yes" if system.used_in_public_place else "否 no",
                 system.count_reached_on,
             ]
         )
+        # The name is the filer's text: written as text, never as a formula (issue 30).
+        write_text(sheet.cell(row=sheet.max_row, column=1), system.name)
     for row in sheet.iter_rows(min_row=2, min_col=4, max_col=4):
         for cell in row:
             cell.number_format = "yyyy-mm-dd"

@@ -3,13 +3,9 @@
 Both take the Filing queryset the caller has scoped to the reviewer (the changelist's, which starts
 from ``review_scope.filings_visible_to``) and read it in one query, in chunks, keeping its order.
 
-Formula injection: a spreadsheet treats a cell starting with ``=``, ``+``, ``-`` or ``@`` (and,
-in some programs, a tab or carriage return before one) as a formula, and an organization names
-itself. In CSV, which has no types, such a text cell gets a leading apostrophe (OWASP's advice;
-Excel then shows it as text, the apostrophe visible). In XLSX the cell keeps its exact text, is
-written with the string type (never a formula) and carries Excel's "quote prefix" style: the cell
-Excel itself makes when someone types an apostrophe first, so it stays text even when edited, and
-the apostrophe is not part of the value. The same cells are guarded in both formats.
+Formula injection: an organization names itself, and a name may start like a formula. Every text
+cell goes through ``filings.spreadsheets`` (an apostrophe in CSV, a text cell with Excel's quote
+prefix in XLSX), the one helper for every sheet the portal writes.
 """
 
 from __future__ import annotations
@@ -31,12 +27,12 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from filings.models import ExportJob, Filing, Organization
 from filings.models.exports import export_path
+from filings.spreadsheets import csv_text, write_text
 from filings.statistics import city_name, city_of
 from portal.queueing import queue_after_commit, queue_now
 
@@ -83,7 +79,6 @@ DATE_FORMAT = "yyyy-mm-dd"
 CSV_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 CSV_DATE_FORMAT = "%Y-%m-%d"
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 2000
 
@@ -164,10 +159,6 @@ def _local(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=None)
 
 
-def is_formula_like(value) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
-
-
 # --- CSV -----------------------------------------------------------------------------------------
 
 
@@ -178,8 +169,8 @@ def _csv_cell(value):
         return value.strftime(CSV_DATETIME_FORMAT)
     if hasattr(value, "strftime"):  # a date
         return value.strftime(CSV_DATE_FORMAT)
-    if is_formula_like(value):
-        return "'" + value
+    if isinstance(value, str):
+        return csv_text(value)
     return value
 
 
@@ -225,12 +216,7 @@ def csv_response(filings, filename: str) -> StreamingHttpResponse:
 
 def _xlsx_cell(sheet, value):
     if isinstance(value, str):
-        # openpyxl refuses control characters; they have no place in these fields anyway.
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"  # never a formula, whatever the first character
-        if is_formula_like(cell.value):
-            cell.quotePrefix = True
-        return cell
+        return write_text(WriteOnlyCell(sheet), value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, datetime):
         cell.number_format = DATETIME_FORMAT

