@@ -1,8 +1,13 @@
 """Limits on what anyone can try without an account: logging in, and making the portal send email.
 
-Login failures are counted by django-axes (settings ``AXES_*``): a few failures for one account, or
-from one client address, lock it out for a while. This module gives axes the account and client
-address as this portal sees them, and the page a locked-out person sees.
+Login failures are counted by django-axes (settings ``AXES_*``) and locked by two rules
+(``LoginLockoutHandler``): LOGIN_FAILURE_LIMIT failures for one account from one client address
+lock that account from that address only, and LOGIN_ADDRESS_FAILURE_LIMIT failures from one
+address, whatever the accounts, lock that address. An account is never locked for every address
+because of one address's failures: that let anyone lock anyone out (issue 30). A reset link still
+works for a locked-out person, and choosing a new password with it clears the account's failures.
+This module gives axes the account and client address as this portal sees them, and the page a
+locked-out person sees.
 
 Emails that anyone can trigger (password reset, registration, a new confirmation link) are
 counted in Django's cache per address and per client address, a fixed window of an hour each.
@@ -18,11 +23,12 @@ import logging
 import math
 import time
 
+from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, Q
+from django.db.models import Max, Sum
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -79,24 +85,46 @@ def login_username(request, credentials=None) -> str | None:
     return normalize_login(data.get("username"))
 
 
-def retry_at(request, credentials=None):
-    """When the lockout of this account and client address ends (the last counted failure plus
-    the cool-off period)."""
+class LoginLockoutHandler(AxesDatabaseHandler):
+    """axes' database handler with two limits where axes has one: the failures of the pair
+    (account, client address) against LOGIN_FAILURE_LIMIT (``AXES_FAILURE_LIMIT``), and those of
+    the address, whatever the account, against LOGIN_ADDRESS_FAILURE_LIMIT. ``AXES_LOCKOUT_
+    PARAMETERS`` gives axes the two sets of attempts, in that order; the count returned here
+    reaches axes' one limit when either of them is reached."""
+
+    def get_failures(self, request, credentials=None) -> int:
+        pair, address = (
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        if address >= settings.LOGIN_ADDRESS_FAILURE_LIMIT:
+            return max(pair, settings.AXES_FAILURE_LIMIT)
+        return pair
+
+
+def _lock(request, credentials=None):
+    """(whether the address as a whole is locked, when the lockout ends): the last counted
+    failure plus the cool-off period."""
     cool_off = get_cool_off(request)
     address = getattr(request, "axes_ip_address", None) or client_address(request)
-    username = login_username(request, credentials)
-    which = Q(ip_address=address)
-    if username:
-        which |= Q(username=username)
-    latest = AccessAttempt.objects.filter(
-        which, attempt_time__gte=timezone.now() - cool_off
-    ).aggregate(latest=Max("attempt_time"))["latest"]
-    return (latest or timezone.now()) + cool_off
+    recent = AccessAttempt.objects.filter(
+        ip_address=address, attempt_time__gte=timezone.now() - cool_off
+    )
+    pair = recent.filter(username=login_username(request, credentials))
+    pair_failures = pair.aggregate(total=Sum("failures_since_start"))["total"] or 0
+    by_address = pair_failures < settings.AXES_FAILURE_LIMIT
+    latest = (recent if by_address else pair).aggregate(latest=Max("attempt_time"))["latest"]
+    return by_address, (latest or timezone.now()) + cool_off
+
+
+def retry_at(request, credentials=None):
+    """When the lockout of this account from this client address, or of the address, ends."""
+    return _lock(request, credentials)[1]
 
 
 def lockout_response(request, original_response=None, credentials=None):
     """The lockout page: what happened, and when to try again, in the person's language."""
-    until = retry_at(request, credentials)
+    by_address, until = _lock(request, credentials)
     seconds = max(1, math.ceil((until - timezone.now()).total_seconds()))
     response = render(
         request,
@@ -105,6 +133,8 @@ def lockout_response(request, original_response=None, credentials=None):
             "retry_at": timezone.localtime(until),
             "minutes": math.ceil(seconds / 60),
             "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "address_failure_limit": settings.LOGIN_ADDRESS_FAILURE_LIMIT,
+            "by_address": by_address,
             "admin_login": request.path.startswith("/admin/"),
         },
         status=429,
@@ -116,6 +146,13 @@ def lockout_response(request, original_response=None, credentials=None):
 def forget_failures(sender, request, user, **kwargs):
     """A successful login (user_logged_in) clears the failures counted against that account, and
     only those."""
+    forget_failures_of(user)
+
+
+def forget_failures_of(user) -> None:
+    """Clear the failures counted against the account, from every address: after a login, or a
+    new password chosen with a reset link (whoever holds the mailbox is the account's owner). An
+    address's failures for other accounts stay."""
     AccessAttempt.objects.filter(username=normalize_login(user.get_username())).delete()
 
 

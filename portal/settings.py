@@ -141,9 +141,14 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 STAFF_SESSION_HOURS = env_int("STAFF_SESSION_HOURS", 8)
 # A few wrong passwords for one account, or from one client address, lock it out for a while.
+# Failures for one account from one client address lock that pair; failures from one address,
+# whatever the accounts, lock the address. Never an account for every address (issue 30): that
+# let anyone lock anyone out. accounts.throttling.LoginLockoutHandler applies the two limits.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.throttling.LoginLockoutHandler"
 # The login form posts "username" (an email address): axes' default, the user model's USERNAME_FIELD
 # ("email"), is not in the form, and every failure would count for one empty username.
 AXES_USERNAME_FORM_FIELD = "username"
