@@ -200,3 +200,40 @@ def allow_email(request, address: str, kind: str, now: float | None = None) -> b
     if not allowed:
         logger.warning("Email rate limit: %s email to %s from %s not sent", kind, digest, client)
     return allowed
+
+
+# --- Counts in a window, for anything a person may do only so often ------------------------------
+
+
+def take(counts: list[tuple[str, int]], window: int, now: float | None = None) -> int:
+    """Count one against each (key, limit) of ``counts`` in the current fixed window of ``window``
+    seconds: 0 when every count is within its limit, else the seconds until the window ends. A
+    refused try is not counted, so a person who keeps trying is not held back longer. When the
+    cache is away (Redis down, disk full) the try is allowed: the limits only slow abuse."""
+    now = time.time() if now is None else now
+    bucket = int(now // window)
+    taken: list[str] = []
+    try:
+        over = False
+        for key, limit in counts:
+            name = f"rate:{key}:{window}:{bucket}"
+            cache.add(name, 0, timeout=window * 2)
+            try:
+                count = cache.incr(name)
+            except ValueError:  # expired between add and incr
+                cache.set(name, 1, timeout=window * 2)
+                count = 1
+            cache.touch(name, timeout=window * 2)  # the file cache's incr resets the timeout
+            taken.append(name)
+            if count > limit:
+                over = True
+                break
+        if not over:
+            return 0
+        for name in taken:
+            cache.decr(name)
+            cache.touch(name, timeout=window * 2)
+    except Exception:
+        logger.exception("Rate limit unavailable; %s allowed", [key for key, _limit in counts])
+        return 0
+    return max(1, math.ceil((bucket + 1) * window - now))

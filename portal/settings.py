@@ -167,6 +167,10 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # per client address, in any hour.
 EMAIL_RATE_PER_ADDRESS = env_int("EMAIL_RATE_PER_ADDRESS", 3)
 EMAIL_RATE_PER_CLIENT = env_int("EMAIL_RATE_PER_CLIENT", 20)
+# Messages from an organization to its office (each one emails the reviewers): per filing and
+# per organization, in any hour.
+FILING_MESSAGES_PER_FILING = env_int("FILING_MESSAGES_PER_FILING", 10)
+FILING_MESSAGES_PER_ORGANIZATION = env_int("FILING_MESSAGES_PER_ORGANIZATION", 30)
 OTP_TOTP_ISSUER = "人脸识别技术应用备案系统"
 # Refused with a form error above this length, before any lookup (SQLite cannot LIKE-match 60,000
 # characters); 254 is the longest email address.
