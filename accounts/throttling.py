@@ -237,3 +237,14 @@ def take(counts: list[tuple[str, int]], window: int, now: float | None = None) -
         logger.exception("Rate limit unavailable; %s allowed", [key for key, _limit in counts])
         return 0
     return max(1, math.ceil((bucket + 1) * window - now))
+
+
+def registration_lookup_wait(request) -> int:
+    """Count one look-up of a unified social credit code by the registration form from this
+    client address: 0 when allowed, else the seconds to wait. The form answers whether a code is
+    registered, so it is limited like the other anonymous forms: REGISTRATION_RATE_PER_CLIENT an
+    hour."""
+    return take(
+        [(f"uscc-lookup:{client_key(request)}", settings.REGISTRATION_RATE_PER_CLIENT)],
+        EMAIL_WINDOW,
+    )

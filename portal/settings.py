@@ -167,6 +167,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # per client address, in any hour.
 EMAIL_RATE_PER_ADDRESS = env_int("EMAIL_RATE_PER_ADDRESS", 3)
 EMAIL_RATE_PER_CLIENT = env_int("EMAIL_RATE_PER_CLIENT", 20)
+# Registrations tried from one client address in any hour (the form says whether a unified social
+# credit code is registered).
+REGISTRATION_RATE_PER_CLIENT = env_int("REGISTRATION_RATE_PER_CLIENT", 20)
 # Messages from an organization to its office (each one emails the reviewers): per filing and
 # per organization, in any hour.
 FILING_MESSAGES_PER_FILING = env_int("FILING_MESSAGES_PER_FILING", 10)
