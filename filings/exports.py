@@ -32,7 +32,7 @@ from openpyxl.utils import get_column_letter
 
 from filings.models import ExportJob, Filing, Organization
 from filings.models.exports import export_path
-from filings.spreadsheets import csv_text, write_text
+from filings.spreadsheets import csv_cell, xlsx_cell
 from filings.statistics import city_name, city_of
 from portal.queueing import queue_after_commit, queue_now
 
@@ -74,10 +74,6 @@ WIDTHS = {
     "warnings": 10,
     "office": 30,
 }
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-DATE_FORMAT = "yyyy-mm-dd"
-CSV_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
-CSV_DATE_FORMAT = "%Y-%m-%d"
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 2000
@@ -162,18 +158,6 @@ def _local(value: datetime | None) -> datetime | None:
 # --- CSV -----------------------------------------------------------------------------------------
 
 
-def _csv_cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime(CSV_DATETIME_FORMAT)
-    if hasattr(value, "strftime"):  # a date
-        return value.strftime(CSV_DATE_FORMAT)
-    if isinstance(value, str):
-        return csv_text(value)
-    return value
-
-
 class _Echo:
     """csv.writer writes here and gets its line back, to be yielded: nothing is kept."""
 
@@ -187,7 +171,7 @@ def csv_lines(filings, batch: int = 500) -> Iterator[str]:
     yield "\ufeff" + writer.writerow(headers())
     lines = []
     for row in rows(filings):
-        lines.append(writer.writerow([_csv_cell(value) for value in row]))
+        lines.append(writer.writerow([csv_cell(value) for value in row]))
         if len(lines) >= batch:
             yield "".join(lines)
             lines = []
@@ -214,17 +198,6 @@ def csv_response(filings, filename: str) -> StreamingHttpResponse:
 # --- XLSX ----------------------------------------------------------------------------------------
 
 
-def _xlsx_cell(sheet, value):
-    if isinstance(value, str):
-        return write_text(WriteOnlyCell(sheet), value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, datetime):
-        cell.number_format = DATETIME_FORMAT
-    elif hasattr(value, "strftime"):
-        cell.number_format = DATE_FORMAT
-    return cell
-
-
 def write_workbook(filings, target, progress=None, every: int = 1000) -> int:
     """Write the filings as an .xlsx file to ``target`` (a path or a binary file): one sheet, a
     bold frozen header row, real dates. openpyxl's write-only mode spools the rows to a
@@ -244,7 +217,7 @@ def write_workbook(filings, target, progress=None, every: int = 1000) -> int:
     sheet.append(header_cells)
     count = 0
     for row in rows(filings):
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        sheet.append([xlsx_cell(sheet, value) for value in row])
         count += 1
         if progress and count % every == 0:
             progress(count)

@@ -15,9 +15,16 @@ part of the value (a name read back from the sheet is the name written).
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+CSV_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
+CSV_DATE_FORMAT = "%Y-%m-%d"
 
 
 def is_formula_like(value) -> bool:
@@ -37,4 +44,29 @@ def write_text(cell, value: str):
     cell.data_type = "s"  # never a formula, whatever the first character
     if is_formula_like(cell.value):
         cell.quotePrefix = True
+    return cell
+
+
+def csv_cell(value):
+    """A typed value as a CSV cell: dates as ISO text, text guarded, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(CSV_DATETIME_FORMAT)
+    if hasattr(value, "strftime"):  # a date
+        return value.strftime(CSV_DATE_FORMAT)
+    if isinstance(value, str):
+        return csv_text(value)
+    return value
+
+
+def xlsx_cell(sheet, value) -> WriteOnlyCell:
+    """A typed value as a cell of a write-only sheet: real dates with their format, text as text."""
+    if isinstance(value, str):
+        return write_text(WriteOnlyCell(sheet), value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, datetime):
+        cell.number_format = DATETIME_FORMAT
+    elif hasattr(value, "strftime"):
+        cell.number_format = DATE_FORMAT
     return cell

@@ -190,7 +190,7 @@ def test_csv_neutralises_formulas(filings):
 )
 def test_which_text_is_guarded(value, guarded):
     assert spreadsheets.is_formula_like(value) is guarded
-    assert exports._csv_cell(value) == ("'" + value if guarded else value)
+    assert spreadsheets.csv_cell(value) == ("'" + value if guarded else value)
 
 
 # --- XLSX ----------------------------------------------------------------------------------------
@@ -224,8 +224,8 @@ def test_xlsx_is_a_workbook_with_a_frozen_header_and_real_dates(filings):
         "Shenzhen Cyberspace Office",
     ]
     assert sheet["H2"].is_date
-    assert sheet["H2"].number_format == exports.DATETIME_FORMAT
-    assert sheet["I2"].number_format == exports.DATE_FORMAT
+    assert sheet["H2"].number_format == spreadsheets.DATETIME_FORMAT
+    assert sheet["I2"].number_format == spreadsheets.DATE_FORMAT
     assert rows[3][8] is None
 
 
