@@ -271,9 +271,9 @@ class _Budget:
         self.deadline = started + READ_SECONDS
         self.elements = self.rows = self.cells = 0
 
-    def start(self, name, _attributes=None) -> None:
+    def count(self, name: str) -> None:
+        """Count one element, by its name without namespace."""
         self.elements += 1
-        name = _local(name)
         if name == "c":
             self.cells += 1
             if self.cells > MAX_CELLS:
@@ -381,7 +381,6 @@ class Cell:
     data_type: str = "n"  # "f" for a formula, as openpyxl says
 
 
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
@@ -395,7 +394,7 @@ class SheetReader:
     the first MAX_COLUMNS columns of each row, nothing else kept. openpyxl (even read-only) builds
     an object for every cell and reads a sheet twice when it has no dimension: 1 s for a full
     template and several for a file of MAX_CELLS cells; this reads it in a fraction of that, and
-    counts rows and cells as it goes with the same hard stops as ``check_parts``."""
+    counts elements, rows and cells as it goes, with a hard stop at each limit (``_Budget``)."""
 
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive
@@ -415,6 +414,8 @@ class SheetReader:
         return parser
 
     def _chunks(self, name: str):
+        if not name.endswith((".xml", ".rels")):  # the parts check_parts counted, no others
+            raise FileRefused(_("The file cannot be read; it may be damaged."))
         with self.archive.open(name) as stream:
             while chunk := stream.read(CHUNK):
                 yield chunk
@@ -437,6 +438,7 @@ class SheetReader:
         targets = {}
 
         def start(name, attributes):
+            self.budget.count("")
             if _local(name) == "Relationship" and "Id" in attributes:
                 target = attributes.get("Target", "")
                 targets[attributes["Id"]] = (
@@ -451,6 +453,7 @@ class SheetReader:
         epoch = [WINDOWS_EPOCH]
 
         def start(name, attributes):
+            self.budget.count("")
             local = _local(name)
             if local == "sheet":
                 sheets.append(
@@ -471,7 +474,7 @@ class SheetReader:
         state = {"in_t": False, "skip": 0}
 
         def start(element, _attributes):
-            self.budget.start("")
+            self.budget.count("")
             local = _local(element)
             if local == "si":
                 parts.clear()
@@ -506,7 +509,7 @@ class SheetReader:
         depth = {"cellXfs": False}
 
         def start(element, attributes):
-            self.budget.start("")
+            self.budget.count("")
             local = _local(element)
             if local == "numFmt":
                 with contextlib.suppress(ValueError):
@@ -547,7 +550,7 @@ class SheetReader:
 
         def start(element, attributes):
             local = element.rpartition(" ")[2]
-            budget.start(local)
+            budget.count(local)
             if local == "c":
                 reference = attributes.get("r", "")
                 if reference:
