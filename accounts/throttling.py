@@ -103,18 +103,23 @@ class LoginLockoutHandler(AxesDatabaseHandler):
 
 
 def _lock(request, credentials=None):
-    """(whether the address as a whole is locked, when the lockout ends): the last counted
-    failure plus the cool-off period."""
+    """(whether the address as a whole is locked, when the lockout ends): the last failure
+    counted by the lock, or the later of the two locks, plus the cool-off period."""
     cool_off = get_cool_off(request)
     address = getattr(request, "axes_ip_address", None) or client_address(request)
     recent = AccessAttempt.objects.filter(
         ip_address=address, attempt_time__gte=timezone.now() - cool_off
     )
     pair = recent.filter(username=login_username(request, credentials))
-    pair_failures = pair.aggregate(total=Sum("failures_since_start"))["total"] or 0
-    by_address = pair_failures < settings.AXES_FAILURE_LIMIT
-    latest = (recent if by_address else pair).aggregate(latest=Max("attempt_time"))["latest"]
-    return by_address, (latest or timezone.now()) + cool_off
+    ends = []
+    for attempts, limit in (
+        (pair, settings.AXES_FAILURE_LIMIT),
+        (recent, settings.LOGIN_ADDRESS_FAILURE_LIMIT),
+    ):
+        found = attempts.aggregate(failures=Sum("failures_since_start"), latest=Max("attempt_time"))
+        ends.append((found["latest"] + cool_off) if (found["failures"] or 0) >= limit else None)
+    until = max((end for end in ends if end), default=timezone.now() + cool_off)
+    return ends[1] is not None, until
 
 
 def retry_at(request, credentials=None):
