@@ -675,3 +675,10 @@ def test_a_workbook_as_excel_writes_it_is_read(filer, member):
         ("前台闸机", 12_000, True, date(2026, 1, 2)),
         ("员工考勤", 800, True, date(2026, 1, 5)),
     ]
+
+
+def test_reading_stops_at_its_time_limit_whatever_the_file_holds(filer, member, monkeypatch):
+    """The last stop: past READ_SECONDS the reader gives up, so no file holds a worker longer."""
+    monkeypatch.setattr(bulk_declarations, "READ_SECONDS", 0)
+    content = with_sheet(b'<row r="1">' + b"<x/>" * 10_000 + b"</row>")
+    assert "该工作簿解压后过大" in refused(filer, member, SimpleUploadedFile("a.xlsx", content))
