@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -43,6 +43,18 @@ class PasswordResetForm(DjangoPasswordResetForm):
                 "token": context["token"],
             },
         )
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """The new password chosen with a reset link: it also clears the failed logins counted
+    against the account, so a person locked out of it (by their own mistakes or by someone
+    else's tries) logs in with the new password at once. An address locked as a whole stays
+    locked."""
+
+    def save(self, commit=True):
+        user = super().save(commit=commit)
+        throttling.forget_failures_of(user)
+        return user
 
 
 class LoginLengthMixin:

@@ -35,6 +35,14 @@ DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
 HAS_SECOND_FACTOR = "accounts.has_second_factor"
 
 
+def login(request, device) -> None:
+    """Mark the session as having given the second factor, under a new session key: the
+    person's privilege rises here as it did at the password (where Django renews the key), so a
+    key someone saw or planted before this step is worth nothing after it (issue 30)."""
+    django_otp.login(request, device)
+    request.session.cycle_key()
+
+
 def required(user) -> bool:
     """Staff always need a second factor; anyone else once they turned it on."""
     return user.is_staff or has_authenticator(user)

@@ -1,6 +1,5 @@
 """The account page and the second factor: set up, give, recovery codes, turn off."""
 
-import django_otp
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -73,7 +72,7 @@ def two_factor_setup(request):
             )
         else:
             confirmed_device, codes = confirmed
-            django_otp.login(request, confirmed_device)
+            two_factor.login(request, confirmed_device)
             request.session[two_factor.HAS_SECOND_FACTOR] = True
             return _show_recovery_codes(request, codes, first_time=True)
     return render(
@@ -125,7 +124,7 @@ def two_factor_verify(request):
         wait = two_factor.seconds_throttled(user)
         device = None if wait else two_factor.verify(user, form.cleaned_data["code"])
         if device is not None:
-            django_otp.login(request, device)
+            two_factor.login(request, device)
             if device.name == two_factor.RECOVERY:
                 left = two_factor.recovery_codes_left(user)
                 messages.warning(

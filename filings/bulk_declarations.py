@@ -3,7 +3,8 @@
 The portal gives the template (``template_workbook``): a sheet of systems whose headers carry the
 field names in Chinese and English, one example row and the organization's systems as they stand,
 and a sheet of instructions. The uploaded file (``read_rows``) is checked as a file first (XLSX,
-size, no zip bomb, no formula), then every row is validated by ``SystemForm``, the form of the
+size, no zip bomb, no formula; ``check_parts`` counts what the workbook holds, with hard stops,
+before openpyxl reads any of it), then every row is validated by ``SystemForm``, the form of the
 single-system page (``validate``): the rules are the form's, never a copy. Errors name the row and
 the column, in the language of the request. Nothing is saved unless every row is valid; saving goes
 through ``obligations.declare_systems``, that is through ``declare_system`` for each row.
@@ -14,22 +15,41 @@ other name declares a new system. A system is renamed on the form, not here.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import io
+import itertools
+import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from xml.parsers import expat
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
 from filings.forms.systems import SystemForm
+from filings.spreadsheets import write_text
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 60 * 1024 * 1024  # an XLSX of MAX_ROWS rows is about 1 MB unpacked
+MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024  # an XLSX of MAX_ROWS rows is about 1 MB unpacked
+MAX_PART_BYTES = 10 * 1024 * 1024  # one part of the archive (a sheet, the shared strings), unpacked
+MAX_PARTS = 1000
 MAX_ROWS = 5_000
 MAX_COLUMNS = 30
 MAX_LINES = 4 * MAX_ROWS  # rows read at most, empty ones included
+# Cells (``<c>``) in the whole workbook: a full file is MAX_ROWS x 4 cells, and a person may add a
+# few columns of notes. Past it openpyxl would spend seconds and hundreds of MB (one row of
+# 14,500,000 empty cells is 58 KB zipped).
+MAX_CELLS = 8 * MAX_ROWS
+# Tags in all the XML parts together (a full template of MAX_ROWS rows has about 130,000): bounds
+# what the reader's parser meets, whatever the elements are.
+MAX_MARKUP = 300_000
+MAX_ELEMENTS = MAX_MARKUP
+READ_SECONDS = 1.5  # the reader gives up past this, whatever the file holds
+CHUNK = 64 * 1024  # bytes of a part unpacked and parsed at a time
 SHEET_TITLE = "系统 Systems"
 INSTRUCTIONS_TITLE = "说明 Instructions"
 
@@ -166,12 +186,14 @@ def template_workbook(systems) -> bytes:
     for system in systems:
         sheet.append(
             [
-                system.name,
+                None,
                 system.people_stored,
                 "是 yes" if system.used_in_public_place else "否 no",
                 system.count_reached_on,
             ]
         )
+        # The name is the filer's text: written as text, never as a formula (issue 30).
+        write_text(sheet.cell(row=sheet.max_row, column=1), system.name)
     for row in sheet.iter_rows(min_row=2, min_col=4, max_col=4):
         for cell in row:
             cell.number_format = "yyyy-mm-dd"
@@ -197,7 +219,8 @@ def template_workbook(systems) -> bytes:
 
 
 def check_file(upload) -> bytes:
-    """The upload's bytes if it can be an XLSX workbook of a reasonable size."""
+    """The upload's bytes if it can be an XLSX workbook of a reasonable size, and holds no more
+    than this page reads (``check_parts``)."""
     if upload.size > MAX_BYTES:
         raise FileRefused(
             _("The file is larger than %(n)s MB; split it into several files.")
@@ -210,20 +233,97 @@ def check_file(upload) -> bytes:
         )
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            members = archive.infolist()
-            names = {member.filename for member in members}
-            unpacked = sum(member.file_size for member in members)
-    except (zipfile.BadZipFile, ValueError, OSError):
+            check_parts(archive)
+    except FileRefused:
+        raise
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+        # ValueError, OSError and EOFError: zlib and zipfile on a damaged or lying archive.
         raise FileRefused(_("The file cannot be read; it may be damaged.")) from None
+    return content
+
+
+def _too_large():
+    return FileRefused(_("The workbook is too large once unpacked; split it into several files."))
+
+
+def _too_many_rows():
+    return FileRefused(
+        _("The file has more than %(n)s systems; split it into several files.") % {"n": MAX_ROWS}
+    )
+
+
+def _too_many_cells():
+    return FileRefused(
+        _(
+            "The workbook has more than %(n)s cells; keep only the template's columns and "
+            "delete the empty rows and columns, or split it into several files."
+        )
+        % {"n": f"{MAX_CELLS:,}"}
+    )
+
+
+class _Budget:
+    """What the parts of one workbook may hold together, counted as the reader's parser meets
+    them. Every count has a hard stop: reading ends at the first element past a limit (or past
+    READ_SECONDS), so its time and memory do not depend on what the rest of the file holds."""
+
+    def __init__(self, started: float):
+        self.deadline = started + READ_SECONDS
+        self.elements = self.rows = self.cells = 0
+
+    def count(self, name: str) -> None:
+        """Count one element, by its name without namespace."""
+        self.elements += 1
+        if name == "c":
+            self.cells += 1
+            if self.cells > MAX_CELLS:
+                raise _too_many_cells()
+        elif name == "row":
+            self.rows += 1
+            if self.rows > MAX_LINES:
+                raise _too_many_rows()
+        if self.elements > MAX_ELEMENTS:
+            raise _too_large()
+        if not self.elements % 4096 and time.monotonic() > self.deadline:
+            raise _too_large()
+
+
+def _no_dtd(*_args) -> None:
+    # No part of an XLSX has a document type or declares entities (entity expansion: "billion
+    # laughs").
+    raise FileRefused(_("The file cannot be read; it may be damaged."))
+
+
+def check_parts(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook that holds more than a file of MAX_ROWS systems can, before anything
+    parses it: the archive's declared sizes first (each part, all together), then every XML part
+    unpacked in small chunks with its markup counted (each ``<`` starts a tag: an upper bound on
+    the elements a parser would meet), with a hard stop at MAX_MARKUP. Nothing is kept, and it
+    runs at zlib's speed: the same few MB and milliseconds whatever the file claims or holds.
+    ``SheetReader`` then counts the rows and cells themselves as it reads them."""
+    members = archive.infolist()
+    names = {member.filename for member in members}
     if "xl/workbook.xml" not in names:
         raise FileRefused(
             _("This is not an XLSX file. Download the template, fill it in and upload it as .xlsx.")
         )
-    if unpacked > MAX_UNCOMPRESSED_BYTES or len(members) > 1000:
-        raise FileRefused(
-            _("The workbook is too large once unpacked; split it into several files.")
-        )
-    return content
+    if (
+        len(members) > MAX_PARTS
+        or sum(member.file_size for member in members) > MAX_UNCOMPRESSED_BYTES
+        or any(member.file_size > MAX_PART_BYTES for member in members)
+    ):
+        raise _too_large()
+    unpacked = markup = 0
+    for member in members:
+        if member.is_dir() or not member.filename.endswith((".xml", ".rels")):
+            continue
+        # The sizes in the archive's directory bound what zipfile unpacks; counted anyway.
+        with archive.open(member) as stream:
+            while chunk := stream.read(CHUNK):
+                unpacked += len(chunk)
+                markup += chunk.count(b"<")
+                if unpacked > MAX_UNCOMPRESSED_BYTES or markup > MAX_MARKUP:
+                    raise _too_large()
 
 
 def _text(value) -> str:
@@ -266,31 +366,270 @@ def read_rows(content: bytes) -> tuple[list[Row], dict[str, int]]:
     """The rows of the systems sheet, each with its values as the form takes them and the
     errors found in the cells themselves (a formula, a value of the wrong kind); and where the
     columns are (field -> index)."""
-    from openpyxl import load_workbook
-
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except (
-        Exception
-    ):  # openpyxl raises many kinds on a damaged file; any of them is the same answer
-        raise FileRefused(_("The file cannot be read; it may be damaged.")) from None
-    try:
-        sheet = (
-            workbook[SHEET_TITLE] if SHEET_TITLE in workbook.sheetnames else workbook.worksheets[0]
-        )
-        return _rows_of(sheet)
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return _rows_of(SheetReader(archive).lines())
     except FileRefused:
         raise
-    except Exception:
+    except Exception:  # a damaged file raises many kinds; any of them is the same answer
         raise FileRefused(_("The file cannot be read; it may be damaged.")) from None
-    finally:
-        workbook.close()
 
 
-def _rows_of(sheet) -> tuple[list[Row], dict[str, int]]:
-    lines = sheet.iter_rows(max_col=MAX_COLUMNS)
-    header = next(lines, None)
-    columns = _match_columns([cell.value for cell in header or ()])
+@dataclass(frozen=True)
+class Cell:
+    value: object  # str, int, float, bool, datetime or None
+    data_type: str = "n"  # "f" for a formula, as openpyxl says
+
+
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _local(name: str) -> str:
+    """An element's or attribute's name without its namespace (expat joins them with a space)."""
+    return name.rpartition(" ")[2]
+
+
+class SheetReader:
+    """The systems sheet of an XLSX archive, read as its XML streams through expat: the values of
+    the first MAX_COLUMNS columns of each row, nothing else kept. openpyxl (even read-only) builds
+    an object for every cell and reads a sheet twice when it has no dimension: 1 s for a full
+    template and several for a file of MAX_CELLS cells; this reads it in a fraction of that, and
+    counts elements, rows and cells as it goes, with a hard stop at each limit (``_Budget``)."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive
+        self.budget = _Budget(time.monotonic())
+
+    def _parser(self, start=None, end=None, text=None):
+        parser = expat.ParserCreate(namespace_separator=" ")
+        parser.buffer_text = True
+        parser.StartDoctypeDeclHandler = _no_dtd
+        parser.EntityDeclHandler = _no_dtd
+        if start:
+            parser.StartElementHandler = start
+        if end:
+            parser.EndElementHandler = end
+        if text:
+            parser.CharacterDataHandler = text
+        return parser
+
+    def _chunks(self, name: str):
+        if not name.endswith((".xml", ".rels")):  # the parts check_parts counted, no others
+            raise FileRefused(_("The file cannot be read; it may be damaged."))
+        with self.archive.open(name) as stream:
+            while chunk := stream.read(CHUNK):
+                yield chunk
+        yield b""
+
+    def _parse(self, name: str, start=None, end=None, text=None) -> None:
+        parser = self._parser(start, end, text)
+        for chunk in self._chunks(name):
+            parser.Parse(chunk, not chunk)
+
+    def _exists(self, name: str) -> bool:
+        try:
+            self.archive.getinfo(name)
+        except KeyError:
+            return False
+        return True
+
+    def _targets(self) -> dict[str, str]:
+        """Relationship id -> part name, from the workbook's relationships."""
+        targets = {}
+
+        def start(name, attributes):
+            self.budget.count("")
+            if _local(name) == "Relationship" and "Id" in attributes:
+                target = attributes.get("Target", "")
+                targets[attributes["Id"]] = (
+                    target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                )
+
+        self._parse("xl/_rels/workbook.xml.rels", start)
+        return targets
+
+    def _sheet_and_epoch(self, targets: dict[str, str]) -> tuple[str, dt.datetime]:
+        sheets: list[tuple[str, str]] = []
+        epoch = [WINDOWS_EPOCH]
+
+        def start(name, attributes):
+            self.budget.count("")
+            local = _local(name)
+            if local == "sheet":
+                sheets.append(
+                    (attributes.get("name", ""), attributes.get(f"{_RELATIONSHIPS} id", ""))
+                )
+            elif local == "workbookPr" and attributes.get("date1904") in ("1", "true"):
+                epoch[0] = MAC_EPOCH
+
+        self._parse("xl/workbook.xml", start)
+        if not sheets:
+            raise FileRefused(_("The file cannot be read; it may be damaged."))
+        chosen = next((sheet for sheet in sheets if sheet[0] == SHEET_TITLE), sheets[0])
+        return targets[chosen[1]], epoch[0]
+
+    def _shared_strings(self, name: str) -> list[str]:
+        strings: list[str] = []
+        parts: list[str] = []
+        state = {"in_t": False, "skip": 0}
+
+        def start(element, _attributes):
+            self.budget.count("")
+            local = _local(element)
+            if local == "si":
+                parts.clear()
+            elif local in ("rPh", "phoneticPr"):  # the pronunciation guide is not the text
+                state["skip"] += 1
+            elif local == "t":
+                state["in_t"] = not state["skip"]
+
+        def end(element):
+            local = _local(element)
+            if local == "si":
+                strings.append("".join(parts))
+            elif local in ("rPh", "phoneticPr"):
+                state["skip"] -= 1
+            elif local == "t":
+                state["in_t"] = False
+
+        def text(data):
+            if state["in_t"]:
+                parts.append(data)
+
+        if self._exists(name):
+            self._parse(name, start, end, text)
+        return strings
+
+    def _date_styles(self, name: str) -> set[int]:
+        """The style indexes (a cell's ``s``) whose number format shows a date."""
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+        codes = dict(BUILTIN_FORMATS)
+        formats: list[int] = []
+        depth = {"cellXfs": False}
+
+        def start(element, attributes):
+            self.budget.count("")
+            local = _local(element)
+            if local == "numFmt":
+                with contextlib.suppress(ValueError):
+                    codes[int(attributes.get("numFmtId", ""))] = attributes.get("formatCode", "")
+            elif local == "cellXfs":
+                depth["cellXfs"] = True
+            elif local == "xf" and depth["cellXfs"]:
+                try:
+                    formats.append(int(attributes.get("numFmtId", "0")))
+                except ValueError:
+                    formats.append(0)
+
+        def end(element):
+            if _local(element) == "cellXfs":
+                depth["cellXfs"] = False
+
+        if self._exists(name):
+            self._parse(name, start, end)
+        return {
+            index for index, number in enumerate(formats) if is_date_format(codes.get(number, ""))
+        }
+
+    def lines(self) -> Iterator[tuple[int, dict[int, Cell]]]:
+        """(row number, {column index: cell}) for every row that has a cell in the first
+        MAX_COLUMNS columns, in the sheet's order, as the sheet is read: the caller stops reading
+        by no longer asking."""
+        from openpyxl.utils import column_index_from_string
+
+        targets = self._targets()
+        sheet, epoch = self._sheet_and_epoch(targets)
+        strings = self._shared_strings("xl/sharedStrings.xml")
+        dates = self._date_styles("xl/styles.xml")
+        done: list[tuple[int, dict[int, Cell]]] = []
+        row: dict = {"number": 0, "cells": {}, "column": -1}
+        cell: dict = {}
+        text: list[str] = []
+        budget = self.budget
+
+        def start(element, attributes):
+            local = element.rpartition(" ")[2]
+            budget.count(local)
+            if local == "c":
+                reference = attributes.get("r", "")
+                if reference:
+                    column = column_index_from_string(reference.rstrip("0123456789")) - 1
+                else:
+                    column = row["column"] + 1
+                row["column"] = column
+                cell.clear()
+                cell.update(column=column, type=attributes.get("t", "n"), style=attributes.get("s"))
+            elif local in ("v", "t"):
+                text.clear()
+                cell["reading"] = not cell.get("phonetic")
+            elif local == "row":
+                number = int(attributes["r"]) if "r" in attributes else row["number"] + 1
+                if number > MAX_LINES:
+                    raise _too_many_rows()
+                if number <= row["number"]:
+                    raise ValueError("rows out of order")
+                row.update(number=number, cells={}, column=-1)
+            elif local == "f":
+                cell["formula"] = True
+            elif local == "rPh":  # the pronunciation guide is not the text
+                cell["phonetic"] = True
+
+        def end(element):
+            local = element.rpartition(" ")[2]
+            if local in ("v", "t"):
+                if cell.get("reading"):
+                    cell["text"] = cell.get("text", "") + "".join(text)
+                    cell["reading"] = False
+            elif local == "c":
+                if cell["column"] < MAX_COLUMNS:
+                    row["cells"][cell["column"]] = self._cell(cell, strings, dates, epoch)
+            elif local == "row":
+                if row["cells"]:
+                    done.append((row["number"], row["cells"]))
+            elif local == "rPh":
+                cell["phonetic"] = False
+
+        def characters(data):
+            if cell.get("reading"):
+                text.append(data)
+
+        parser = self._parser(start, end, characters)
+        for chunk in self._chunks(sheet):
+            parser.Parse(chunk, not chunk)
+            yield from done
+            done.clear()
+
+    @staticmethod
+    def _cell(cell: dict, strings: list[str], dates: set[int], epoch) -> Cell:
+        raw = cell.get("text")
+        if cell.get("formula"):
+            return Cell(raw, "f")  # refused in its cell, whatever its last value was
+        if raw is None or (not raw.strip() and cell["type"] not in ("inlineStr", "str")):
+            return Cell(None)
+        if cell["type"] == "s":
+            return Cell(strings[int(raw)])
+        if cell["type"] in ("inlineStr", "str", "e", "d"):
+            return Cell(raw)
+        if cell["type"] == "b":
+            return Cell(raw.strip() in ("1", "true"))
+        try:
+            number = int(raw)
+        except ValueError:
+            number = float(raw)
+        if cell["style"] is not None and int(cell["style"]) in dates:
+            try:
+                return Cell(from_excel(number, epoch))
+            except (OverflowError, ValueError):
+                pass
+        return Cell(number)
+
+
+def _rows_of(lines: Iterator[tuple[int, dict[int, Cell]]]) -> tuple[list[Row], dict[str, int]]:
+    first = next(lines, None)
+    header = first[1] if first and first[0] == 1 else {}
+    width = max(header, default=-1) + 1
+    columns = _match_columns([header[i].value if i in header else None for i in range(width)])
     missing = [column for column in COLUMNS if column.field not in columns]
     if missing:
         raise FileRefused(
@@ -299,27 +638,18 @@ def _rows_of(sheet) -> tuple[list[Row], dict[str, int]]:
         )
     rows = []
     example = [_text(value) for value in EXAMPLE]
-    for number, cells in enumerate(lines, start=2):
-        cells = list(cells)
-        by_field = {
-            name: cells[index] if index < len(cells) else None for name, index in columns.items()
-        }
+    if first and first[0] != 1:  # no header row: the first row read is a row of systems
+        lines = itertools.chain([first], lines)
+    for number, cells in lines:
+        by_field = {name: cells.get(index) for name, index in columns.items()}
         texts = [
             _text(by_field[c.field].value if by_field[c.field] is not None else None)
             for c in COLUMNS
         ]
         if not any(texts) or texts == example:
-            if number > MAX_LINES:  # a sheet of a million empty rows is not read to its end
-                raise FileRefused(
-                    _("The file has more than %(n)s systems; split it into several files.")
-                    % {"n": MAX_ROWS}
-                )
             continue
         if len(rows) >= MAX_ROWS:
-            raise FileRefused(
-                _("The file has more than %(n)s systems; split it into several files.")
-                % {"n": MAX_ROWS}
-            )
+            raise _too_many_rows()
         rows.append(_row(number, by_field, columns))
     return rows, columns
 

@@ -3,13 +3,9 @@
 Both take the Filing queryset the caller has scoped to the reviewer (the changelist's, which starts
 from ``review_scope.filings_visible_to``) and read it in one query, in chunks, keeping its order.
 
-Formula injection: a spreadsheet treats a cell starting with ``=``, ``+``, ``-`` or ``@`` (and,
-in some programs, a tab or carriage return before one) as a formula, and an organization names
-itself. In CSV, which has no types, such a text cell gets a leading apostrophe (OWASP's advice;
-Excel then shows it as text, the apostrophe visible). In XLSX the cell keeps its exact text, is
-written with the string type (never a formula) and carries Excel's "quote prefix" style: the cell
-Excel itself makes when someone types an apostrophe first, so it stays text even when edited, and
-the apostrophe is not part of the value. The same cells are guarded in both formats.
+Formula injection: an organization names itself, and a name may start like a formula. Every text
+cell goes through ``filings.spreadsheets`` (an apostrophe in CSV, a text cell with Excel's quote
+prefix in XLSX), the one helper for every sheet the portal writes.
 """
 
 from __future__ import annotations
@@ -31,12 +27,12 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from filings.models import ExportJob, Filing, Organization
 from filings.models.exports import export_path
+from filings.spreadsheets import csv_cell, xlsx_cell
 from filings.statistics import city_name, city_of
 from portal.queueing import queue_after_commit, queue_now
 
@@ -78,12 +74,7 @@ WIDTHS = {
     "warnings": 10,
     "office": 30,
 }
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-DATE_FORMAT = "yyyy-mm-dd"
-CSV_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
-CSV_DATE_FORMAT = "%Y-%m-%d"
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK_SIZE = 2000
 
@@ -164,23 +155,7 @@ def _local(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=None)
 
 
-def is_formula_like(value) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
-
-
 # --- CSV -----------------------------------------------------------------------------------------
-
-
-def _csv_cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime(CSV_DATETIME_FORMAT)
-    if hasattr(value, "strftime"):  # a date
-        return value.strftime(CSV_DATE_FORMAT)
-    if is_formula_like(value):
-        return "'" + value
-    return value
 
 
 class _Echo:
@@ -196,7 +171,7 @@ def csv_lines(filings, batch: int = 500) -> Iterator[str]:
     yield "\ufeff" + writer.writerow(headers())
     lines = []
     for row in rows(filings):
-        lines.append(writer.writerow([_csv_cell(value) for value in row]))
+        lines.append(writer.writerow([csv_cell(value) for value in row]))
         if len(lines) >= batch:
             yield "".join(lines)
             lines = []
@@ -223,22 +198,6 @@ def csv_response(filings, filename: str) -> StreamingHttpResponse:
 # --- XLSX ----------------------------------------------------------------------------------------
 
 
-def _xlsx_cell(sheet, value):
-    if isinstance(value, str):
-        # openpyxl refuses control characters; they have no place in these fields anyway.
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"  # never a formula, whatever the first character
-        if is_formula_like(cell.value):
-            cell.quotePrefix = True
-        return cell
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, datetime):
-        cell.number_format = DATETIME_FORMAT
-    elif hasattr(value, "strftime"):
-        cell.number_format = DATE_FORMAT
-    return cell
-
-
 def write_workbook(filings, target, progress=None, every: int = 1000) -> int:
     """Write the filings as an .xlsx file to ``target`` (a path or a binary file): one sheet, a
     bold frozen header row, real dates. openpyxl's write-only mode spools the rows to a
@@ -258,7 +217,7 @@ def write_workbook(filings, target, progress=None, every: int = 1000) -> int:
     sheet.append(header_cells)
     count = 0
     for row in rows(filings):
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        sheet.append([xlsx_cell(sheet, value) for value in row])
         count += 1
         if progress and count % every == 0:
             progress(count)

@@ -19,8 +19,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from filings import calendars
-from filings.exports import XLSX_CONTENT_TYPE, _csv_cell, _xlsx_cell
+from filings.exports import XLSX_CONTENT_TYPE
 from filings.models import Obligation
+from filings.spreadsheets import csv_cell, xlsx_cell
 
 COLUMNS = [
     ("organization", _("Organization")),
@@ -83,7 +84,7 @@ def csv_response(duties, today: date, filename: str) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(headers())
     for row in rows(duties, today):
-        writer.writerow([_csv_cell(value) for value in row])
+        writer.writerow([csv_cell(value) for value in row])
     return response
 
 
@@ -99,7 +100,7 @@ def xlsx_response(duties, today: date, filename: str) -> HttpResponse:
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows(duties, today):
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)

@@ -2,12 +2,16 @@
 queue what follows (emails, documents) after commit. Views, the admin and tasks call these; none
 of them sets a status by hand."""
 
+import math
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from accounts import throttling
 from filings import (
     attachments,
     audit,
@@ -708,6 +712,48 @@ def withdraw_attachment(attachment: Attachment, actor) -> None:
 # --- Messages between the office and the organization ---------------------------------------------
 
 
+class MessageLimitReached(FilingError):
+    """The organization wrote more messages than the limits allow (``retry_after`` in seconds)."""
+
+    def __init__(self, message, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+MESSAGE_WINDOW = 60 * 60  # seconds
+
+
+def _count_message(filing: Filing) -> None:
+    """Each message from an organization is an email to the office's reviewers: at most
+    FILING_MESSAGES_PER_FILING an hour on one filing and FILING_MESSAGES_PER_ORGANIZATION an hour
+    from one organization (issue 30: 76 emails to one reviewer within minutes)."""
+    per_filing = settings.FILING_MESSAGES_PER_FILING
+    per_organization = settings.FILING_MESSAGES_PER_ORGANIZATION
+    wait = throttling.take(
+        [
+            (f"messages:filing:{filing.pk}", per_filing),
+            (f"messages:organization:{filing.organization_id}", per_organization),
+        ],
+        MESSAGE_WINDOW,
+    )
+    if not wait:
+        return
+    minutes = math.ceil(wait / 60)
+    raise MessageLimitReached(
+        ngettext(
+            "Too many messages: at most %(filing)s an hour on one filing and %(organization)s an "
+            "hour from your organization. Try again in %(minutes)s minute, or call the office if "
+            "it is urgent.",
+            "Too many messages: at most %(filing)s an hour on one filing and %(organization)s an "
+            "hour from your organization. Try again in %(minutes)s minutes, or call the office if "
+            "it is urgent.",
+            minutes,
+        )
+        % {"filing": per_filing, "organization": per_organization, "minutes": minutes},
+        retry_after=wait,
+    )
+
+
 def post_message(filing_id: int, author, body: str, *, from_office: bool) -> FilingEvent:
     """A question or an answer on a filing, without returning it: kept in the filing's history and
     emailed to the other side (the organization's editors, or the office's reviewers)."""
@@ -725,6 +771,8 @@ def post_message(filing_id: int, author, body: str, *, from_office: bool) -> Fil
             raise FilingError(_("Messages start once the filing is submitted."))
         if filing.status == S.WITHDRAWN:
             raise FilingError(_("The filing was withdrawn: the office no longer sees it."))
+        if not from_office:
+            _count_message(filing)
         event = FilingEvent.objects.create(
             filing=filing,
             action=A.MESSAGE_FROM_OFFICE if from_office else A.MESSAGE_FROM_ORGANIZATION,

@@ -1,9 +1,14 @@
 """The public check of a filing number: is the filing valid, for which organization, since when.
 
 Anyone may ask, without an account, so the answer holds the organization's public registration
-data only (its name and unified social credit code), the office and the dates: never a person,
-an address or anything the filing says. A number nobody was given, and any input that cannot be a
-number, get the same answer: "unknown".
+data only (its name and unified social credit code), the names of the systems filed, the office
+and the dates: never a person, an address or anything else the filing says. A number nobody was
+given, and any input that cannot be a number, get the same answer: "unknown".
+
+What is shown is what the office approved (issue 30): the name, code and systems of the submitted
+version it approved (for the original number, the latest change approved since; for a
+cancellation, the record it cancels), never the organization's profile as it stands, which its
+filers edit without review. The answer only says that the current details differ.
 """
 
 import unicodedata
@@ -14,7 +19,7 @@ from typing import Literal
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from filings.models import Filing
+from filings.models import Filing, FilingVersion
 
 MAX_INPUT = 200  # characters worth reading: a number is 40 at most, with room for spaces
 SUFFIX = "号"
@@ -39,6 +44,8 @@ class Result:
     cancelled_on: date | None = None
     revoked_on: date | None = None  # an office revoked the record: the number no longer verifies
     original_number: str = ""  # the filing a change or a cancellation is about
+    systems: tuple[str, ...] = ()  # the systems (deployments) as filed in the approved record
+    current_details_differ: bool = False  # the organization's profile no longer says the same
 
     @property
     def office(self) -> str:
@@ -115,12 +122,22 @@ def verify(raw: str) -> Result:
         status, cancelled_on = "cancelled", _local_date(original.cancelled_at)
     else:
         status, cancelled_on = "valid", None
+    approved = approved_record(filing)
+    section = approved.get("organization") or {}
+    name, uscc = section.get("name", ""), section.get("uscc", "")
+    organization = filing.organization
     return Result(
         status=status,
         number=number,
         kind=filing.kind,
-        organization_name=filing.organization.name,
-        uscc=filing.organization.uscc,
+        organization_name=name,
+        uscc=uscc,
+        systems=tuple(
+            deployment.get("name", "")
+            for deployment in approved.get("deployments") or ()
+            if isinstance(deployment, dict) and deployment.get("name")
+        ),
+        current_details_differ=(name, uscc) != (organization.name, organization.uscc),
         office_name=filing.office.office_name,
         office_name_en=filing.office.office_name_en,
         filed_on=filed_on,
@@ -128,3 +145,28 @@ def verify(raw: str) -> Result:
         revoked_on=revoked_on,
         original_number=(original.filing_number or "") if original else "",
     )
+
+
+def approved_record(filing: Filing) -> dict:
+    """The content the office approved for this number: the submitted version it approved; for an
+    initial filing, that of the latest change approved since (the record as it stands); for a
+    cancellation, the record it cancelled. A filing cannot be submitted again once approved, so
+    the approved version is its last."""
+    record = filing.original if filing.kind == Filing.Kind.CANCELLATION else filing
+    if record is None:
+        return {}
+    source = record.pk
+    if record.kind == Filing.Kind.INITIAL:
+        latest_change = (
+            Filing.objects.filter(original=record, kind=Filing.Kind.CHANGE, filed_at__isnull=False)
+            .exclude(status=Filing.Status.REVOKED)
+            .order_by("-filed_at", "-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if latest_change is not None:
+            source = latest_change
+    version = (
+        FilingVersion.objects.filter(filing_id=source).order_by("-number").only("data").first()
+    )
+    return version.data if version is not None else {}

@@ -141,9 +141,14 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 STAFF_SESSION_HOURS = env_int("STAFF_SESSION_HOURS", 8)
 # A few wrong passwords for one account, or from one client address, lock it out for a while.
+# Failures for one account from one client address lock that pair; failures from one address,
+# whatever the accounts, lock the address. Never an account for every address (issue 30): that
+# let anyone lock anyone out. accounts.throttling.LoginLockoutHandler applies the two limits.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.throttling.LoginLockoutHandler"
 # The login form posts "username" (an email address): axes' default, the user model's USERNAME_FIELD
 # ("email"), is not in the form, and every failure would count for one empty username.
 AXES_USERNAME_FORM_FIELD = "username"
@@ -162,6 +167,13 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # per client address, in any hour.
 EMAIL_RATE_PER_ADDRESS = env_int("EMAIL_RATE_PER_ADDRESS", 3)
 EMAIL_RATE_PER_CLIENT = env_int("EMAIL_RATE_PER_CLIENT", 20)
+# Registrations tried from one client address in any hour (the form says whether a unified social
+# credit code is registered).
+REGISTRATION_RATE_PER_CLIENT = env_int("REGISTRATION_RATE_PER_CLIENT", 20)
+# Messages from an organization to its office (each one emails the reviewers): per filing and
+# per organization, in any hour.
+FILING_MESSAGES_PER_FILING = env_int("FILING_MESSAGES_PER_FILING", 10)
+FILING_MESSAGES_PER_ORGANIZATION = env_int("FILING_MESSAGES_PER_ORGANIZATION", 30)
 OTP_TOTP_ISSUER = "人脸识别技术应用备案系统"
 # Refused with a form error above this length, before any lookup (SQLite cannot LIKE-match 60,000
 # characters); 254 is the longest email address.

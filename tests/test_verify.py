@@ -15,6 +15,7 @@ from filings import documents, obligations, services, verification
 from filings.models import Filing
 from filings.views import verify as verify_view
 from tests.factories import MembershipFactory
+from tests.filing_data import complete_filing
 from tests.test_filings import complete_draft, upload_report
 
 pytestmark = pytest.mark.django_db
@@ -54,9 +55,16 @@ def member():
     return membership
 
 
+def filed_data(organization) -> dict:
+    """A complete filing that names the organization as its profile does (as starting one does)."""
+    data = complete_filing()
+    data["organization"].update(name=organization.name, uscc=organization.uscc)
+    return data
+
+
 @pytest.fixture
 def filed(member, city_reviewer) -> Filing:
-    filing = complete_draft(member)
+    filing = complete_draft(member, filed_data(member.organization))
     services.submit_filing(filing.pk, member.user)
     return services.approve_filing(filing.pk, city_reviewer)
 
@@ -181,6 +189,58 @@ def test_a_change_number_is_a_valid_record_of_a_change_and_lapses_with_the_origi
     html = result_of(look_up(english, changed.filing_number))
     assert "text-bg-secondary" in html
     assert "which was cancelled on 2026-04-08" in html
+
+
+def test_the_approved_record_is_shown_not_the_profile_renamed_since(client, filed, member):
+    """Issue 30: a filer renamed the organization in its profile and the public page said at once
+    that the filing was valid for the new name, which no office reviewed."""
+    organization = member.organization
+    approved_name, approved_uscc = organization.name, organization.uscc
+    organization.name = "中国移动通信集团广东有限公司深圳分公司"
+    organization.uscc = "91440300MA5FUTURE1"
+    organization.save()
+    html = result_of(look_up(client, NUMBER))
+    assert "text-bg-success" in html
+    assert approved_name.replace("<", "&lt;").replace(">", "&gt;") in html
+    assert approved_uscc in html
+    assert "中国移动" not in html
+    assert "91440300MA5FUTURE1" not in html
+    assert 'id="verify-differs"' in html
+    assert "备案通过后已有变更" in html
+    # The systems as filed in that version, whatever the organization declares now.
+    systems = [d["name"] for d in filed.versions.get().data["deployments"]]
+    assert all(name in html for name in systems)
+    assert "备案的系统" in html
+
+
+def test_the_page_says_nothing_of_changes_when_the_profile_still_matches(client, filed):
+    html = result_of(look_up(client, NUMBER))
+    assert 'id="verify-differs"' not in html
+
+
+def test_after_an_approved_change_the_original_number_shows_the_record_as_changed(
+    english, filed, member, city_reviewer, clock
+):
+    clock.move_to(datetime(2026, 3, 20, 9, 0, tzinfo=SHANGHAI))
+    changing = services.start_follow_up(filed, member.user, Filing.Kind.CHANGE)
+    changing.data["organization"]["name"] = "深圳新名称人脸科技有限公司"
+    changing.data["deployments"][0]["name"] = "新的人脸闸机"
+    changing.save(update_fields=["data"])
+    services.save_step(
+        changing,
+        member.user,
+        Filing.Kind.CHANGE,
+        {"description": "更名", "effective_date": "2026-03-10", "sections": ["organization"]},
+    )
+    services.save_step(changing, member.user, "declaration", {"truthful": True})
+    upload_report(changing, member.user)
+    services.submit_filing(changing.pk, member.user)
+    # Submitted but not approved: the record is still the approved one.
+    assert "深圳新名称人脸科技有限公司" not in result_of(look_up(english, NUMBER))
+    services.approve_filing(changing.pk, city_reviewer)
+    html = result_of(look_up(english, NUMBER))
+    assert "深圳新名称人脸科技有限公司" in html
+    assert "新的人脸闸机" in html
 
 
 def test_an_unknown_number_says_no_filing_has_it(english, filed):

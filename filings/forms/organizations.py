@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
@@ -9,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import SetPasswordMixin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from filings import identifiers, jurisdictions
@@ -177,9 +179,12 @@ class OrganizationForm(forms.ModelForm):
             "contact_name": _("The person the cyberspace office contacts about the filings."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, uscc_lookup_wait=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.editing = self.instance.pk is not None
+        # Counts one look-up of a code in the register: 0 when it may be done, else the seconds to
+        # wait (accounts.throttling); None: no limit (an administrator's or a test's form).
+        self.uscc_lookup_wait = uscc_lookup_wait
         if self.editing:
             code = self.instance.address_division
             province = code[:2] + "0000"
@@ -251,6 +256,22 @@ class OrganizationForm(forms.ModelForm):
         if self.editing:
             return self.instance.uscc
         code = identifiers.clean_uscc(self.cleaned_data["uscc"])
+        # Whether a code is registered is an answer anyone can ask for: limited per client address
+        # like the other anonymous forms (issue 30), before the register is read.
+        wait = self.uscc_lookup_wait() if self.uscc_lookup_wait else 0
+        if wait:
+            minutes = math.ceil(wait / 60)
+            raise ValidationError(
+                ngettext(
+                    "Too many registrations have been tried from your network in the last hour. "
+                    "Try again in %(minutes)s minute.",
+                    "Too many registrations have been tried from your network in the last hour. "
+                    "Try again in %(minutes)s minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+                code="rate_limited",
+            )
         if Organization.objects.filter(uscc=code).exists():
             raise ValidationError(
                 _(

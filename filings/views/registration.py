@@ -32,7 +32,9 @@ REGISTERED_EMAIL_KEY = "filings.registered_email"
 def register(request):
     data = request.POST if request.method == "POST" else None
     account_form = None if request.user.is_authenticated else AccountForm(data)
-    organization_form = OrganizationForm(data)
+    organization_form = OrganizationForm(
+        data, uscc_lookup_wait=lambda: throttling.registration_lookup_wait(request)
+    )
     forms = [f for f in (account_form, organization_form) if f is not None]
     # Every form is validated, so that all the errors show at once.
     valid = [form.is_valid() for form in forms]
