@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from filings.views import rules, verify
+from filings.views import rules, self_check, verify
 
 urlpatterns = [
     path("verify/", verify.verify_number, name="verify"),
     path("rules/", rules.rules, name="rules"),
+    path("check/", self_check.self_check_page, name="self_check"),
 ]

@@ -329,6 +329,7 @@ ANONYMOUS_PAGES = [
     "register",
     "password_reset",
     "verify",
+    "self_check",
     "resend_confirmation",
     "admin:login",
 ]

@@ -83,6 +83,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "filings.deadlines",
             "filings.reminders",
             "filings.obligations",
+            "filings.self_check",
             "filings.memberships",
             "filings.calendars",
             "filings.exports",

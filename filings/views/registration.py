@@ -33,7 +33,9 @@ def register(request):
     data = request.POST if request.method == "POST" else None
     account_form = None if request.user.is_authenticated else AccountForm(data)
     organization_form = OrganizationForm(
-        data, uscc_lookup_wait=lambda: throttling.registration_lookup_wait(request)
+        data,
+        initial=_address_from_self_check(request),
+        uscc_lookup_wait=lambda: throttling.registration_lookup_wait(request),
     )
     forms = [f for f in (account_form, organization_form) if f is not None]
     # Every form is validated, so that all the errors show at once.
@@ -73,6 +75,18 @@ def register(request):
             "error_count": sum(len(form.errors) for form in forms) if data is not None else 0,
         },
     )
+
+
+def _address_from_self_check(request) -> dict:
+    """The city the self-check was answered for, as the registration asks it."""
+    from filings import jurisdictions
+    from filings.views.self_check import carried_over
+
+    code = carried_over(request).get("address_division", "")
+    if not code:
+        return {}
+    province = jurisdictions.province_of(code)
+    return {"province": province, **({} if code == province else {"city": code})}
 
 
 @require_GET

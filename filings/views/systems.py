@@ -14,6 +14,7 @@ from filings import bulk_declarations, obligations
 from filings.access import editor_membership
 from filings.forms.systems import BulkDeclarationForm, RetireSystemForm, SystemForm, TotalForm
 from filings.models import RecognitionSystem
+from filings.views.self_check import carried_over
 
 
 @login_required
@@ -25,7 +26,18 @@ def declare(request, org_id, system_id=None):
         system = get_object_or_404(
             RecognitionSystem, pk=system_id, organization=organization, retired_on__isnull=True
         )
-    form = SystemForm(request.POST or None, instance=system)
+    initial = {}
+    if system is None and not organization.systems.exists():
+        # The first system starts from the self-check's answers, if this browser gave some.
+        answers = carried_over(request)
+        initial = {
+            "people_stored": answers.get("people_stored"),
+            "used_in_public_place": answers.get("used_in_public_place"),
+            "research_only": answers.get("research_only"),
+            "count_reached_on": answers.get("reached_on"),
+        }
+        initial = {key: value for key, value in initial.items() if value is not None}
+    form = SystemForm(request.POST or None, instance=system, initial=initial)
     if request.method == "POST" and form.is_valid():
         obligations.declare_system(organization, request.user, system=system, **form.cleaned_data)
         messages.success(request, _("Declaration saved. Your obligation has been updated."))
