@@ -318,6 +318,7 @@ def letter_pdf(filing, kind: str) -> bytes:
         "organization": filing.data.get("organization") or {},
         "generated_at": timezone.localtime(),
         "reference": filing.receipt_number or "",
+        "rule_basis": rules_text.DOCUMENT_BASIS.get(filing.regime, ""),
     }
     return write_pdf(render_to_string(template, context))
 
@@ -340,6 +341,7 @@ def system_form_pdf(filing) -> bytes:
         "sections": [s for s in summary.sections(filing.kind, data) if s["key"] in SYSTEM_STEPS],
         "generated_at": timezone.localtime(),
         "reference": filing.filing_number or filing.receipt_number or "",
+        "rule_basis": rules_text.DOCUMENT_BASIS.get(filing.regime, ""),
     }
     return write_pdf(render_to_string("documents/system_form.html", context))
 

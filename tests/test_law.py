@@ -979,3 +979,30 @@ def test_the_migration_records_the_day_of_the_first_migration():
     migration.record_first_migration(apps, editor)
     first = MigrationRecorder.Migration.objects.order_by("applied").first().applied
     assert Deployment.objects.get(pk=1).first_migrated == timezone.localdate(first)
+
+
+@pytest.mark.parametrize(
+    ("regime", "words"),
+    [("cac-2023-draft", "征求意见稿，未施行"), ("cac-2025-measures", "人脸识别技术应用安全管理办法")],
+)
+def test_every_pdf_names_the_rule_set(settings, regime, words):
+    """The filing form, the notice, the system information form and both letters, as made by the
+    portal, each say under which rules the filing is handled."""
+    from filings import documents
+    from filings.models import Document
+    from tests.test_documents import pdf_text
+
+    people = 12_000 if regime == "cac-2023-draft" else 120_000
+    membership, _door = filed_organization(settings, regime, people)
+    filed = membership.organization.filings.get(kind="initial")
+    with translation.override("zh-hans"):
+        texts = {
+            "system_form": pdf_text(documents.system_form_pdf(filed)),
+            "authorisation_letter": pdf_text(documents.letter_pdf(filed, "authorisation_letter")),
+            "commitment_letter": pdf_text(documents.letter_pdf(filed, "commitment_letter")),
+        }
+    for document in Document.objects.filter(filing=filed):
+        texts[document.kind] = documents.html_for(document)
+    assert {"form", "notice"} <= set(texts)
+    for kind, text in texts.items():
+        assert words in "".join(text.split()), kind
