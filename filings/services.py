@@ -366,6 +366,8 @@ def submit_filing(filing_id: int, actor) -> Filing:
             filing.receipt_number = f"FR{today:%Y%m%d}{filing.pk:06d}"
             filing.late = not on_time
         regime = get_regime(filing.regime)
+        # The declaration is made for this submission: a corrected filing is declared afresh.
+        filing.data = {**filing.data, "declaration": {}}
         filing.submitted_at = now
         review_due = calendars.add_working_days(today, regime.review_days)
         filing.review_due, filing.review_due_final = review_due.date, review_due.final
@@ -375,6 +377,7 @@ def submit_filing(filing_id: int, actor) -> Filing:
             "submit",
             actor,
             fields=[
+                "data",
                 "receipt_number",
                 "late",
                 "submitted_at",

@@ -696,6 +696,7 @@ def test_filing_pages_and_dashboard_run_a_fixed_number_of_queries(filer, member,
         services.return_filing(filing.pk, city_reviewer, "补正")
         services.save_step(filing, member.user, "deployments", data["deployments"])
         upload_report(filing, member.user, kind="other")
+        services.save_step(filing, member.user, "declaration", {"truthful": True})
         services.submit_filing(filing.pk, member.user)
         consume(
             filer.get(url("attachment_download", member, filing.pk, Attachment.objects.first().pk))
@@ -724,3 +725,21 @@ def test_after_submitting_the_message_says_the_receipt_will_be_emailed_not_that_
     html = response.content.decode()
     assert "回执稍后将通过电子邮件发送给您" in html
     assert "回执已通过电子邮件发送" not in html
+
+
+def test_the_declaration_is_made_afresh_at_every_submission(filer, member, city_reviewer):
+    """A corrected filing is declared true, accurate and complete again: the box is never ticked
+    in advance, and a resubmission without it is refused, whoever submits it."""
+    filing = complete_draft(member)
+    services.submit_filing(filing.pk, member.user)
+    assert filing.versions.get().data["declaration"] == {"truthful": True}  # kept on record
+    services.return_filing(filing.pk, city_reviewer, "补正")
+    filing.refresh_from_db()
+    assert filing.data["declaration"] == {}
+    page = filer.get(url("filing_step", member, filing.pk, "review")).content.decode()
+    assert 'name="truthful"' in page
+    assert "checked" not in page.split('name="truthful"')[1].split(">")[0]
+    with pytest.raises(services.SubmissionBlocked):
+        services.submit_filing(filing.pk, member.user)
+    services.save_step(filing, member.user, "declaration", {"truthful": True})
+    assert services.submit_filing(filing.pk, member.user).status == Filing.Status.SUBMITTED

@@ -226,7 +226,8 @@ def review(request, membership, filing):
         # A second click or a second tab: the first submission stands.
         messages.info(request, _("This filing has already been submitted."))
         return redirect("filing_detail", org_id=membership.organization_id, filing_id=filing.pk)
-    form = DeclarationStep(request.POST or None, initial=filing.data.get("declaration") or {})
+    # Never ticked in advance: the filer declares afresh at every submission.
+    form = DeclarationStep(request.POST or None)
     findings = services.findings_for(filing)
     if request.method == "POST" and form.is_valid():
         services.save_step(filing, request.user, "declaration", form.section())
