@@ -743,3 +743,20 @@ def test_the_declaration_is_made_afresh_at_every_submission(filer, member, city_
         services.submit_filing(filing.pk, member.user)
     services.save_step(filing, member.user, "declaration", {"truthful": True})
     assert services.submit_filing(filing.pk, member.user).status == Filing.Status.SUBMITTED
+
+
+def test_the_offices_reasons_are_shown_numbered_on_every_step_while_correcting(
+    filer, member, city_reviewer
+):
+    filing = complete_draft(member)
+    services.submit_filing(filing.pk, member.user)
+    services.return_filing(filing.pk, city_reviewer, "1. 请写明保存期限\n2、补充告知方式")
+    for step in ("purpose", "facial_data", "assessment", "review"):
+        page = filer.get(url("filing_step", member, filing.pk, step)).content.decode()
+        box = page.split('id="correction-reasons"')[1].split("</aside>")[0]
+        assert "<li>请写明保存期限</li>" in box, step
+        assert "<li>补充告知方式</li>" in box, step
+    services.save_step(filing, member.user, "declaration", {"truthful": True})
+    services.submit_filing(filing.pk, member.user)
+    page = filer.get(url("filing_step", member, filing.pk, "purpose")).content.decode()
+    assert 'id="correction-reasons"' not in page  # only while correcting

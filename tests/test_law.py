@@ -983,7 +983,10 @@ def test_the_migration_records_the_day_of_the_first_migration():
 
 @pytest.mark.parametrize(
     ("regime", "words"),
-    [("cac-2023-draft", "征求意见稿，未施行"), ("cac-2025-measures", "人脸识别技术应用安全管理办法")],
+    [
+        ("cac-2023-draft", "征求意见稿，未施行"),
+        ("cac-2025-measures", "人脸识别技术应用安全管理办法"),
+    ],
 )
 def test_every_pdf_names_the_rule_set(settings, regime, words):
     """The filing form, the notice, the system information form and both letters, as made by the

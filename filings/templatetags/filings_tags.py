@@ -18,3 +18,17 @@ def duty_basis(obligation):
     from filings import rules_text
 
     return rules_text.DUTY_BASIS.get(getattr(obligation, "regime", ""), "")
+
+
+@register.filter
+def reasons(note: str) -> list[str]:
+    """An office's reasons, one per line, without the numbers a reviewer may have typed ("1.",
+    "2、", "（3）"): the page numbers them."""
+    import re
+
+    lines = [line.strip() for line in (note or "").splitlines()]
+    return [
+        re.sub(r"^(?:[（(]?\d+[)）.、．]|[一二三四五六七八九十]+[、.．])\s*", "", line)
+        for line in lines
+        if line
+    ]

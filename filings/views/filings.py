@@ -78,11 +78,7 @@ def detail(request, org_id, filing_id):
     filing = _filing(membership, filing_id)
     versions = list(filing.versions.order_by("number"))
     events = filing.events.select_related("actor").order_by("created_at", "pk")
-    last_return = (
-        filing.events.filter(action=FilingEvent.Action.RETURNED).order_by("-created_at").first()
-        if filing.status == Filing.Status.RETURNED
-        else None
-    )
+    last_return = _last_return(filing)
     changes = comparisons.changes_shown(filing, versions)
     outcome = (
         filing.events.filter(action__in=OUTCOME_ACTIONS[filing.status])
@@ -132,6 +128,13 @@ def detail(request, org_id, filing_id):
             **_documents_context(filing),
         },
     )
+
+
+def _last_return(filing):
+    """The office's return of a filing being corrected (its reasons), else None."""
+    if filing.status != Filing.Status.RETURNED:
+        return None
+    return filing.events.filter(action=FilingEvent.Action.RETURNED).order_by("-created_at").first()
 
 
 def step(request, org_id, filing_id, step):
@@ -197,6 +200,7 @@ def step(request, org_id, filing_id, step):
         "can_edit": can_edit,
         "return_to_review": return_to_review,
         "error_count": error_count,
+        "last_return": _last_return(filing),
     }
     if step == "assessment":
         context["attachments"] = services.current_attachments(filing)
@@ -269,6 +273,7 @@ def review(request, membership, filing):
             "warnings": compliance.warnings(findings),
             "attachments": services.current_attachments(filing),
             "sections": summary.sections(filing.kind, filing.data),
+            "last_return": _last_return(filing),
         },
     )
 
