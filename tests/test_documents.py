@@ -145,6 +145,7 @@ def test_the_task_run_twice_makes_one_document(submitted_filing):
 def test_each_submitted_version_gets_its_own_form(submitted_filing, city_reviewer):
     membership, filing = submitted_filing()
     services.return_filing(filing.pk, city_reviewer, "补正")
+    services.save_step(filing, membership.user, "declaration", {"truthful": True})
     services.submit_filing(filing.pk, membership.user)
     forms = Document.objects.filter(filing=filing, kind="form").order_by("version__number")
     assert [d.version.number for d in forms] == [1, 2]

@@ -474,6 +474,7 @@ def test_filing_emails_receipt_return_refusal_approval_and_digest(
     assert reasons in mail.text
 
     with django_capture_on_commit_callbacks(execute=True):
+        services.save_step(first, admin.user, "declaration", {"truthful": True})
         services.submit_filing(first.pk, admin.user)
     resubmitted = by_recipient(smtp.take())
     check(
