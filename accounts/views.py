@@ -105,6 +105,10 @@ def two_factor_qr(request):
     return HttpResponse(image.to_string(), content_type="image/svg+xml")
 
 
+# A pause shorter than this after a wrong code passes while the person types the next one.
+PAUSE_WORTH_SAYING = 5
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -139,8 +143,7 @@ def two_factor_verify(request):
                     % {"count": left},
                 )
             return redirect(_next_url(request))
-        wait = wait or two_factor.seconds_throttled(user)
-        if wait:
+        if wait:  # the code was not even checked
             form.add_error(
                 "code",
                 ngettext(
@@ -151,7 +154,17 @@ def two_factor_verify(request):
                 % {"seconds": wait},
             )
         else:
-            form.add_error("code", _("This code is not valid. Type the code the app shows now."))
+            # The code was checked and is wrong: say so. The pause after each wrong code (1 s,
+            # then doubling) is mentioned only once it is long enough to matter.
+            message = _("This code is not valid. Type the code the app shows now.")
+            pause = two_factor.seconds_throttled(user)
+            if pause >= PAUSE_WORTH_SAYING:
+                message += " " + ngettext(
+                    "Wait %(seconds)s second before the next try.",
+                    "Wait %(seconds)s seconds before the next try.",
+                    pause,
+                ) % {"seconds": pause}
+            form.add_error("code", message)
     return render(
         request,
         "accounts/two_factor_verify.html",

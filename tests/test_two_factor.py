@@ -285,3 +285,20 @@ def test_the_demo_authenticator_is_never_given_on_an_https_site(settings, capsys
     assert not TOTPDevice.objects.exists()
     with pytest.raises(RuntimeError, match="https"):
         two_factor.give_demo_authenticator(UserFactory(is_staff=True))
+
+
+def test_one_mistyped_code_is_called_wrong_not_too_many(client, clock):
+    """After one wrong code the person is told the code is wrong; the short pause that follows it
+    (1 s) is not worth a word. Once the pauses grow, the page says how long to wait."""
+    reviewer = UserFactory(email="reviewer@cac.example", is_staff=True)
+    TOTPDevice.objects.create(user=reviewer, name="authenticator", confirmed=True)
+    password_login(client, reviewer.email)
+    page = client.post(reverse("two_factor_verify"), {"code": "000000"}).content.decode()
+    assert "验证码无效" in page
+    assert "次数过多" not in page
+    assert "秒" not in page.split("验证码无效")[1].split("<")[0]
+    for _ in range(3):  # the pause doubles: 1, 2, 4 s, then 8 s
+        clock.shift(timedelta(seconds=10))
+        page = client.post(reverse("two_factor_verify"), {"code": "000000"}).content.decode()
+    assert "验证码无效" in page
+    assert "8 秒" in page
