@@ -24,6 +24,7 @@ from filings import (
     outcomes,
     reminders,
     steps,
+    vocabulary,
 )
 from filings.models import (
     Attachment,
@@ -654,7 +655,7 @@ def filing_number_for(filing: Filing) -> str:
     if filing.kind == Filing.Kind.INITIAL:
         year = timezone.localdate().year
         sequence = next_number(f"filing:{filing.office.code}:{year}")
-        return f"网信人脸备{filing.office.code}{year}{sequence:05d}号"
+        return f"{vocabulary.FILING_NUMBER_PREFIX}{filing.office.code}{year}{sequence:05d}号"
     base = filing.original.filing_number.removesuffix("号")
     sequence = next_number(f"{filing.kind}:{filing.original.filing_number}")
     suffix = "变更" if filing.kind == Filing.Kind.CHANGE else "注销"

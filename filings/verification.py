@@ -19,6 +19,7 @@ from typing import Literal
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from filings import vocabulary
 from filings.models import Filing, FilingVersion
 
 MAX_INPUT = 200  # characters worth reading: a number is 40 at most, with room for spaces
@@ -76,6 +77,8 @@ def normalise(raw: str) -> str | None:
         return None
     if not text.endswith(SUFFIX):
         text += SUFFIX
+    if text[0].isdigit():  # the digits alone, as people read them out
+        text = vocabulary.FILING_NUMBER_PREFIX + text
     max_length = Filing._meta.get_field("filing_number").max_length
     # Control characters (NUL among them, which PostgreSQL refuses in a query) are no number's.
     if len(text) > max_length or not text.isprintable():

@@ -169,5 +169,8 @@ ATTACHMENT_KINDS = {
     "other": _("Other attachment"),
 }
 
+# Every filing number begins so: 网信人脸备 + the office's division code + the year + a sequence.
+FILING_NUMBER_PREFIX = "网信人脸备"
+
 CHANGE_STEP_LABEL = _("What changed")
 CANCELLATION_STEP_LABEL = _("Cancellation")

@@ -83,7 +83,7 @@ def test_two_systems_of_6000_distinct_people_bring_the_draft_duty_once_the_total
     system(membership, "考勤", 6_000)
     assert open_initial(membership) is None
     html = dashboard(client, membership)
-    assert "介于 6000（最大单个系统）与 12000（各系统之和）之间" in html  # the bounds
+    assert "介于 6,000（最大单个系统）与 12,000（各系统之和）之间" in html  # the bounds
     assert "申报全部系统合计人数" in html  # and the organization is asked for its total
     total(membership, 11_000, reached="2026-02-10")
     obligation = open_initial(membership)
@@ -127,8 +127,8 @@ def test_the_declared_totals_are_kept_as_a_history(client):
     assert HeadcountDeclaration.objects.first().systems_sum == 12_000
     html = dashboard(client, membership)
     assert "合计人数申报记录" in html
-    assert "10500" in html
-    assert "8000" in html
+    assert "10,500" in html
+    assert "8,000" in html
 
 
 def test_the_total_form_refuses_a_number_below_the_largest_system_in_the_users_language(client):
@@ -1009,3 +1009,10 @@ def test_every_pdf_names_the_rule_set(settings, regime, words):
     assert {"form", "notice"} <= set(texts)
     for kind, text in texts.items():
         assert words in "".join(text.split()), kind
+
+
+def test_numbers_are_grouped_in_chinese_as_in_english(client):
+    membership = MembershipFactory()
+    system(membership, "门禁", 12_500)
+    assert "12,500" in dashboard(client, membership, "zh-hans")
+    assert "12,500" in dashboard(client, membership, "en")

@@ -298,6 +298,8 @@ def test_a_nul_in_the_number_is_refused_by_the_portal_like_any_nul(english, file
         "网信人脸备 440300 2026 00001 号",
         "网信人脸备４４０３００２０２６００００１号",  # full-width digits from an input method
         "\u3000网信人脸备440300202600001\u3000",  # ideographic spaces, no 号
+        "440300202600001",  # the digits alone, as people read them out
+        "440300 2026 00001号",
     ],
 )
 def test_the_number_is_found_however_it_was_typed(client, filed, typed):

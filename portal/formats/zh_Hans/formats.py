@@ -9,3 +9,9 @@ SHORT_DATETIME_FORMAT = "Y-m-d H:i"
 TIME_FORMAT = "H:i"
 MONTH_DAY_FORMAT = "m-d"
 YEAR_MONTH_FORMAT = "Y-m"
+
+# Numbers grouped in threes with a comma, as the national standard's figures and the offices'
+# forms write them (12,500), and as in English; Django's Chinese default groups nothing.
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3
