@@ -69,9 +69,9 @@ OTHER_PLACES = {
     "street": _("Street or square"),
     "transport": _("Public transport"),
     "online": _("Online service or app"),
-    "other": _("Other place"),
 }
-PLACE_KINDS = {**OTHER_PLACES, **LISTED_VENUES, **PROHIBITED_PLACES}
+# "Other place" comes last, after every named kind.
+PLACE_KINDS = {**OTHER_PLACES, **LISTED_VENUES, **PROHIBITED_PLACES, "other": _("Other place")}
 # Kinds of place that are public by their nature: a deployment there is in a public place whether
 # or not the box is ticked.
 PUBLIC_PLACE_KINDS = frozenset({"street", "transport", "retail", "hospital", *LISTED_VENUES})

@@ -129,3 +129,18 @@ def test_an_installed_apps_catalogue_does_not_reword_djangos_form_errors():
     with translation.override("zh-hans"):
         for message in DJANGO_FORM_STRINGS:
             assert translation.gettext(message) == djangos.gettext(message), message
+
+
+def test_a_person_is_addressed_with_nin_also_in_djangos_own_texts(entries):
+    """The portal says 您 to the person reading it, Django's password and admin texts included
+    (Django's catalogue says 你). "你单位" stays: it is the form of official notices."""
+    from django.contrib.auth.password_validation import password_validators_help_texts
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        texts = password_validators_help_texts()
+        assert texts
+        assert all("你" not in str(text) for text in texts), texts
+        assert any("您" in str(text) for text in texts)
+    said = [text for entry in entries for text in translations(entry)]
+    assert not [text for text in said if "你" in text.replace("你单位", "")]

@@ -859,3 +859,11 @@ def test_the_drafts_grounds_for_sensitive_analysis_are_not_the_measures():
     assert measures.code == "sensitive_without_necessity"
     data["consent"]["sensitive_basis"] = "law"
     assert check_filing(data, COMPLETE_KINDS, TODAY, "cac-2025-measures") == []
+
+
+def test_other_place_is_the_last_choice():
+    from filings.forms.filing_steps import DeploymentForm
+
+    values = [value for value, _label in DeploymentForm().fields["place_kind"].choices]
+    assert values[-1] == "other"
+    assert values[0] == ""  # the blank choice first

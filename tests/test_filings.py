@@ -760,3 +760,13 @@ def test_the_offices_reasons_are_shown_numbered_on_every_step_while_correcting(
     services.submit_filing(filing.pk, member.user)
     page = filer.get(url("filing_step", member, filing.pk, "purpose")).content.decode()
     assert 'id="correction-reasons"' not in page  # only while correcting
+
+
+def test_an_empty_new_place_has_no_delete_box(filer, member):
+    filing = complete_draft(member)
+    page = filer.get(url("filing_step", member, filing.pk, "deployments")).content.decode()
+    saved = len(filing.data["deployments"])
+    for number in range(saved):
+        assert f'name="deployments-{number}-DELETE"' in page
+    assert f'name="deployments-{saved}-name"' in page  # the empty block to add a place
+    assert f'name="deployments-{saved}-DELETE"' not in page

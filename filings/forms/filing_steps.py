@@ -244,8 +244,14 @@ class BaseDeploymentFormSet(forms.BaseFormSet):
             raise ValidationError(_("Add at least one place or system where faces are recognised."))
 
 
+# An empty new block has nothing to delete: only saved places get the "delete" box.
 DeploymentFormSet = forms.formset_factory(
-    DeploymentForm, formset=BaseDeploymentFormSet, extra=1, can_delete=True, max_num=200
+    DeploymentForm,
+    formset=BaseDeploymentFormSet,
+    extra=1,
+    can_delete=True,
+    can_delete_extra=False,
+    max_num=200,
 )
 
 
