@@ -770,3 +770,34 @@ def test_an_empty_new_place_has_no_delete_box(filer, member):
         assert f'name="deployments-{number}-DELETE"' in page
     assert f'name="deployments-{saved}-name"' in page  # the empty block to add a place
     assert f'name="deployments-{saved}-DELETE"' not in page
+
+
+def test_a_files_checksum_is_one_click_away_not_shown_by_default(filer, member):
+    filing = complete_draft(member)
+    attachment = filing.attachment_rows.first()
+    for step in ("assessment", "review"):
+        page = filer.get(url("filing_step", member, filing.pk, step)).content.decode()
+        assert attachment.sha256 in page
+        before = page.split(attachment.sha256)[0]
+        assert before.rfind("<details") > before.rfind("</details>"), step  # inside a <details>
+
+
+def test_links_with_the_same_words_say_where_they_lead(filer, member):
+    import re
+
+    filing = complete_draft(member)
+    filing.data["purpose"] = {}
+    filing.data["consent"] = {}
+    filing.save(update_fields=["data"])
+    for step in ("assessment", "review"):
+        page = filer.get(url("filing_step", member, filing.pk, step)).content.decode()
+        names = [
+            re.sub(r"<[^>]+>", "", text).strip()
+            for text in re.findall(r"<a [^>]*>(.*?)</a>", page, flags=re.S)
+        ]
+        repeated = {name for name in names if names.count(name) > 1 and name}
+        letters = [name for name in names if "预填" in name or "Pre-filled" in name]
+        assert len(letters) in (0, 2) and len(set(letters)) == len(letters), letters
+        fixes = [name for name in names if name.startswith(("去修改", "Fix it", "修改"))]
+        assert len(set(fixes)) == len(fixes), fixes
+        assert not {name for name in repeated if "预填" in name or name.startswith("Fix")}

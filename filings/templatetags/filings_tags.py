@@ -32,3 +32,11 @@ def reasons(note: str) -> list[str]:
         for line in lines
         if line
     ]
+
+
+@register.filter
+def step_label(step: str):
+    """The name of a step of the filing form, for a link that leads to it."""
+    from filings import steps
+
+    return steps.LABELS.get(step, step)
