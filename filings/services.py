@@ -442,11 +442,12 @@ def return_filing(filing_id: int, reviewer, reasons: str) -> Filing:
     event = _move(
         filing, "return", reviewer, fields=["correction_deadline", "obligation"], note=reasons
     )
-    documents.request(_latest_version(filing), Document.Kind.RETURN_NOTICE, event)
+    notice = documents.request(_latest_version(filing), Document.Kind.RETURN_NOTICE, event)
     _notify_organization(
         filing,
         "filing_returned",
         {"reasons": reasons, "next_steps": outcomes.next_steps("returned", filing, None, today)},
+        document=notice,  # the return notice goes with the email, as every notice does
     )
     return filing
 

@@ -801,3 +801,16 @@ def test_links_with_the_same_words_say_where_they_lead(filer, member):
         fixes = [name for name in names if name.startswith(("去修改", "Fix it", "修改"))]
         assert len(set(fixes)) == len(fixes), fixes
         assert not {name for name in repeated if "预填" in name or name.startswith("Fix")}
+
+
+def test_the_return_email_carries_its_notice_like_the_others(member, city_reviewer):
+    from filings.models import Document
+    from notifications.models import Notification
+
+    filing = complete_draft(member)
+    services.submit_filing(filing.pk, member.user)
+    services.return_filing(filing.pk, city_reviewer, "请补充保存期限。")
+    email = Notification.objects.filter(kind="filing_returned").first()
+    assert email.document is not None
+    assert email.document.kind == Document.Kind.RETURN_NOTICE
+    assert "退回补正通知" in email.body_text or "PDF" in email.body_text
