@@ -797,7 +797,8 @@ def test_links_with_the_same_words_say_where_they_lead(filer, member):
         ]
         repeated = {name for name in names if names.count(name) > 1 and name}
         letters = [name for name in names if "预填" in name or "Pre-filled" in name]
-        assert len(letters) in (0, 2) and len(set(letters)) == len(letters), letters
+        assert len(letters) in (0, 2), letters
+        assert len(set(letters)) == len(letters), letters
         fixes = [name for name in names if name.startswith(("去修改", "Fix it", "修改"))]
         assert len(set(fixes)) == len(fixes), fixes
         assert not {name for name in repeated if "预填" in name or name.startswith("Fix")}
