@@ -815,3 +815,19 @@ def test_the_return_email_carries_its_notice_like_the_others(member, city_review
     assert email.document is not None
     assert email.document.kind == Document.Kind.RETURN_NOTICE
     assert "退回补正通知" in email.body_text or "PDF" in email.body_text
+
+
+def test_a_duty_answered_by_a_filing_under_review_says_so_not_fulfilled(
+    filer, member, city_reviewer
+):
+    filing = complete_draft(member)
+    services.submit_filing(filing.pk, member.user)
+    filer.cookies["portal_language"] = "zh-hans"
+    page = filer.get(url("dashboard", member)).content.decode()
+    state = page.split('class="duty-state">')[1].split("<")[0]
+    assert state == "已提交，待网信办审核"
+    services.return_filing(filing.pk, city_reviewer, "请补充保存期限。")
+    filing.refresh_from_db()
+    page = filer.get(url("dashboard", member)).content.decode()
+    state = page.split('class="duty-state">')[1].split("<")[0]
+    assert state == f"待补正，期限 {filing.correction_deadline.isoformat()}"

@@ -44,6 +44,29 @@ def my_dashboard(request):
     return render(request, "filings/choose_organization.html", {"memberships": memberships})
 
 
+def _say_where_the_answer_stands(duties) -> None:
+    """A duty is fulfilled once its filing is submitted, but the filing may still await the
+    office or be returned: say that, not "fulfilled" (one query for the list)."""
+    fulfilled = [duty.pk for duty in duties if duty.status == Obligation.Status.FULFILLED]
+    latest = {}
+    answers = (
+        Filing.objects.filter(duty_id__in=fulfilled)
+        .order_by("created_at", "pk")
+        .values_list("duty_id", "status", "correction_deadline")
+    )
+    for duty_id, status, correction_deadline in answers:
+        latest[duty_id] = (status, correction_deadline)
+    for duty in duties:
+        status, correction_deadline = latest.get(duty.pk, (None, None))
+        duty.state_label = ""
+        if status in (Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW):
+            duty.state_label = _("Submitted, awaiting the office's review")
+        elif status == Filing.Status.RETURNED:
+            duty.state_label = _("To be corrected by %(date)s") % {
+                "date": correction_deadline.isoformat() if correction_deadline else "—"
+            }
+
+
 @login_required
 def organization_dashboard(request, org_id):
     membership = membership_or_404(request.user, org_id)
@@ -67,11 +90,12 @@ def organization_dashboard(request, org_id):
         }
         for obligation in duties_page
     ]
-    closed_obligations = (
+    closed_obligations = list(
         organization.obligations.exclude(status=Obligation.Status.OPEN)
         .select_related("office")
         .order_by("-updated_at")[:10]
     )
+    _say_where_the_answer_stands(closed_obligations)
     filings_page = OnePassPaginator(
         organization.filings.select_related("office", "original")
         .prefetch_related(
