@@ -61,8 +61,32 @@ def recompute_for_year(year: int) -> list[DeadlineChange]:
         if change.old_deadline != change.new_deadline:
             notify_deadline_moved(obligation, change)
         changes.append(change)
+    _settle_answered(year, index)
     _recompute_review_due(year, index)
     return changes
+
+
+def _settle_answered(year: int, index) -> None:
+    """A duty answered (or lifted) while its deadline was provisional keeps the date it was
+    shown, but is provisional no longer once the year is entered: its date is recomputed,
+    silently (nothing is left to remind of), so that no page shows "provisional" forever."""
+    settled = (
+        Obligation.objects.exclude(status=Obligation.Status.OPEN)
+        .filter(deadline_final=False, trigger_date__lte=date(year, 12, 31))
+        .select_for_update()
+    )
+    for obligation in settled:
+        regime = get_regime(obligation.regime)
+        new = regime.deadline(
+            obligation.trigger_date,
+            days_to_file(obligation.kind, regime),
+            index.add_working_days,
+        )
+        if (new.date, new.final) == (obligation.deadline, obligation.deadline_final):
+            continue
+        obligation.deadline, obligation.deadline_final = new.date, new.final
+        obligation.save(update_fields=["deadline", "deadline_final", "updated_at"])
+        _follow_on_filings(obligation)
 
 
 def _follow_on_filings(obligation: Obligation) -> None:

@@ -350,3 +350,51 @@ def test_a_new_years_eve_trigger_is_due_after_the_make_up_days_then_moves_with_t
     assert duty.deadline != date(2027, 2, 18)
     assert Notification.objects.filter(kind="deadline_moved").count() == 1
     assert deadlines.recompute_for_year(2027) == []  # once
+
+
+def test_an_answered_duty_is_provisional_no_longer_once_its_year_is_entered(client):
+    """A change filed while its deadline reached into an unannounced year: once the year is
+    entered, its page shows the date without "provisional"."""
+    from filings import services
+    from tests.filing_data import complete_filing
+
+    membership = MembershipFactory(role="admin", user__language="zh-hans")
+    with time_machine.travel(date(2026, 12, 14)):
+        obligations.declare_system(
+            membership.organization,
+            membership.user,
+            name="门禁系统",
+            people_stored=12_000,
+            used_in_public_place=False,
+            count_reached_on=date(2026, 12, 10),
+        )
+        filing = services.start_initial_filing(membership.organization, membership.user)
+        filing.data = complete_filing()
+        filing.save(update_fields=["data"])
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from filings import attachments
+        from tests.pdfs import pdf_bytes
+
+        attachments.store(
+            filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
+        )
+        services.submit_filing(filing.pk, membership.user)
+    duty = Obligation.objects.get(organization=membership.organization, kind="initial")
+    assert duty.status == Obligation.Status.FULFILLED
+    assert duty.deadline_final is False
+    client.force_login(membership.user)
+    client.cookies["portal_language"] = "zh-hans"
+    page = reverse("filing_detail", args=[membership.organization.pk, filing.pk])
+    assert "暂定" in client.get(page).content.decode().split("备案截止日期")[1].split("</dd>")[0]
+
+    year = CalendarYear.objects.create(year=2027, published=True)
+    CalendarPeriod.objects.create(
+        calendar_year=year, kind="off", first_day=date(2027, 1, 1), last_day=date(2027, 1, 3)
+    )
+    deadlines.recompute_for_year(2027)
+    duty.refresh_from_db()
+    assert duty.deadline_final is True
+    deadline_cell = client.get(page).content.decode().split("备案截止日期")[1].split("</dd>")[0]
+    assert "暂定" not in deadline_cell
+    assert not Notification.objects.filter(kind="deadline_moved").exists()  # nothing to remind
