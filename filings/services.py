@@ -325,6 +325,11 @@ def findings_for(filing: Filing, today: date | None = None) -> list[compliance.F
 # --- Submission ----------------------------------------------------------------------------------
 
 
+def submission_findings(filing: Filing, today: date | None = None) -> list[compliance.Finding]:
+    """What the submission verb weighs: a step never saved complete, then the checks."""
+    return steps.incomplete(filing) + findings_for(filing, today)
+
+
 def submit_filing(filing_id: int, actor) -> Filing:
     """Submit a draft or a corrected filing. A second click, or a second tab, finds it submitted
     and is refused, so one submission is made."""
@@ -332,7 +337,7 @@ def submit_filing(filing_id: int, actor) -> Filing:
         filing = _lock(filing_id)
         _guard(filing, "submit")
         today = timezone.localdate()
-        findings = findings_for(filing, today)
+        findings = submission_findings(filing, today)
         if compliance.errors(findings):
             raise SubmissionBlocked(findings)
         resubmission = filing.status == S.RETURNED

@@ -281,7 +281,7 @@ def test_a_new_year_moves_the_filings_deadline_and_review_due_date_too(
 
     from filings import attachments, services
     from filings.models import Filing
-    from tests.filing_data import complete_filing
+    from tests.filing_data import complete_filing, mark_complete
     from tests.pdfs import pdf_bytes
 
     organization = december_obligation.organization
@@ -289,14 +289,14 @@ def test_a_new_year_moves_the_filings_deadline_and_review_due_date_too(
     with time_machine.travel(date(2026, 12, 14), tick=False):
         filing = services.start_initial_filing(organization, user)
         filing.data = complete_filing()
-        filing.save(update_fields=["data"])
+        mark_complete(filing)
         draft = services.start_initial_filing(organization, user)
         assert draft.deadline == date(2027, 1, 22)
     other = MembershipFactory()
     with time_machine.travel(date(2026, 12, 14), tick=False):
         submitted = services.start_initial_filing(other.organization, other.user)
         submitted.data = complete_filing()
-        submitted.save(update_fields=["data"])
+        mark_complete(submitted)
         attachments.store(
             submitted, other.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
         )

@@ -227,7 +227,7 @@ def review(request, membership, filing):
         messages.info(request, _("This filing has already been submitted."))
         return redirect("filing_detail", org_id=membership.organization_id, filing_id=filing.pk)
     form = DeclarationStep(request.POST or None, initial=filing.data.get("declaration") or {})
-    findings = services.findings_for(filing)
+    findings = services.submission_findings(filing)
     if request.method == "POST" and form.is_valid():
         services.save_step(filing, request.user, "declaration", form.section())
         try:

@@ -249,6 +249,8 @@ class Command(BaseCommand):
             count_reached_on=date(2026, 10, 12),
         )
         filing = services.start_initial_filing(organization, user)
+        # The prefilled organization step is saved, as the filer's "save" on the page does.
+        filing = services.save_step(filing, user, "organization", filing.data["organization"])
         for step, values in QUEUE_FILING.items():
             filing = services.save_step(filing, user, step, values)
         attachments.store(filing, user, "assessment_report", _assessment_report())
@@ -261,6 +263,7 @@ class Command(BaseCommand):
         if organization.filings.exists():
             return []
         filing = services.start_initial_filing(organization, filer)
+        filing = services.save_step(filing, filer, "organization", filing.data["organization"])
         for step, values in FILER_FILING.items():
             filing = services.save_step(filing, filer, step, values)
         attachments.store(
