@@ -55,4 +55,6 @@ def exception_handler(exc, context):
     else:
         rows = flatten(exc.detail, default_code=getattr(exc, "default_code", "error"))
     response.data = {"errors": rows}
+    if getattr(exc, "location", None):
+        response["Location"] = exc.location
     return response

@@ -42,7 +42,9 @@ def _field_for(form_field):
     if isinstance(form_field, forms.FileField):
         return serializers.FileField(**common)
     return serializers.CharField(
-        max_length=getattr(form_field, "max_length", None), allow_blank=True, **common
+        max_length=getattr(form_field, "max_length", None),
+        allow_blank=not form_field.required,
+        **common,
     )
 
 
@@ -213,14 +215,35 @@ class FilingDetailSerializer(FilingSerializer):
                 "step": finding.step,
                 "message": str(finding.message),
             }
-            for finding in services.findings_for(filing)
+            for finding in services.submission_findings(filing)
         ]
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: not "12", not 12.0, not true."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    """One of the choices, as a JSON string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
 class FilingCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Filing.Kind.choices, default=Filing.Kind.INITIAL)
-    original = serializers.IntegerField(
-        required=False, help_text="The filed filing a change or a cancellation is about."
+    kind = StrictChoiceField(choices=Filing.Kind.choices, default=Filing.Kind.INITIAL)
+    original = StrictIntegerField(
+        required=False,
+        min_value=1,
+        help_text="The filed filing a change or a cancellation is about: required for a "
+        "`change` or a `cancellation`.",
     )
 
 

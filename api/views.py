@@ -8,8 +8,8 @@ object is a 404), and every change goes through the verbs the web pages call
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -20,10 +20,16 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import dates, inputs
 from api import serializers as s
 from api.models import ApiCall, ApiToken
 from filings import attachments, documents, obligations, services, steps
-from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentFormSet
+from filings.forms.filing_steps import (
+    STEP_FORMS,
+    DeclarationStep,
+    DeploymentForm,
+    DeploymentFormSet,
+)
 from filings.forms.systems import SystemForm
 from filings.forms.uploads import AttachmentForm
 from filings.models import Document, Filing, FilingEvent, Obligation, RecognitionSystem
@@ -71,6 +77,16 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class FilingExists(Conflict):
+    """409 naming the filing that already stands, in the message and in ``Location``."""
+
+    default_code = "filing_exists"
+
+    def __init__(self, message, url):
+        super().__init__(f"{message} {url}", code="filing_exists")
+        self.location = url
+
+
 class ApiBase(APIView):
     def initial(self, request, *args, **kwargs):
         activate_language(request._request)
@@ -94,27 +110,7 @@ class ApiBase(APIView):
         return self.request.auth.organization
 
     def updated_since(self):
-        raw = self.request.query_params.get("updated_since")
-        if raw is None:
-            return None
-        moment = parse_datetime(raw)
-        if moment is None:
-            day = parse_date(raw) if len(raw) == 10 else None
-            if day is not None:
-                moment = timezone.make_aware(
-                    timezone.datetime.combine(day, timezone.datetime.min.time())
-                )
-        if moment is None:
-            raise exceptions.ValidationError(
-                {
-                    "updated_since": [
-                        _("Give a date and time in ISO 8601, e.g. 2026-12-01T08:00:00+08:00.")
-                    ]
-                }
-            )
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment
+        return dates.moment_param(self.request, "updated_since")
 
 
 def form_errors(form) -> dict:
@@ -190,8 +186,7 @@ class SystemDetail(ApiBase):
 
 
 def _declare(view, request, system):
-    if not isinstance(request.data, dict):
-        raise exceptions.ValidationError(_("Send a JSON object."))
+    inputs.strict_object(SystemForm, request.data)
     data = {}
     if system is not None:
         data = {name: getattr(system, name) for name in SystemForm.Meta.fields}
@@ -221,7 +216,19 @@ class DutyList(ApiBase, generics.ListAPIView):
     def get_queryset(self):
         rows = Obligation.objects.filter(organization=self.organization).select_related("office")
         wanted = self.request.query_params.get("status")
-        if wanted:
+        if wanted is not None:
+            if wanted not in Obligation.Status.values:
+                raise exceptions.ValidationError(
+                    {
+                        "status": [
+                            ErrorDetail(
+                                _("Give one of: %(choices)s.")
+                                % {"choices": ", ".join(Obligation.Status.values)},
+                                code="invalid_choice",
+                            )
+                        ]
+                    }
+                )
             rows = rows.filter(status=wanted)
         since = self.updated_since()
         if since:
@@ -294,17 +301,22 @@ class FilingList(ApiBase, generics.ListAPIView):
         kind = body.validated_data["kind"]
         try:
             if kind == Filing.Kind.INITIAL:
-                filing = services.start_initial_filing(self.organization, request.user)
+                filing = services.start_initial_filing(self.organization, request.user, reuse=False)
             else:
                 if "original" not in body.validated_data:
                     raise exceptions.ValidationError(
                         {"original": [ErrorDetail(_("This field is required."), code="required")]}
                     )
                 original = _filing(self, body.validated_data["original"])
-                filing = services.start_follow_up(original, request.user, kind)
+                filing = services.start_follow_up(original, request.user, kind, reuse=False)
+        except services.FilingInProgress as existing:
+            url = request.build_absolute_uri(reverse("api_filing", args=[existing.filing.pk]))
+            raise FilingExists(existing.message, url) from None
         except services.FilingError as error:
             raise Conflict(error.message) from None
-        return _detail(filing, status.HTTP_201_CREATED)
+        response = _detail(filing, status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(reverse("api_filing", args=[filing.pk]))
+        return response
 
 
 class FilingDetail(ApiBase):
@@ -337,21 +349,17 @@ class StepView(ApiBase):
             )
         previous = filing.data.get(self.step, [] if self.step == "deployments" else {})
         if self.step == "deployments":
-            if not isinstance(request.data, list):
-                raise exceptions.ValidationError(_("Send a JSON list of places."))
+            places = inputs.strict_list(DeploymentForm, request.data, "deployments")
             data = {
-                "deployments-TOTAL_FORMS": str(len(request.data)),
+                "deployments-TOTAL_FORMS": str(len(places)),
                 "deployments-INITIAL_FORMS": "0",
             }
-            for number, place in enumerate(request.data):
-                if not isinstance(place, dict):
-                    raise exceptions.ValidationError(_("Send a JSON list of places."))
+            for number, place in enumerate(places):
                 data.update({f"deployments-{number}-{k}": v for k, v in place.items()})
             form = DeploymentFormSet(data, prefix="deployments")
         else:
-            if not isinstance(request.data, dict):
-                raise exceptions.ValidationError(_("Send a JSON object."))
-            form = STEP_FORMS[self.step](dict(request.data))
+            form_class = STEP_FORMS[self.step]
+            form = form_class(dict(inputs.strict_object(form_class, request.data)))
         if not form.is_valid():
             raise exceptions.ValidationError(form_errors(form))
         section = steps.section_from(self.step, form, previous)
@@ -433,7 +441,7 @@ class Submit(ApiBase):
         filing = _filing(self, pk)
         if not filing.editable:
             raise Conflict(_("This filing has already been submitted."))
-        form = DeclarationStep(request.data if isinstance(request.data, dict) else {})
+        form = DeclarationStep(inputs.strict_object(DeclarationStep, request.data))
         if not form.is_valid():
             raise exceptions.ValidationError(form_errors(form))
         try:
@@ -460,6 +468,7 @@ class Submit(ApiBase):
 
 class DocumentList(ApiBase, generics.ListAPIView):
     serializer_class = s.DocumentSerializer
+    cursor_field = "created_at"
 
     def get_queryset(self):
         rows = Document.objects.filter(filing__organization=self.organization).select_related(
@@ -512,6 +521,7 @@ class NotificationList(ApiBase, generics.ListAPIView):
     their reasons), messages from the office, withdrawals."""
 
     serializer_class = s.NotificationSerializer
+    cursor_field = "created_at"
 
     def get_queryset(self):
         rows = (

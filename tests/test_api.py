@@ -20,7 +20,7 @@ from filings.models import Document, Filing, FilingVersion, RecognitionSystem
 from filings.steps import STEPS_BY_KIND
 from tests.api_helpers import bearer, organization_with_tokens
 from tests.factories import MembershipFactory
-from tests.filing_data import complete_filing
+from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def world():
     data = complete_filing()
     data["organization"] = services.organization_section(organization)
     filing.data = data
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing, admin.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
     )
@@ -99,7 +99,7 @@ def endpoints(w):
         ("get", f"{v1}/duties/", None, False, 200),
         ("get", f"{v1}/duties/{w['duty'].pk}/", None, True, 200),
         ("get", f"{v1}/filings/", None, False, 200),
-        ("post", f"{v1}/filings/", {"kind": "initial"}, False, 201),
+        ("post", f"{v1}/filings/", {"kind": "initial"}, False, 409),
         ("get", f"{v1}/filings/{f}/", None, True, 200),
     ]
     for step in ALL_STEPS:
@@ -309,9 +309,10 @@ def test_lists_filter_on_updated_since_and_page(client, world):
     secret = world["secrets"]["write"]
     with time_machine.travel(date(2026, 3, 5), tick=False):
         client.post("/api/v1/systems/", SYSTEM, content_type="application/json", **bearer(secret))
-    response = client.get(
-        "/api/v1/systems/", {"updated_since": "2026-03-04", "page_size": 1}, **bearer(secret)
-    )
+    with time_machine.travel(date(2026, 3, 6), tick=False):
+        response = client.get(
+            "/api/v1/systems/", {"updated_since": "2026-03-04", "page_size": 1}, **bearer(secret)
+        )
     assert [row["name"] for row in response.json()["results"]] == ["前台"]
     assert response.json()["count"] == 1
     bad = client.get("/api/v1/systems/", {"updated_since": "yesterday"}, **bearer(secret))
@@ -406,3 +407,315 @@ def test_the_schema_and_its_documentation_page_are_served_from_the_portal(client
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")
     assert "'unsafe-inline'" not in script["Content-Security-Policy"]
+
+
+# --- One set of rules: the submission verb ------------------------------------------------------
+
+
+def test_a_draft_with_steps_never_saved_is_not_submitted_through_the_api(client, world):
+    filing = world["filing"]
+    filing.completed_steps = [
+        key
+        for key in STEPS_BY_KIND[Filing.Kind.INITIAL]
+        if key not in ("organization", "facial_data", "review")
+    ]
+    filing.save(update_fields=["completed_steps"])
+    response = client.post(
+        f"/api/v1/filings/{filing.pk}/submit/",
+        {"truthful": True},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 400
+    incomplete = [e for e in response.json()["errors"] if e["code"] == "step_incomplete"]
+    assert len(incomplete) == 2
+    assert "Facial information" in " ".join(e["message"] for e in incomplete)
+    filing.refresh_from_db()
+    assert filing.status == "draft"
+    assert filing.receipt_number is None
+    assert world["duty"].__class__.objects.get(pk=world["duty"].pk).status == "open"
+    detail = client.get(f"/api/v1/filings/{filing.pk}/", **bearer(world["secrets"]["read"]))
+    assert "step_incomplete" in {f["code"] for f in detail.json()["findings"]}
+
+
+# --- Strict types: nothing is coerced -------------------------------------------------------------
+
+
+def _with(step, **changes):
+    return {**complete_filing()[step], **changes}
+
+
+@pytest.mark.parametrize(
+    ("step", "body", "fields"),
+    [
+        (
+            "consent",
+            _with("consent", separate_consent="no", written_consent="no"),
+            {"separate_consent", "written_consent"},
+        ),
+        ("consent", _with("consent", minors_under_14=0), {"minors_under_14"}),
+        (
+            "purpose",
+            _with("purpose", purpose=123, scope=["员工"], necessity={"why": "x"}),
+            {"purpose", "scope", "necessity"},
+        ),
+        ("assessment", _with("assessment", conclusion=[None, None]), {"conclusion"}),
+        ("assessment", _with("assessment", assessment_date=20260115), {"assessment_date"}),
+        ("assessment", _with("assessment", assessment_date="15/01/2026"), {"assessment_date"}),
+        ("facial_data", _with("facial_data", people_stored="12000"), {"people_stored"}),
+        ("facial_data", _with("facial_data", people_stored=1.5), {"people_stored"}),
+        ("facial_data", _with("facial_data", sources="collected_directly"), {"sources"}),
+        ("facial_data", _with("facial_data", sources=[1]), {"sources"}),
+        ("security", _with("security", processing_rules=None), {"processing_rules"}),
+    ],
+)
+def test_a_value_of_the_wrong_json_type_is_refused_never_coerced(client, world, step, body, fields):
+    filing = world["filing"]
+    before = Filing.objects.get(pk=filing.pk).data
+    response = client.put(
+        f"/api/v1/filings/{filing.pk}/steps/{step}/",
+        body,
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 400, response.json()
+    errors = response.json()["errors"]
+    assert {e["field"] for e in errors} == fields
+    assert {e["code"] for e in errors} == {"invalid_type"}
+    assert Filing.objects.get(pk=filing.pk).data == before
+
+
+def test_a_place_of_the_wrong_json_type_is_named_by_its_position(client, world):
+    places = complete_filing()["deployments"]
+    places[1]["signage"] = "no"
+    response = client.put(
+        f"/api/v1/filings/{world['filing'].pk}/steps/deployments/",
+        places,
+        content_type="application/json",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["deployments[1].signage"]
+
+
+def test_no_is_not_a_declaration(client, world):
+    filing = world["filing"]
+    filing.data.pop("declaration")
+    filing.save(update_fields=["data"])
+    response = client.post(
+        f"/api/v1/filings/{filing.pk}/submit/",
+        {"truthful": "no"},
+        content_type="application/json",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "truthful"
+    filing.refresh_from_db()
+    assert filing.status == "draft"
+    assert "declaration" not in filing.data
+
+
+@pytest.mark.parametrize("value", [20261201, 1.5, True, ["2026-02-02"], "2026/02/02", "2026-02-30"])
+def test_a_system_date_that_is_not_an_iso_string_is_a_400_not_a_500(client, world, value):
+    response = client.post(
+        "/api/v1/systems/",
+        {**SYSTEM, "count_reached_on": value},
+        content_type="application/json",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["count_reached_on"]
+    assert RecognitionSystem.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**SYSTEM, "used_in_public_place": "false"},
+        {**SYSTEM, "people_stored": "500"},
+        {**SYSTEM, "name": 123},
+    ],
+)
+def test_a_system_field_of_the_wrong_json_type_is_refused(client, world, body):
+    response = client.post(
+        "/api/v1/systems/",
+        body,
+        content_type="application/json",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "invalid_type"
+    assert RecognitionSystem.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body", [{"kind": 1}, {"kind": ["initial"]}, {"kind": "change", "original": "5"}, ["initial"]]
+)
+def test_a_filing_is_started_only_from_a_well_typed_body(client, world, body):
+    response = client.post(
+        "/api/v1/filings/",
+        body,
+        content_type="application/json",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 400
+
+
+# --- Creating a filing ----------------------------------------------------------------------------
+
+
+def test_starting_a_filing_that_exists_is_a_409_naming_it_never_a_201(client, world):
+    filing = world["filing"]
+    response = client.post(
+        "/api/v1/filings/",
+        {"kind": "initial"},
+        content_type="application/json",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 409
+    (error,) = response.json()["errors"]
+    assert error["code"] == "filing_exists"
+    assert response["Location"] == f"http://testserver/api/v1/filings/{filing.pk}/"
+    assert response["Location"] in error["message"]
+    assert Filing.objects.count() == 1
+
+
+def test_starting_a_filing_creates_it_with_201_and_its_location(client, world):
+    organization = world["admin"].organization
+    Filing.objects.filter(organization=organization).update(
+        status="withdrawn", receipt_number="FR20260301000001"
+    )
+    response = client.post(
+        "/api/v1/filings/",
+        {"kind": "initial"},
+        content_type="application/json",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 201
+    created = Filing.objects.filter(organization=organization, status="draft").get()
+    assert response.json()["id"] == created.pk
+    assert response["Location"].endswith(f"/api/v1/filings/{created.pk}/")
+
+
+# --- Paging and dates -----------------------------------------------------------------------------
+
+
+def _all_pages(client, url, secret, between=None, **params):
+    seen, page, response = [], 0, client.get(url, params, **bearer(secret))
+    while True:
+        assert response.status_code == 200, response.json()
+        seen += [row["id"] for row in response.json()["results"]]
+        if between:
+            between(page)
+        page += 1
+        if not response.json()["next"]:
+            return seen
+        response = client.get(response.json()["next"], **bearer(secret))
+
+
+def test_a_change_while_paging_neither_skips_nor_repeats_a_record(client, world):
+    secret = world["secrets"]["write"]
+    for day in (3, 4, 5):
+        with time_machine.travel(date(2026, 3, day), tick=False):
+            client.post(
+                "/api/v1/systems/",
+                {**SYSTEM, "name": f"系统{day}"},
+                content_type="application/json",
+                **bearer(secret),
+            )
+    expected = list(
+        RecognitionSystem.objects.order_by("updated_at", "pk").values_list("pk", flat=True)
+    )
+    assert len(expected) == 4
+
+    def change_the_first_seen(page):
+        if page == 0:
+            with time_machine.travel(date(2026, 3, 6), tick=False):
+                patched = client.patch(
+                    f"/api/v1/systems/{expected[0]}/",
+                    {"people_stored": 13_000},
+                    content_type="application/json",
+                    **bearer(secret),
+                )
+                assert patched.status_code == 200
+
+    with time_machine.travel(date(2026, 3, 5), tick=False):
+        seen = _all_pages(
+            client, "/api/v1/systems/", secret, between=change_the_first_seen, page_size=1
+        )
+    assert seen == expected
+    # The change is there for the next poll.
+    with time_machine.travel(date(2026, 3, 7), tick=False):
+        again = _all_pages(client, "/api/v1/systems/", secret, updated_since="2026-03-06")
+    assert again == [expected[0]]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("page_size", "abc"),
+        ("page_size", "0"),
+        ("page_size", "201"),
+        ("page_size", "-1"),
+        ("cursor", "abc"),
+        ("cursor", "eyJtIjoxfQ"),
+        ("status", "bogus"),
+    ],
+)
+def test_a_bad_paging_or_filter_parameter_is_a_400(client, world, name, value):
+    response = client.get("/api/v1/duties/", {name: value}, **bearer(world["secrets"]["read"]))
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["field"] == name
+
+
+BAD_MOMENTS = [
+    "2026-02-30",
+    "2026-02-28T25:00:00",
+    "2026-02-28T12:00:00+99:00",
+    "0001-01-01T00:00:00+08:00",
+    "0001-01-01",
+    "9999-12-31T23:00:00-05:00",
+    "2026-13-01",
+    "yesterday",
+    "2026-03-01T12:00:00+08:60",
+    "20260301",
+]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/duties/", "/api/v1/filings/", "/api/v1/systems/"])
+@pytest.mark.parametrize("value", BAD_MOMENTS)
+def test_an_impossible_date_is_a_400_in_the_error_shape(client, world, url, value):
+    response = client.get(
+        url, {"updated_since": value}, HTTP_ACCEPT_LANGUAGE="en", **bearer(world["secrets"]["read"])
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {
+                "code": "invalid_datetime",
+                "message": "Give a date and time in ISO 8601, e.g. 2026-12-01T08:00:00+08:00.",
+                "field": "updated_since",
+            }
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-03-01",
+        "2026-03-01T08:00:00+08:00",
+        "2026-03-01T00:00:00Z",
+        "2026-03-01T00:00",
+        "2026-03-01T00:00:00.123456-05:00",
+        "9999-12-31",
+    ],
+)
+def test_a_real_moment_is_read(client, world, value):
+    response = client.get(
+        "/api/v1/duties/", {"updated_since": value}, **bearer(world["secrets"]["read"])
+    )
+    assert response.status_code == 200
