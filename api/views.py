@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -33,6 +34,7 @@ from filings.forms.filing_steps import (
 from filings.forms.systems import SystemForm
 from filings.forms.uploads import AttachmentForm
 from filings.models import Document, Filing, FilingEvent, Obligation, RecognitionSystem
+from portal.middleware import MAX_QUERY_VALUE, NUL_REFUSED, too_long_query, unstorable_request
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorResponse, description="Invalid input"),
@@ -91,6 +93,19 @@ class ApiBase(APIView):
     def initial(self, request, *args, **kwargs):
         activate_language(request._request)
         super().initial(request, *args, **kwargs)
+        # Input is looked at only once the caller is known and allowed (401 and 403 first).
+        if too_long_query(request._request):
+            raise exceptions.ValidationError(
+                ErrorDetail(
+                    _("A query parameter is longer than %(limit)d characters.")
+                    % {"limit": MAX_QUERY_VALUE},
+                    code="too_long",
+                )
+            )
+        if unstorable_request(request._request):
+            raise exceptions.ValidationError(
+                ErrorDetail(gettext(NUL_REFUSED), code="unstorable_text")
+            )
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

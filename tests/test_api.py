@@ -2,6 +2,7 @@
 client's language, the call log, the rate limit per token, and the tokens page."""
 
 import hashlib
+import json
 from datetime import date
 
 import pytest
@@ -719,3 +720,107 @@ def test_a_real_moment_is_read(client, world, value):
         "/api/v1/duties/", {"updated_since": value}, **bearer(world["secrets"]["read"])
     )
     assert response.status_code == 200
+
+
+# --- One error shape, and who the caller is before what it sent -----------------------------------
+
+
+def test_an_anonymous_request_with_a_nul_is_a_401_and_a_read_tokens_write_a_403(client, world):
+    anonymous = client.get("/api/v1/systems/", {"q": "\x00"})
+    assert anonymous.status_code == 401
+    body = b'{"name": "a\\u0000b"}'
+    anonymous = client.post("/api/v1/systems/", body, content_type="application/json")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["errors"][0]["code"] == "not_authenticated"
+    read = client.post(
+        "/api/v1/systems/",
+        body,
+        content_type="application/json",
+        **bearer(world["secrets"]["read"]),
+    )
+    assert read.status_code == 403
+    assert read.json()["errors"][0]["code"] == "read_only_token"
+    write = client.get("/api/v1/systems/", {"q": "\x00"}, **bearer(world["secrets"]["write"]))
+    assert write.status_code == 400
+    assert write.json()["errors"][0]["code"] == "unstorable_text"
+
+
+def _assert_error_shape(response, status, code=None):
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/json")
+    errors = json.loads(response.content)["errors"]
+    assert errors
+    assert all(set(item) == {"code", "message", "field"} for item in errors)
+    if code:
+        assert errors[0]["code"] == code
+
+
+def test_every_error_under_the_api_comes_in_one_shape(client, world, settings):
+    write = bearer(world["secrets"]["write"])
+    _assert_error_shape(client.delete("/api/v1/systems/", **write), 405, "method_not_allowed")
+    _assert_error_shape(
+        client.get("/api/v1/systems/", HTTP_ACCEPT="text/html", **write), 406, "not_acceptable"
+    )
+    _assert_error_shape(
+        client.post("/api/v1/systems/", "name=x", content_type="text/plain", **write),
+        415,
+        "unsupported_media_type",
+    )
+    _assert_error_shape(
+        client.post(
+            f"/api/v1/filings/{world['filing'].pk}/attachments/",
+            b"--x\r\n",
+            content_type="multipart/form-data",
+            **write,
+        ),
+        400,
+    )
+    _assert_error_shape(
+        client.post("/api/v1/systems/", b"{not json", content_type="application/json", **write),
+        400,
+        "parse_error",
+    )
+    _assert_error_shape(client.get("/api/v1/systems/999999/", **write), 404, "not_found")
+    _assert_error_shape(client.get("/api/v2/", **write), 404, "not_found")
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    big = {**SYSTEM, "name": "x" * 200}
+    _assert_error_shape(
+        client.post("/api/v1/systems/", big, content_type="application/json", **write),
+        413,
+        "too_large",
+    )
+
+
+def test_a_server_error_under_the_api_is_json_too(world, monkeypatch):
+    from django.test import Client
+
+    from api import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views.SystemDetail, "get", broken)
+    client = Client(raise_request_exception=False)
+    response = client.get(
+        f"/api/v1/systems/{world['system'].pk}/",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **bearer(world["secrets"]["write"]),
+    )
+    _assert_error_shape(response, 500, "server_error")
+    assert "boom" not in response.content.decode()
+
+
+def test_djangos_own_error_pages_under_the_api_are_json(rf):
+    from api import errors
+
+    request = rf.get("/api/v1/anything/")
+    for handler, status in [
+        (errors.bad_request, 400),
+        (errors.permission_denied, 403),
+        (errors.page_not_found, 404),
+    ]:
+        _assert_error_shape(handler(request, Exception()), status)
+    _assert_error_shape(errors.server_error(request), 500, "server_error")
+    assert errors.page_not_found(rf.get("/verify/x/"), Exception())["Content-Type"].startswith(
+        "text/html"
+    )
