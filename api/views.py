@@ -5,11 +5,14 @@ object is a 404), and every change goes through the verbs the web pages call
 (filings/services.py, filings/obligations.py), with the web pages' forms validating the input.
 """
 
+import hashlib
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,7 +24,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api import dates, inputs
+from api import dates, idempotency, inputs, throttling
 from api import serializers as s
 from api.models import ApiCall, ApiToken
 from filings import attachments, documents, obligations, services, steps
@@ -107,8 +110,46 @@ class ApiBase(APIView):
                 ErrorDetail(gettext(NUL_REFUSED), code="unstorable_text")
             )
 
+    # Detail reads answer If-None-Match with 304 when the ETag (a hash of the body) matches.
+    conditional_get = False
+
+    def dispatch(self, request, *args, **kwargs):
+        """DRF's dispatch, with a kept answer to an ``Idempotency-Key`` replayed between the
+        checks (authentication, scope, rate) and the handler."""
+        self.args, self.kwargs = args, kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
+        try:
+            self.initial(request, *args, **kwargs)
+            response = idempotency.begin(request)
+            if response is None:
+                method = request.method.lower()
+                handler = (
+                    getattr(self, method, self.http_method_not_allowed)
+                    if method in self.http_method_names
+                    else self.http_method_not_allowed
+                )
+                response = handler(request, *args, **kwargs)
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        idempotency.finish(request, self.response)
+        return self.response
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        # Messages and labels follow Accept-Language: a cache must keep one copy per language.
+        patch_vary_headers(response, ["Accept-Language"])
+        for name, value in throttling.rate_limit_headers(request._request).items():
+            response[name] = value
+        if (
+            self.conditional_get
+            and request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and isinstance(response, Response)
+        ):
+            response = self._conditional(request, response)
         token = getattr(request, "_auth", None)
         if isinstance(token, ApiToken):
             ApiCall.objects.create(
@@ -119,6 +160,18 @@ class ApiBase(APIView):
             )
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return response
+
+    def _conditional(self, request, response):
+        response.render()
+        response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+        not_modified = get_conditional_response(request._request, etag=response["ETag"])
+        if not_modified is None:
+            return response
+        for name in ("Vary", "X-Request-ID", *throttling.rate_limit_headers(request._request)):
+            if name in response:
+                not_modified[name] = response[name]
+        not_modified["ETag"] = response["ETag"]
+        return not_modified
 
     @property
     def organization(self):
@@ -184,6 +237,8 @@ class SystemList(ApiBase, generics.ListAPIView):
 
 
 class SystemDetail(ApiBase):
+    conditional_get = True
+
     @extend_schema(responses={200: s.SystemSerializer, **READ_ERRORS})
     def get(self, request, pk):
         system = get_object_or_404(RecognitionSystem, pk=pk, organization=self.organization)
@@ -263,6 +318,8 @@ class DutyList(ApiBase, generics.ListAPIView):
 
 
 class DutyDetail(ApiBase):
+    conditional_get = True
+
     @extend_schema(responses={200: s.DutySerializer, **READ_ERRORS})
     def get(self, request, pk):
         duty = get_object_or_404(
@@ -335,6 +392,8 @@ class FilingList(ApiBase, generics.ListAPIView):
 
 
 class FilingDetail(ApiBase):
+    conditional_get = True
+
     @extend_schema(
         responses={200: s.FilingDetailSerializer, **READ_ERRORS},
         description="The filing, its steps, content, attachments, documents and (while it can "
@@ -569,6 +628,11 @@ class NotFoundView(APIView):
     def initial(self, request, *args, **kwargs):
         activate_language(request._request)
         super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Accept-Language"])
+        return response
 
     def dispatch_missing(self, request, *args, **kwargs):
         raise exceptions.NotFound(_("No such address in the API."), code="not_found")

@@ -1,9 +1,28 @@
 import json
 import re
+import uuid
 
 from django.conf import settings
 from django.http import QueryDict
 from django.utils import translation
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+class RequestIdMiddleware:
+    """Every answer carries ``X-Request-ID``: the client's own, when it sent a sensible one (so a
+    group's tools can follow a call through their logs and ours), else a new one. The id is on
+    the request (``request.request_id``) for the logs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = request.headers.get("X-Request-ID", "")
+        request.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response
 
 
 class ChineseFirstLocaleMiddleware:

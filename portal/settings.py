@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -343,11 +344,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # --- REST API (api/) -----------------------------------------------------------------------------
 # Only the organization's tokens open it (api.authentication): a browser session does not, so a
 # page the user opens cannot make calls in their name, and every call is a token's.
+# An organization's active API tokens at most (its administrators revoke one to make another).
+API_TOKENS_PER_ORGANIZATION = env_int("API_TOKENS_PER_ORGANIZATION", 20)
+# How long a POST's Idempotency-Key and its answer are kept.
+IDEMPOTENCY_HOURS = 24
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScope"],
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api_token": env_str("API_RATE_PER_TOKEN", "120/min")},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.TokenRateThrottle",
+        "api.throttling.OrganizationRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": env_str("API_RATE_PER_TOKEN", "120/min"),
+        "api_organization": env_str("API_RATE_PER_ORGANIZATION", "600/min"),
+    },
     "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPages",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

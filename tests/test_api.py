@@ -824,3 +824,168 @@ def test_djangos_own_error_pages_under_the_api_are_json(rf):
     assert errors.page_not_found(rf.get("/verify/x/"), Exception())["Content-Type"].startswith(
         "text/html"
     )
+
+
+# --- Headers -------------------------------------------------------------------------------------
+
+
+def test_answers_vary_on_the_language_and_carry_a_request_id(client, world):
+    read = bearer(world["secrets"]["read"])
+    echoed = client.get("/api/v1/systems/", HTTP_X_REQUEST_ID="tool-42:abc", **read)
+    assert echoed["X-Request-ID"] == "tool-42:abc"
+    assert "Accept-Language" in echoed["Vary"]
+    made = client.get("/api/v1/systems/", **read)
+    assert len(made["X-Request-ID"]) == 32
+    odd = client.get("/api/v1/systems/", HTTP_X_REQUEST_ID="a b\tc", **read)
+    assert odd["X-Request-ID"] != "a b\tc"
+    assert "Accept-Language" in client.get("/api/v1/nothing/")["Vary"]
+    anonymous = client.get("/api/v1/systems/")
+    assert anonymous.status_code == 401
+    assert len(anonymous["X-Request-ID"]) == 32
+
+
+def test_rate_limit_headers_count_down_and_a_429_says_when_to_retry(client, world):
+    from api.throttling import TokenRateThrottle
+
+    original = TokenRateThrottle.THROTTLE_RATES
+    TokenRateThrottle.THROTTLE_RATES = {"api_token": "2/min"}
+    try:
+        read = bearer(world["secrets"]["read"])
+        first, second, third = (client.get("/api/v1/duties/", **read) for _ in range(3))
+    finally:
+        TokenRateThrottle.THROTTLE_RATES = original
+    assert (first["RateLimit-Limit"], first["RateLimit-Remaining"]) == ("2", "1")
+    assert second["RateLimit-Remaining"] == "0"
+    assert 0 < int(first["RateLimit-Reset"]) <= 60
+    assert third.status_code == 429
+    assert third["RateLimit-Remaining"] == "0"
+    assert 0 < int(third["Retry-After"]) <= 60
+    assert third.json()["errors"][0]["code"] == "throttled"
+
+
+def test_an_organizations_tokens_share_its_limit(client, world):
+    from api.throttling import OrganizationRateThrottle
+
+    original = OrganizationRateThrottle.THROTTLE_RATES
+    OrganizationRateThrottle.THROTTLE_RATES = {"api_organization": "2/min"}
+    try:
+        codes = [
+            client.get("/api/v1/duties/", **bearer(world["secrets"][persona])).status_code
+            for persona in ("read", "write", "read", "write")
+        ]
+        other = client.get("/api/v1/duties/", **bearer(world["secrets"]["other"]))
+    finally:
+        OrganizationRateThrottle.THROTTLE_RATES = original
+    assert codes == [200, 200, 429, 429]
+    assert other.status_code == 200
+
+
+def test_a_detail_read_has_an_etag_and_if_none_match_gives_304(client, world):
+    read = bearer(world["secrets"]["read"])
+    url = f"/api/v1/systems/{world['system'].pk}/"
+    first = client.get(url, **read)
+    etag = first["ETag"]
+    assert etag.startswith('"')
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag, **read)
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+    client.patch(
+        url,
+        {"people_stored": 13_000},
+        content_type="application/json",
+        **bearer(world["secrets"]["write"]),
+    )
+    changed = client.get(url, HTTP_IF_NONE_MATCH=etag, **read)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    filing = client.get(f"/api/v1/filings/{world['filing'].pk}/", **read)
+    english = client.get(
+        f"/api/v1/filings/{world['filing'].pk}/", HTTP_ACCEPT_LANGUAGE="en", **read
+    )
+    assert filing["ETag"] != english["ETag"]
+    duty = client.get(f"/api/v1/duties/{world['duty'].pk}/", **read)
+    assert (
+        client.get(duty.wsgi_request.path, HTTP_IF_NONE_MATCH=duty["ETag"], **read).status_code
+        == 304
+    )
+
+
+def test_the_same_idempotency_key_and_body_give_the_same_answer_once(client, world):
+    write = bearer(world["secrets"]["write"])
+
+    def post(body, key="key-1"):
+        return client.post(
+            "/api/v1/systems/",
+            body,
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=key,
+            **write,
+        )
+
+    first = post(SYSTEM)
+    second = post(SYSTEM)
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert RecognitionSystem.objects.count() == 2  # the fixture's and this one
+    other_body = post({**SYSTEM, "name": "别的"})
+    assert other_body.status_code == 422
+    assert other_body.json()["errors"][0]["code"] == "idempotency_key_reused"
+    assert post({**SYSTEM, "name": "别的"}, key="key-2").status_code == 201
+    assert RecognitionSystem.objects.count() == 3
+    assert post(SYSTEM, key="a key with spaces").status_code == 400
+    # Another organization's key of the same name is its own.
+    theirs = client.post(
+        "/api/v1/systems/",
+        SYSTEM,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="key-1",
+        **bearer(world["secrets"]["other"]),
+    )
+    assert theirs.status_code == 201
+    assert "Idempotent-Replayed" not in theirs
+    # After 24 hours the key is forgotten.
+    with time_machine.travel(date(2026, 3, 4), tick=False):
+        later = post(SYSTEM)
+    assert later.status_code == 201
+    assert "Idempotent-Replayed" not in later
+
+
+def test_an_upload_sent_twice_with_one_key_is_attached_once(client, world):
+    filing = world["filing"]
+    payload = encode_multipart(
+        BOUNDARY, {"kind": "other", "file": SimpleUploadedFile("x.pdf", pdf_bytes())}
+    )
+    answers = [
+        client.generic(
+            "POST",
+            f"/api/v1/filings/{filing.pk}/attachments/",
+            payload,
+            MULTIPART_CONTENT,
+            HTTP_IDEMPOTENCY_KEY="upload-1",
+            **bearer(world["secrets"]["write"]),
+        )
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    assert answers[0].json() == answers[1].json()
+    assert services.current_attachments(filing).count() == 3
+
+
+def test_an_organization_has_at_most_the_set_number_of_active_tokens(client, world, settings):
+    settings.API_TOKENS_PER_ORGANIZATION = 3
+    admin = world["admin"]
+    client.force_login(admin.user)
+    url = reverse("api_tokens", args=[admin.organization.pk])
+    made = client.post(url, {"name": "third", "scope": "read"})
+    assert made.context["secret"]
+    refused = client.post(url, {"name": "fourth", "scope": "read"})
+    assert refused.context["secret"] is None
+    assert "已有 3 个有效令牌" in refused.content.decode()
+    assert not ApiToken.objects.filter(name="fourth").exists()
+    with pytest.raises(tokens.TokenLimitReached):
+        tokens.create_token(admin.organization, admin.user, name="x", scope="read")
+    # Revoking one makes room; another organization's count is its own.
+    tokens.revoke_token(ApiToken.objects.get(name="third"), admin.user)
+    assert client.post(url, {"name": "fourth", "scope": "read"}).context["secret"]

@@ -134,6 +134,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "api.docs",
             "api.dates",
             "api.errors",
+            "api.idempotency",
             "api.inputs",
             "api.pages",
             "api.pagination",
