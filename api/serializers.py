@@ -237,6 +237,64 @@ class StrictChoiceField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
+class StrictCharField(serializers.CharField):
+    """Text as a JSON string only: not 123, not a list."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class WithdrawInput(serializers.Serializer):
+    reason = StrictCharField(
+        max_length=5000, help_text="Why the filing is withdrawn: the office reads it."
+    )
+
+
+class MessageInput(serializers.Serializer):
+    body = StrictCharField(max_length=5000, help_text="The message to the office.")
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    sender = serializers.SerializerMethodField()
+    body = serializers.CharField(source="note")
+
+    class Meta:
+        model = FilingEvent
+        fields = ["id", "filing", "sender", "body", "created_at"]
+
+    def get_sender(self, event) -> str:
+        if event.action == FilingEvent.Action.MESSAGE_FROM_OFFICE:
+            return "office"
+        return "organization"
+
+
+class TokenSummarySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    scope = serializers.ChoiceField(choices=["read", "write"])
+    created_at = serializers.DateTimeField()
+
+
+class LimitsSerializer(serializers.Serializer):
+    calls_per_token = serializers.CharField(help_text="e.g. 120/min")
+    calls_per_organization = serializers.CharField(help_text="All its tokens together.")
+    active_tokens = serializers.IntegerField()
+    max_active_tokens = serializers.IntegerField()
+    max_page_size = serializers.IntegerField()
+    idempotency_hours = serializers.IntegerField()
+
+
+class OrganizationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    uscc = serializers.CharField()
+    address_division = serializers.CharField()
+    acting_as = serializers.CharField(help_text="The administrator the token acts for.")
+    token = TokenSummarySerializer()
+    limits = LimitsSerializer()
+
+
 class FilingCreateSerializer(serializers.Serializer):
     kind = StrictChoiceField(choices=Filing.Kind.choices, default=Filing.Kind.INITIAL)
     original = StrictIntegerField(

@@ -466,6 +466,16 @@ class AttachmentList(ApiBase):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
+        operation_id="filings_attachments",
+        responses={200: s.AttachmentSerializer(many=True), **READ_ERRORS},
+        description="The filing's current attachments (those withdrawn from a draft aside).",
+    )
+    def get(self, request, pk):
+        filing = _filing(self, pk)
+        rows = services.current_attachments(filing).order_by("uploaded_at", "pk")
+        return Response(s.AttachmentSerializer(rows, many=True).data)
+
+    @extend_schema(
         operation_id="filings_attach",
         request={"multipart/form-data": s.AttachmentInput},
         responses={201: s.AttachmentSerializer, **ERRORS},
@@ -501,6 +511,107 @@ class AttachmentDetail(ApiBase):
         except services.FilingError as error:
             raise Conflict(error.message) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AttachmentFile(ApiBase):
+    @extend_schema(
+        operation_id="filings_attachment_download",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file as uploaded (PDF, JPEG or PNG)"
+            ),
+            **READ_ERRORS,
+        },
+    )
+    def get(self, request, pk, attachment_id):
+        filing = _filing(self, pk)
+        attachment = get_object_or_404(filing.attachment_rows, pk=attachment_id)
+        FilingEvent.objects.create(
+            filing=filing,
+            action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
+            actor=request.user,
+            facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
+        )
+        return documents.file_response(
+            attachment.file.open("rb"), attachment.download_name, attachment.content_type
+        )
+
+
+class Withdraw(ApiBase):
+    @extend_schema(
+        operation_id="filings_withdraw",
+        request=s.WithdrawInput,
+        responses={200: s.FilingDetailSerializer, **ERRORS},
+        description="Take back a submitted filing that the office has not started to review; "
+        "its duty to file is open again.",
+    )
+    def post(self, request, pk):
+        filing = _filing(self, pk)
+        body = s.WithdrawInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.withdraw_filing(filing.pk, request.user, body.validated_data["reason"])
+        except services.FilingError as error:
+            raise Conflict(error.message) from None
+        return _detail(filing)
+
+
+class Refile(ApiBase):
+    @extend_schema(
+        operation_id="filings_refile",
+        request=None,
+        responses={201: s.FilingDetailSerializer, **ERRORS},
+        description="File again after a refusal, a withdrawal or a revocation: a new draft from "
+        "what was last submitted (409 names the one already started).",
+    )
+    def post(self, request, pk):
+        source = _filing(self, pk)
+        try:
+            filing = services.start_refiling(source, request.user, reuse=False)
+        except services.FilingInProgress as existing:
+            url = request.build_absolute_uri(reverse("api_filing", args=[existing.filing.pk]))
+            raise FilingExists(existing.message, url) from None
+        except services.FilingError as error:
+            raise Conflict(error.message) from None
+        response = _detail(filing, status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(reverse("api_filing", args=[filing.pk]))
+        return response
+
+
+MESSAGE_ACTIONS = [
+    FilingEvent.Action.MESSAGE_FROM_OFFICE,
+    FilingEvent.Action.MESSAGE_FROM_ORGANIZATION,
+]
+
+
+class Messages(ApiBase):
+    @extend_schema(
+        operation_id="filings_messages",
+        responses={200: s.MessageSerializer(many=True), **READ_ERRORS},
+        description="The messages between the organization and the office on this filing.",
+    )
+    def get(self, request, pk):
+        filing = _filing(self, pk)
+        rows = filing.events.filter(action__in=MESSAGE_ACTIONS).order_by("created_at", "pk")
+        return Response(s.MessageSerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="filings_message",
+        request=s.MessageInput,
+        responses={201: s.MessageSerializer, **ERRORS},
+        description="Write to the office about a submitted filing (emailed to its reviewers).",
+    )
+    def post(self, request, pk):
+        filing = _filing(self, pk)
+        body = s.MessageInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            event = services.post_message(
+                filing.pk, request.user, body.validated_data["body"], from_office=False
+            )
+        except services.FilingError as error:
+            raise Conflict(error.message) from None
+        return Response(s.MessageSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
 class Submit(ApiBase):
@@ -614,6 +725,39 @@ class NotificationList(ApiBase, generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+# --- Who the token acts for ----------------------------------------------------------------------
+
+
+class OrganizationView(ApiBase):
+    @extend_schema(
+        operation_id="organization",
+        responses={200: s.OrganizationSerializer, **READ_ERRORS},
+        description="The organization the token belongs to, the administrator it acts for, "
+        "its scope and the limits that apply.",
+    )
+    def get(self, request):
+        from django.conf import settings
+
+        token, organization = request.auth, self.organization
+        data = {
+            "id": organization.pk,
+            "name": organization.name,
+            "uscc": organization.uscc,
+            "address_division": organization.address_division,
+            "acting_as": request.user.email,
+            "token": {"name": token.name, "scope": token.scope, "created_at": token.created_at},
+            "limits": {
+                "calls_per_token": throttling.TokenRateThrottle().rate,
+                "calls_per_organization": throttling.OrganizationRateThrottle().rate,
+                "active_tokens": organization.api_tokens.filter(revoked_at__isnull=True).count(),
+                "max_active_tokens": settings.API_TOKENS_PER_ORGANIZATION,
+                "max_page_size": 200,
+                "idempotency_hours": settings.IDEMPOTENCY_HOURS,
+            },
+        }
+        return Response(s.OrganizationSerializer(data).data)
 
 
 # --- Anything else under /api/ -------------------------------------------------------------------

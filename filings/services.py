@@ -588,7 +588,7 @@ def revoke_filing(filing_id: int, reviewer, reasons: str) -> Filing:
 
 
 @transaction.atomic
-def start_refiling(source: Filing, actor) -> Filing:
+def start_refiling(source: Filing, actor, *, reuse: bool = True) -> Filing:
     """File again, starting from the content of a refused, withdrawn or revoked filing: a new draft
     of the same kind, with what was last submitted and the same attachments, answering the duty
     that the ending reopened. Nothing of the old filing changes."""
@@ -601,6 +601,8 @@ def start_refiling(source: Filing, actor) -> Filing:
     ).exclude(status__in=[*CLOSED, S.FILED])
     existing = in_progress.first()
     if existing:
+        if not reuse:
+            raise FilingInProgress(existing)
         return existing
     last = _latest_version(source)
     data = dict(last.data if last else source.data)

@@ -108,14 +108,22 @@ def endpoints(w):
         rows.append(
             ("put", f"{v1}/filings/{f}/steps/{step}/", body, True, 200 if step in steps else 404)
         )
+    a = w["attachment"].pk
     rows += [
+        ("get", f"{v1}/organization/", None, False, 200),
         ("post", f"{v1}/filings/{f}/attachments/", "upload", True, 201),
-        ("delete", f"{v1}/filings/{f}/attachments/{w['attachment'].pk}/", None, True, 204),
+        ("get", f"{v1}/filings/{f}/attachments/", None, True, 200),
+        ("get", f"{v1}/filings/{f}/attachments/{a}/file/", None, True, 200),
+        ("delete", f"{v1}/filings/{f}/attachments/{a}/", None, True, 204),
         ("get", f"{v1}/documents/", None, False, 200),
         ("get", f"{v1}/documents/{w['document'].pk}/file/", None, True, 200),
         ("get", f"{v1}/notifications/", None, False, 200),
-        # Last: once submitted, the draft can no longer be changed.
+        # Once submitted, the draft can no longer be changed.
         ("post", f"{v1}/filings/{f}/submit/", {"truthful": True}, True, 200),
+        ("post", f"{v1}/filings/{f}/messages/", {"body": "请问何时审核？"}, True, 201),
+        ("get", f"{v1}/filings/{f}/messages/", None, True, 200),
+        ("post", f"{v1}/filings/{f}/withdraw/", {"reason": "信息有误"}, True, 200),
+        ("post", f"{v1}/filings/{f}/refile/", None, True, 201),
     ]
     return rows
 
@@ -155,7 +163,8 @@ def test_write_token_may_do_everything_in_its_organization(client, world):
         response = call(client, method, url, body, **bearer(world["secrets"]["write"]))
         consume(response)
         assert response.status_code == expected, (method, url)
-    assert Filing.objects.get(pk=world["filing"].pk).status == "submitted"
+    assert Filing.objects.get(pk=world["filing"].pk).status == "withdrawn"
+    assert Filing.objects.get(refiled_from=world["filing"]).status == "draft"
 
 
 def test_read_token_reads_and_may_not_write(client, world):
@@ -207,6 +216,8 @@ def test_another_organizations_token_sees_nothing_of_this_one(client, world):
         if is_object:
             assert response.status_code == 404, (method, url)
             assert response.json()["errors"][0]["code"] == "not_found"
+        elif url.endswith("/organization/"):
+            assert response.json()["id"] != organization.pk
         elif method == "get":
             assert response.status_code == 200
             assert not {row["id"] for row in response.json()["results"]} & theirs[url], url
@@ -989,3 +1000,129 @@ def test_an_organization_has_at_most_the_set_number_of_active_tokens(client, wor
     # Revoking one makes room; another organization's count is its own.
     tokens.revoke_token(ApiToken.objects.get(name="third"), admin.user)
     assert client.post(url, {"name": "fourth", "scope": "read"}).context["secret"]
+
+
+# --- The verbs the web has, through the same services -------------------------------------------
+
+
+def _submitted(client, world):
+    filing = world["filing"]
+    response = client.post(
+        f"/api/v1/filings/{filing.pk}/submit/",
+        {"truthful": True},
+        content_type="application/json",
+        **bearer(world["secrets"]["write"]),
+    )
+    assert response.status_code == 200, response.json()
+    return filing
+
+
+def _post(client, world, url, body=None):
+    return client.post(
+        url,
+        body if body is not None else {},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **bearer(world["secrets"]["write"]),
+    )
+
+
+def test_withdraw_and_file_again_go_through_the_verbs_and_the_history(client, world):
+    from filings.models import FilingEvent
+
+    filing = _submitted(client, world)
+    url = f"/api/v1/filings/{filing.pk}/withdraw/"
+    assert _post(client, world, url, {"reason": 123}).status_code == 400
+    assert _post(client, world, url, {"reason": ""}).status_code == 400
+    assert _post(client, world, url, {}).status_code == 400
+    response = _post(client, world, url, {"reason": "联系人有误"})
+    assert response.status_code == 200
+    assert response.json()["status"] == "withdrawn"
+    event = filing.events.get(action=FilingEvent.Action.WITHDRAWN)
+    assert (event.actor, event.note) == (world["admin"].user, "联系人有误")
+    assert world["duty"].__class__.objects.get(pk=world["duty"].pk).status == "open"
+    assert _post(client, world, url, {"reason": "again"}).status_code == 409
+
+    again = _post(client, world, f"/api/v1/filings/{filing.pk}/refile/")
+    assert again.status_code == 201
+    new = Filing.objects.get(refiled_from=filing)
+    assert again.json()["id"] == new.pk
+    twice = _post(client, world, f"/api/v1/filings/{filing.pk}/refile/")
+    assert twice.status_code == 409
+    assert twice["Location"].endswith(f"/api/v1/filings/{new.pk}/")
+    assert _post(client, world, f"/api/v1/filings/{new.pk}/refile/").status_code == 409
+
+
+def test_a_filing_under_review_is_not_withdrawn(client, world, city_reviewer):
+    filing = _submitted(client, world)
+    services.start_review(filing.pk, city_reviewer)
+    response = _post(client, world, f"/api/v1/filings/{filing.pk}/withdraw/", {"reason": "x"})
+    assert response.status_code == 409
+    assert Filing.objects.get(pk=filing.pk).status == "under_review"
+
+
+def test_messages_with_the_office_are_listed_and_written(client, world, city_reviewer):
+    from django.core import mail
+
+    filing = world["filing"]
+    url = f"/api/v1/filings/{filing.pk}/messages/"
+    assert _post(client, world, url, {"body": "草稿时"}).status_code == 409
+    _submitted(client, world)
+    assert _post(client, world, url, {"body": ["x"]}).status_code == 400
+    mail.outbox.clear()
+    written = _post(client, world, url, {"body": "请问材料是否齐全？"})
+    assert written.status_code == 201
+    assert written.json()["sender"] == "organization"
+    services.post_message(filing.pk, city_reviewer, "齐全。", from_office=True)
+    listed = client.get(url, **bearer(world["secrets"]["read"])).json()
+    assert [(m["sender"], m["body"]) for m in listed] == [
+        ("organization", "请问材料是否齐全？"),
+        ("office", "齐全。"),
+    ]
+
+
+def test_attachments_are_listed_and_downloaded_with_a_name_curl_can_use(client, world):
+    from filings.models import Attachment
+
+    filing = world["filing"]
+    read = bearer(world["secrets"]["read"])
+    listed = client.get(f"/api/v1/filings/{filing.pk}/attachments/", **read).json()
+    assert {row["kind"] for row in listed} == {"assessment_report", "other"}
+    row = Attachment.objects.get(pk=listed[0]["id"])
+    response = client.get(f"/api/v1/filings/{filing.pk}/attachments/{row.pk}/file/", **read)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)[:4] in (b"%PDF", b"\x89PNG")
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="')
+    assert "filename*=UTF-8''" in disposition
+    assert disposition.isascii()
+    document = client.get(f"/api/v1/documents/{world['document'].pk}/file/", **read)
+    consume(document)
+    ascii_name = document["Content-Disposition"].split('filename="')[1].split('"')[0]
+    assert ascii_name.endswith(".pdf")
+    assert ascii_name.isascii()
+    assert "filename*=UTF-8''" in document["Content-Disposition"]
+
+
+def test_content_disposition_has_an_ascii_name_and_the_real_one():
+    from filings.documents import content_disposition
+
+    assert content_disposition("备案表-FR20260302000001-v1.pdf") == (
+        'attachment; filename="FR20260302000001-v1.pdf"; '
+        "filename*=UTF-8''%E5%A4%87%E6%A1%88%E8%A1%A8-FR20260302000001-v1.pdf"
+    )
+    assert content_disposition("评估报告.pdf").startswith('attachment; filename="download.pdf"')
+    assert 'filename="a_b.png"' in content_disposition('a"b.png', inline=True)
+
+
+def test_the_organization_endpoint_says_who_the_token_acts_for(client, world):
+    response = client.get("/api/v1/organization/", **bearer(world["secrets"]["read"]))
+    assert response.status_code == 200
+    body = response.json()
+    organization = world["admin"].organization
+    assert (body["id"], body["uscc"]) == (organization.pk, organization.uscc)
+    assert body["acting_as"] == world["admin"].user.email
+    assert body["token"]["scope"] == "read"
+    assert body["limits"]["active_tokens"] == 2
+    assert body["limits"]["max_active_tokens"] == 20
+    assert body["limits"]["calls_per_token"] == "120/min"

@@ -322,11 +322,8 @@ def download(request, org_id, filing_id, attachment_id):
         actor=request.user,
         facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
     )
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.download_name,
-        content_type=attachment.content_type,
+    return documents.file_response(
+        attachment.file.open("rb"), attachment.download_name, attachment.content_type
     )
 
 
