@@ -112,20 +112,14 @@ class CursorPages(BasePagination):
         }
 
     def get_schema_operation_parameters(self, view):
+        # ``cursor`` is left out on purpose: it is opaque and comes only in ``next``.
         return [
-            {
-                "name": self.cursor_query_param,
-                "required": False,
-                "in": "query",
-                "description": "Where the page starts: the `next` of the previous page.",
-                "schema": {"type": "string"},
-            },
             {
                 "name": self.page_size_query_param,
                 "required": False,
                 "in": "query",
                 "description": f"Rows a page, 1 to {self.max_page_size} (default "
-                f"{self.page_size}).",
+                f"{self.page_size}). Further pages: follow `next`.",
                 "schema": {
                     "type": "integer",
                     "minimum": 1,

@@ -2,6 +2,7 @@
 portal's own forms, never here: the serializers of a step's body are made from the step's form."""
 
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from filings import steps
@@ -19,11 +20,18 @@ from filings.models import (
 )
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class MustBeTrueField(serializers.BooleanField):
+    """A box that must be ticked (a required BooleanField of a form): only ``true`` is valid."""
+
+
 def _field_for(form_field):
     common = {"required": form_field.required, "help_text": str(form_field.help_text or "")}
     if isinstance(form_field, forms.MultipleChoiceField):
         return serializers.ListField(
-            child=serializers.ChoiceField(choices=list(form_field.choices)), **common
+            child=serializers.ChoiceField(choices=list(form_field.choices)),
+            min_length=1 if form_field.required else None,
+            **common,
         )
     if isinstance(form_field, forms.ChoiceField):
         return serializers.ChoiceField(
@@ -32,9 +40,13 @@ def _field_for(form_field):
             **common,
         )
     if isinstance(form_field, forms.BooleanField):
+        if form_field.required:
+            return MustBeTrueField(**common)
         return serializers.BooleanField(**common)
     if isinstance(form_field, forms.IntegerField):
-        return serializers.IntegerField(**common)
+        return serializers.IntegerField(
+            min_value=form_field.min_value, max_value=form_field.max_value, **common
+        )
     if isinstance(form_field, forms.DateField):
         return serializers.DateField(**common)
     if isinstance(form_field, forms.EmailField):
@@ -300,6 +312,7 @@ class FilingCreateSerializer(serializers.Serializer):
     original = StrictIntegerField(
         required=False,
         min_value=1,
+        max_value=2_147_483_647,
         help_text="The filed filing a change or a cancellation is about: required for a "
         "`change` or a `cancellation`.",
     )
@@ -333,3 +346,30 @@ class ErrorItem(serializers.Serializer):
 
 class ErrorResponse(serializers.Serializer):
     errors = ErrorItem(many=True)
+
+
+# What POST /filings/ takes, with its condition: ``original`` is required for a change or a
+# cancellation (the serializer above reads it; this states the rule in the schema).
+FILING_CREATE_SCHEMA = {
+    "oneOf": [
+        {
+            "type": "object",
+            "title": "Initial",
+            "properties": {"kind": {"type": "string", "enum": ["initial"], "default": "initial"}},
+        },
+        {
+            "type": "object",
+            "title": "Change or cancellation",
+            "properties": {
+                "kind": {"type": "string", "enum": ["change", "cancellation"]},
+                "original": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 2_147_483_647,
+                    "description": "The filed filing the change or cancellation is about.",
+                },
+            },
+            "required": ["kind", "original"],
+        },
+    ]
+}

@@ -1,7 +1,6 @@
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
-from api import docs, pages, views
+from api import docs, pages, schema, views
 from filings.steps import STEPS_BY_KIND
 
 ALL_STEPS = sorted({step for steps in STEPS_BY_KIND.values() for step in steps} - {"review"})
@@ -54,7 +53,7 @@ urlpatterns = [
         name="api_token_revoke",
     ),
     path("api/v1/", include(v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/schema/", schema.SchemaView.as_view(), name="api_schema"),
     path("api/docs/", docs.SwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     re_path(r"^api/", views.NotFoundView.as_view(), name="api_not_found"),
 ]

@@ -82,6 +82,13 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class SubmissionBlocked(Conflict):
+    """409: the request was well formed; the filing's content is what stops it (the errors of
+    the checks, each with its code and step)."""
+
+    default_code = "submission_blocked"
+
+
 class FilingExists(Conflict):
     """409 naming the filing that already stands, in the message and in ``Location``."""
 
@@ -360,7 +367,7 @@ class FilingList(ApiBase, generics.ListAPIView):
 
     @extend_schema(
         operation_id="filings_create",
-        request=s.FilingCreateSerializer,
+        request={"application/json": s.FILING_CREATE_SCHEMA},
         responses={201: s.FilingDetailSerializer, **ERRORS},
         description=(
             "Start a draft: the initial filing (the one in progress, if there is one), or a "
@@ -445,7 +452,10 @@ class StepView(ApiBase):
 
 
 def step_view(step):
-    body = s.DeploymentInput(many=True) if step == "deployments" else s.STEP_SERIALIZERS[step]
+    if step == "deployments":
+        body = s.DeploymentInput(many=True, min_length=1)
+    else:
+        body = s.STEP_SERIALIZERS[step]
 
     def put(self, request, pk):
         return StepView.put(self, request, pk)
@@ -517,11 +527,12 @@ class AttachmentFile(ApiBase):
     @extend_schema(
         operation_id="filings_attachment_download",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
+            (200, content_type): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file as uploaded (PDF, JPEG or PNG)"
-            ),
-            **READ_ERRORS,
-        },
+            )
+            for content_type in ("application/pdf", "image/jpeg", "image/png")
+        }
+        | READ_ERRORS,
     )
     def get(self, request, pk, attachment_id):
         filing = _filing(self, pk)
@@ -619,8 +630,9 @@ class Submit(ApiBase):
         operation_id="filings_submit",
         request=s.DeclarationInput,
         responses={200: s.FilingDetailSerializer, **ERRORS},
-        description="Make the declaration and submit. Refused (400) with the errors of the "
-        "checks while any remain, as on the review page.",
+        description="Make the declaration and submit. Refused (409) with the errors of the "
+        "checks while any remain (a step not saved, a missing report...), as on the review "
+        "page; 400 is for a body that is not the declaration.",
     )
     def post(self, request, pk):
         filing = _filing(self, pk)
@@ -635,7 +647,7 @@ class Submit(ApiBase):
         except services.SubmissionBlocked as blocked:
             from filings import compliance
 
-            raise exceptions.ValidationError(
+            raise SubmissionBlocked(
                 {
                     "non_field_errors": [
                         ErrorDetail(str(f.message), code=f.code)

@@ -296,7 +296,7 @@ def test_submission_blocked_lists_the_checks_errors(client, world):
         HTTP_ACCEPT_LANGUAGE="en",
         **bearer(world["secrets"]["write"]),
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "no_assessment_report" in [e["code"] for e in response.json()["errors"]]
     assert Filing.objects.get(pk=filing.pk).status == "draft"
 
@@ -439,7 +439,7 @@ def test_a_draft_with_steps_never_saved_is_not_submitted_through_the_api(client,
         HTTP_ACCEPT_LANGUAGE="en",
         **bearer(world["secrets"]["write"]),
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     incomplete = [e for e in response.json()["errors"] if e["code"] == "step_incomplete"]
     assert len(incomplete) == 2
     assert "Facial information" in " ".join(e["message"] for e in incomplete)
@@ -1126,3 +1126,34 @@ def test_the_organization_endpoint_says_who_the_token_acts_for(client, world):
     assert body["limits"]["active_tokens"] == 2
     assert body["limits"]["max_active_tokens"] == 20
     assert body["limits"]["calls_per_token"] == "120/min"
+
+
+# --- The schema ----------------------------------------------------------------------------------
+
+
+def test_the_schema_documents_every_status_an_operation_can_answer(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            statuses = set(operation["responses"])
+            assert {"400", "401", "405", "406", "429"} <= statuses, (method, path)
+            if method != "get":
+                assert {"403", "409", "413", "415", "422"} <= statuses, (method, path)
+            if "{" in path:
+                assert "404" in statuses, (method, path)
+            assert "X-Request-ID" in operation["responses"]["400"]["headers"]
+    create = schema["paths"]["/api/v1/filings/"]["post"]["requestBody"]["content"]
+    branches = create["application/json"]["schema"]["oneOf"]
+    assert ["kind", "original"] in [branch.get("required") for branch in branches]
+    declaration = schema["components"]["schemas"]["DeclarationInputRequest"]
+    assert declaration["required"] == ["truthful"]
+    purpose = schema["components"]["schemas"]["PurposeStepInputRequest"]["properties"]
+    assert purpose["purpose"].get("minLength") == 1
+
+
+def test_the_schema_download_has_a_valid_content_disposition(client):
+    response = client.get("/api/schema/")
+    disposition = response["Content-Disposition"]
+    assert disposition.isascii()
+    assert disposition.startswith("inline; filename=\"API.yaml\"; filename*=UTF-8''")
+    assert "=?utf-8?" not in disposition.lower()

@@ -138,6 +138,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "api.inputs",
             "api.pages",
             "api.pagination",
+            "api.schema",
             "api.permissions",
             "api.serializers",
             "api.throttling",
