@@ -42,6 +42,8 @@ HEADERS = {
         "schema": {"type": "integer"},
     },
 }
+# The detail reads that answer If-None-Match (api.views.ApiBase.conditional_get).
+CONDITIONAL = {"systems_retrieve", "duties_retrieve", "filings_retrieve"}
 # Described, not declared as a parameter: a generated client (or tester) would send made-up keys
 # that collide across different bodies.
 IDEMPOTENCY_NOTE = (
@@ -74,6 +76,14 @@ def complete_responses(result, generator, request, public):
                 )
             for response in responses.values():
                 response.setdefault("headers", {}).update(HEADERS)
+            if operation.get("operationId") in CONDITIONAL:
+                responses.setdefault(
+                    "304", {"description": "Not modified: If-None-Match named the current ETag"}
+                )
+                responses["200"].setdefault("headers", {})["ETag"] = {
+                    "description": "The version of this answer, for If-None-Match",
+                    "schema": {"type": "string"},
+                }
             if operation.get("operationId") == "filings_step_deployments":
                 body = operation["requestBody"]["content"]["application/json"]["schema"]
                 body["minItems"] = 1  # the form wants at least one place

@@ -1142,6 +1142,9 @@ def test_the_schema_documents_every_status_an_operation_can_answer(client):
             if "{" in path:
                 assert "404" in statuses, (method, path)
             assert "X-Request-ID" in operation["responses"]["400"]["headers"]
+    detail = schema["paths"]["/api/v1/filings/{id}/"]["get"]["responses"]
+    assert "304" in detail
+    assert "ETag" in detail["200"]["headers"]
     create = schema["paths"]["/api/v1/filings/"]["post"]["requestBody"]["content"]
     branches = create["application/json"]["schema"]["oneOf"]
     assert ["kind", "original"] in [branch.get("required") for branch in branches]
