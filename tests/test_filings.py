@@ -582,9 +582,9 @@ def test_downloads_keep_the_original_name_and_are_logged(filer, member):
     response = filer.get(url("attachment_download", member, filing.pk, attachment.pk))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert (
-        "filename*=utf-8''%E8%AF%84%E4%BC%B0%E6%8A%A5%E5%91%8A.pdf"
-        in response["Content-Disposition"]
+    assert response["Content-Disposition"] == (
+        'attachment; filename="download.pdf"; '
+        "filename*=UTF-8''%E8%AF%84%E4%BC%B0%E6%8A%A5%E5%91%8A.pdf"
     )
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
     assert FilingEvent.objects.filter(filing=filing, action="attachment_downloaded").exists()

@@ -19,7 +19,7 @@ from tests.pdfs import pdf_bytes
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="curl and jq"),
 ]
 
