@@ -536,7 +536,7 @@ class AttachmentFile(ApiBase):
     )
     def get(self, request, pk, attachment_id):
         filing = _filing(self, pk)
-        attachment = get_object_or_404(filing.attachment_rows, pk=attachment_id)
+        attachment = get_object_or_404(services.current_attachments(filing), pk=attachment_id)
         FilingEvent.objects.create(
             filing=filing,
             action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,

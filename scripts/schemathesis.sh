@@ -69,10 +69,32 @@ from stdnum.cn import uscc as checked
 second_uscc = '91440300000000024' + checked.calc_check_digit('91440300000000024')
 org, user = organization('914403001922038216', 'fuzz-a@example.com', '模糊测试甲公司')
 organization(second_uscc, 'fuzz-b@example.com', '模糊测试乙公司')
+filing = org.filings.order_by('pk').first()
+print('FILING_ID=%d SYSTEM_ID=%d DUTY_ID=%d' % (
+    filing.pk, org.systems.order_by('pk').first().pk, org.obligations.order_by('pk').first().pk))
 for scope in ('write', 'read'):
     _row, secret = tokens.create_token(org, user, name='schemathesis ' + scope, scope=scope)
     print(scope.upper() + '_TOKEN=' + secret)
 ")"
+
+# The checked-in configuration, with the ids of the first organization's draft, system and duty
+# for the operations on one object: generated ids would only meet 404s. (Not for an attachment of
+# the draft: with two ids in its path, Schemathesis 4.32 counts a pinned id as a generated one.)
+config="$report/schemathesis.toml"
+cat scripts/schemathesis.toml - >"$config" <<TOML
+
+[[operations]]
+include-path-regex = '^/api/v1/filings/\\{id\\}/(?!attachments/\\{)'
+parameters = { "path.id" = $FILING_ID }
+
+[[operations]]
+include-path-regex = '^/api/v1/systems/\\{id\\}/'
+parameters = { "path.id" = $SYSTEM_ID }
+
+[[operations]]
+include-path-regex = '^/api/v1/duties/\\{id\\}/'
+parameters = { "path.id" = $DUTY_ID }
+TOML
 
 .venv/bin/gunicorn portal.wsgi --bind "127.0.0.1:$PORT" --workers 2 --timeout 30 \
   --pid "$VAR_DIR/schemathesis-gunicorn.pid" --error-logfile "$report/gunicorn.log" --daemon
@@ -94,7 +116,7 @@ run() {
   local persona=$1
   shift
   echo "== schemathesis: $persona"
-  .venv/bin/st --no-color --config-file scripts/schemathesis.toml run "http://127.0.0.1:$PORT/api/schema/?format=json" \
+  .venv/bin/st --no-color --config-file "$config" run "http://127.0.0.1:$PORT/api/schema/?format=json" \
     --max-time "$SECONDS_EACH" --workers 2 --seed 24 \
     --request-timeout 20 \
     --report junit --report-junit-path "$report/$persona.xml" \

@@ -1160,3 +1160,11 @@ def test_the_schema_download_has_a_valid_content_disposition(client):
     assert disposition.isascii()
     assert disposition.startswith("inline; filename=\"API.yaml\"; filename*=UTF-8''")
     assert "=?utf-8?" not in disposition.lower()
+
+
+def test_an_attachment_taken_out_of_the_draft_is_no_longer_downloaded(client, world):
+    filing, attachment = world["filing"], world["attachment"]
+    write = bearer(world["secrets"]["write"])
+    url = f"/api/v1/filings/{filing.pk}/attachments/{attachment.pk}/"
+    assert client.delete(url, **write).status_code == 204
+    assert client.get(f"{url}file/", **write).status_code == 404
