@@ -78,10 +78,18 @@ def complete_responses(result, generator, request, public):
                 response.setdefault("headers", {}).update(HEADERS)
             if operation.get("operationId") in CONDITIONAL:
                 responses.setdefault(
-                    "304", {"description": "Not modified: If-None-Match named the current ETag"}
+                    "304",
+                    {
+                        "description": "Not modified: If-None-Match named the current ETag, or "
+                        "nothing changed since If-Modified-Since"
+                    },
                 )
                 responses["200"].setdefault("headers", {})["ETag"] = {
                     "description": "The version of this answer, for If-None-Match",
+                    "schema": {"type": "string"},
+                }
+                responses["200"]["headers"]["Last-Modified"] = {
+                    "description": "When the object last changed, for If-Modified-Since",
                     "schema": {"type": "string"},
                 }
             if operation.get("operationId") == "filings_step_deployments":

@@ -13,6 +13,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.dateparse import parse_datetime
+from django.utils.http import http_date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -171,9 +173,18 @@ class ApiBase(APIView):
     def _conditional(self, request, response):
         response.render()
         response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
-        not_modified = get_conditional_response(request._request, etag=response["ETag"])
+        last_modified = None
+        changed = parse_datetime(str(response.data.get("updated_at") or ""))
+        if changed is not None:
+            last_modified = int(changed.timestamp())
+            response["Last-Modified"] = http_date(last_modified)
+        not_modified = get_conditional_response(
+            request._request, etag=response["ETag"], last_modified=last_modified
+        )
         if not_modified is None:
             return response
+        if last_modified is not None:
+            not_modified["Last-Modified"] = response["Last-Modified"]
         for name in ("Vary", "X-Request-ID", *throttling.rate_limit_headers(request._request)):
             if name in response:
                 not_modified[name] = response[name]

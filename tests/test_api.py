@@ -910,6 +910,8 @@ def test_a_detail_read_has_an_etag_and_if_none_match_gives_304(client, world):
     changed = client.get(url, HTTP_IF_NONE_MATCH=etag, **read)
     assert changed.status_code == 200
     assert changed["ETag"] != etag
+    since = changed["Last-Modified"]
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=since, **read).status_code == 304
     filing = client.get(f"/api/v1/filings/{world['filing'].pk}/", **read)
     english = client.get(
         f"/api/v1/filings/{world['filing'].pk}/", HTTP_ACCEPT_LANGUAGE="en", **read
