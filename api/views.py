@@ -21,6 +21,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -534,7 +535,17 @@ class AttachmentDetail(ApiBase):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class FileNegotiation(DefaultContentNegotiation):
+    """A download answers with its file whatever the client accepts (``Accept: application/pdf``
+    included), and with JSON when it is an error."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class AttachmentFile(ApiBase):
+    content_negotiation_class = FileNegotiation
+
     @extend_schema(
         operation_id="filings_attachment_download",
         responses={
@@ -698,6 +709,8 @@ class DocumentList(ApiBase, generics.ListAPIView):
 
 
 class DocumentFile(ApiBase):
+    content_negotiation_class = FileNegotiation
+
     @extend_schema(
         operation_id="documents_download",
         responses={

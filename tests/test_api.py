@@ -1170,3 +1170,14 @@ def test_an_attachment_taken_out_of_the_draft_is_no_longer_downloaded(client, wo
     url = f"/api/v1/filings/{filing.pk}/attachments/{attachment.pk}/"
     assert client.delete(url, **write).status_code == 204
     assert client.get(f"{url}file/", **write).status_code == 404
+
+
+def test_a_download_answers_a_client_that_accepts_only_its_type(client, world):
+    read = bearer(world["secrets"]["read"])
+    url = f"/api/v1/documents/{world['document'].pk}/file/"
+    response = client.get(url, HTTP_ACCEPT="application/pdf", **read)
+    assert response.status_code == 200
+    consume(response)
+    missing = client.get("/api/v1/documents/999999/file/", HTTP_ACCEPT="application/pdf", **read)
+    assert missing.status_code == 404
+    assert missing.json()["errors"][0]["code"] == "not_found"
