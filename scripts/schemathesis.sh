@@ -106,6 +106,7 @@ stop_server() {
   fi
 }
 trap stop_server EXIT
+trap 'exit 143' TERM INT
 for _ in $(seq 50); do
   curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
   sleep 0.2
