@@ -2,14 +2,24 @@
 ``{"errors": [{"code": "...", "message": "...", "field": "..." or null}]}``, the message in the
 language the client asked for (Accept-Language: zh-hans by default, or en)."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.core.signals import got_request_exception
+from django.http import Http404, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 NOT_FOUND = _("Not found: no such object in your organization.")
+logger = logging.getLogger("django.request")
 
 
 def error(code, message, field=None) -> dict:
@@ -40,8 +50,26 @@ def _join(prefix, name):
     return f"{prefix}.{name}" if prefix else name
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = _("The request is larger than the portal accepts.")
+    default_code = "too_large"
+
+
+class ServerError(exceptions.APIException):
+    status_code = 500
+    default_detail = _("Something went wrong on the portal's side; it has been logged.")
+    default_code = "server_error"
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, MultiPartParserError | TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError(_("The multipart body cannot be read."), code="parse_error")
+    elif isinstance(exc, UnreadablePostError):
+        exc = exceptions.ParseError(_("The body cannot be read."), code="parse_error")
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(NOT_FOUND, code="not_found")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
@@ -49,10 +77,67 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(exc.messages)
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        request = context.get("request")
+        django_request = getattr(request, "_request", request)
+        # Django's own record of a 500 (the log, the admins' email, the test client's re-raise).
+        got_request_exception.send(sender=None, request=django_request)
+        logger.error(
+            "Internal Server Error: %s",
+            getattr(django_request, "path", "?"),
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"status_code": 500, "request": django_request},
+        )
+        exc = ServerError()
+        response = drf_exception_handler(exc, context)
     if isinstance(exc, exceptions.NotAuthenticated):
         rows = [error("not_authenticated", exc.detail)]
     else:
         rows = flatten(exc.detail, default_code=getattr(exc, "default_code", "error"))
     response.data = {"errors": rows}
+    if getattr(exc, "location", None):
+        response["Location"] = exc.location
     return response
+
+
+# --- Answers Django gives before or outside the API's views (portal/urls.py's handlers) ---------
+
+
+def _django_error(request, status, code, message):
+    if not request.path.startswith("/api/"):
+        return None
+    from api.views import activate_language
+
+    activate_language(request)
+    return JsonResponse({"errors": [error(code, message)]}, status=status)
+
+
+def bad_request(request, exception=None):
+    from django.views import defaults
+
+    return _django_error(
+        request, 400, "bad_request", _("The request cannot be read.")
+    ) or defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    from django.views import defaults
+
+    return _django_error(
+        request, 403, "permission_denied", exceptions.PermissionDenied.default_detail
+    ) or defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception=None):
+    from django.views import defaults
+
+    return _django_error(request, 404, "not_found", NOT_FOUND) or defaults.page_not_found(
+        request, exception
+    )
+
+
+def server_error(request):
+    from django.views import defaults
+
+    return _django_error(
+        request, 500, ServerError.default_code, ServerError.default_detail
+    ) or defaults.server_error(request)

@@ -74,3 +74,30 @@ class ApiCall(models.Model):
 
     def __str__(self):
         return f"{self.method} {self.path} {self.status}"
+
+
+class IdempotentRequest(models.Model):
+    """A POST made with an ``Idempotency-Key``, and the answer it got: the same key with the same
+    body gets this answer again for IDEMPOTENCY_HOURS instead of doing the work twice. A row with
+    no status is a request still being answered."""
+
+    organization = models.ForeignKey(
+        "filings.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(null=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=500, blank=True)
+    body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "key"], name="idempotency_key_once_per_organization"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.key} ({self.status})"

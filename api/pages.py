@@ -21,8 +21,12 @@ def token_list(request, org_id):
     secret = None
     created = None
     if request.method == "POST" and form.is_valid():
-        created, secret = tokens.create_token(organization, request.user, **form.cleaned_data)
-        form = TokenForm()
+        try:
+            created, secret = tokens.create_token(organization, request.user, **form.cleaned_data)
+        except tokens.TokenLimitReached as full:
+            form.add_error(None, str(full))
+        else:
+            form = TokenForm()
     rows = organization.api_tokens.select_related("created_by", "revoked_by").order_by(
         "revoked_at", "-created_at", "-pk"
     )[:200]

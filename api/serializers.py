@@ -2,6 +2,7 @@
 portal's own forms, never here: the serializers of a step's body are made from the step's form."""
 
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from filings import steps
@@ -19,11 +20,18 @@ from filings.models import (
 )
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class MustBeTrueField(serializers.BooleanField):
+    """A box that must be ticked (a required BooleanField of a form): only ``true`` is valid."""
+
+
 def _field_for(form_field):
     common = {"required": form_field.required, "help_text": str(form_field.help_text or "")}
     if isinstance(form_field, forms.MultipleChoiceField):
         return serializers.ListField(
-            child=serializers.ChoiceField(choices=list(form_field.choices)), **common
+            child=serializers.ChoiceField(choices=list(form_field.choices)),
+            min_length=1 if form_field.required else None,
+            **common,
         )
     if isinstance(form_field, forms.ChoiceField):
         return serializers.ChoiceField(
@@ -32,9 +40,13 @@ def _field_for(form_field):
             **common,
         )
     if isinstance(form_field, forms.BooleanField):
+        if form_field.required:
+            return MustBeTrueField(**common)
         return serializers.BooleanField(**common)
     if isinstance(form_field, forms.IntegerField):
-        return serializers.IntegerField(**common)
+        return serializers.IntegerField(
+            min_value=form_field.min_value, max_value=form_field.max_value, **common
+        )
     if isinstance(form_field, forms.DateField):
         return serializers.DateField(**common)
     if isinstance(form_field, forms.EmailField):
@@ -42,7 +54,9 @@ def _field_for(form_field):
     if isinstance(form_field, forms.FileField):
         return serializers.FileField(**common)
     return serializers.CharField(
-        max_length=getattr(form_field, "max_length", None), allow_blank=True, **common
+        max_length=getattr(form_field, "max_length", None),
+        allow_blank=not form_field.required,
+        **common,
     )
 
 
@@ -213,14 +227,94 @@ class FilingDetailSerializer(FilingSerializer):
                 "step": finding.step,
                 "message": str(finding.message),
             }
-            for finding in services.findings_for(filing)
+            for finding in services.submission_findings(filing)
         ]
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: not "12", not 12.0, not true."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    """One of the choices, as a JSON string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """Text as a JSON string only: not 123, not a list."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class WithdrawInput(serializers.Serializer):
+    reason = StrictCharField(
+        max_length=5000, help_text="Why the filing is withdrawn: the office reads it."
+    )
+
+
+class MessageInput(serializers.Serializer):
+    body = StrictCharField(max_length=5000, help_text="The message to the office.")
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    sender = serializers.SerializerMethodField()
+    body = serializers.CharField(source="note")
+
+    class Meta:
+        model = FilingEvent
+        fields = ["id", "filing", "sender", "body", "created_at"]
+
+    def get_sender(self, event) -> str:
+        if event.action == FilingEvent.Action.MESSAGE_FROM_OFFICE:
+            return "office"
+        return "organization"
+
+
+class TokenSummarySerializer(serializers.Serializer):
+    name = serializers.CharField()
+    scope = serializers.ChoiceField(choices=["read", "write"])
+    created_at = serializers.DateTimeField()
+
+
+class LimitsSerializer(serializers.Serializer):
+    calls_per_token = serializers.CharField(help_text="e.g. 120/min")
+    calls_per_organization = serializers.CharField(help_text="All its tokens together.")
+    active_tokens = serializers.IntegerField()
+    max_active_tokens = serializers.IntegerField()
+    max_page_size = serializers.IntegerField()
+    idempotency_hours = serializers.IntegerField()
+
+
+class OrganizationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    uscc = serializers.CharField()
+    address_division = serializers.CharField()
+    acting_as = serializers.CharField(help_text="The administrator the token acts for.")
+    token = TokenSummarySerializer()
+    limits = LimitsSerializer()
+
+
 class FilingCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Filing.Kind.choices, default=Filing.Kind.INITIAL)
-    original = serializers.IntegerField(
-        required=False, help_text="The filed filing a change or a cancellation is about."
+    kind = StrictChoiceField(choices=Filing.Kind.choices, default=Filing.Kind.INITIAL)
+    original = StrictIntegerField(
+        required=False,
+        min_value=1,
+        max_value=2_147_483_647,
+        help_text="The filed filing a change or a cancellation is about: required for a "
+        "`change` or a `cancellation`.",
     )
 
 
@@ -252,3 +346,30 @@ class ErrorItem(serializers.Serializer):
 
 class ErrorResponse(serializers.Serializer):
     errors = ErrorItem(many=True)
+
+
+# What POST /filings/ takes, with its condition: ``original`` is required for a change or a
+# cancellation (the serializer above reads it; this states the rule in the schema).
+FILING_CREATE_SCHEMA = {
+    "oneOf": [
+        {
+            "type": "object",
+            "title": "Initial",
+            "properties": {"kind": {"type": "string", "enum": ["initial"], "default": "initial"}},
+        },
+        {
+            "type": "object",
+            "title": "Change or cancellation",
+            "properties": {
+                "kind": {"type": "string", "enum": ["change", "cancellation"]},
+                "original": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 2_147_483_647,
+                    "description": "The filed filing the change or cancellation is about.",
+                },
+            },
+            "required": ["kind", "original"],
+        },
+    ]
+}

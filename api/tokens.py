@@ -5,8 +5,10 @@ import hashlib
 import hmac
 import secrets
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiToken
 
@@ -17,9 +19,28 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class TokenLimitReached(Exception):
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(
+            _(
+                "The organization already has %(limit)d active tokens, the most it may have. "
+                "Revoke one that is no longer used, then make the new one."
+            )
+            % {"limit": limit}
+        )
+
+
 @transaction.atomic
 def create_token(organization, actor, *, name: str, scope: str) -> tuple[ApiToken, str]:
-    """The new token and its secret, which is never stored and cannot be shown again."""
+    """The new token and its secret, which is never stored and cannot be shown again. At most
+    API_TOKENS_PER_ORGANIZATION active tokens an organization (TokenLimitReached)."""
+    from filings.models import Organization
+
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()
+    limit = settings.API_TOKENS_PER_ORGANIZATION
+    if ApiToken.objects.filter(organization=organization, revoked_at__isnull=True).count() >= limit:
+        raise TokenLimitReached(limit)
     prefix = secrets.token_hex(6)
     token = f"{TOKEN_START}{prefix}_{secrets.token_urlsafe(32)}"
     row = ApiToken.objects.create(

@@ -1,7 +1,6 @@
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
-from api import docs, pages, views
+from api import docs, pages, schema, views
 from filings.steps import STEPS_BY_KIND
 
 ALL_STEPS = sorted({step for steps in STEPS_BY_KIND.values() for step in steps} - {"review"})
@@ -31,7 +30,16 @@ v1 = [
         views.AttachmentDetail.as_view(),
         name="api_filing_attachment",
     ),
+    path(
+        "filings/<int:pk>/attachments/<int:attachment_id>/file/",
+        views.AttachmentFile.as_view(),
+        name="api_filing_attachment_file",
+    ),
     path("filings/<int:pk>/submit/", views.Submit.as_view(), name="api_filing_submit"),
+    path("filings/<int:pk>/withdraw/", views.Withdraw.as_view(), name="api_filing_withdraw"),
+    path("filings/<int:pk>/refile/", views.Refile.as_view(), name="api_filing_refile"),
+    path("filings/<int:pk>/messages/", views.Messages.as_view(), name="api_filing_messages"),
+    path("organization/", views.OrganizationView.as_view(), name="api_organization"),
     path("documents/", views.DocumentList.as_view(), name="api_documents"),
     path("documents/<int:pk>/file/", views.DocumentFile.as_view(), name="api_document_file"),
     path("notifications/", views.NotificationList.as_view(), name="api_notifications"),
@@ -45,7 +53,7 @@ urlpatterns = [
         name="api_token_revoke",
     ),
     path("api/v1/", include(v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/schema/", schema.SchemaView.as_view(), name="api_schema"),
     path("api/docs/", docs.SwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     re_path(r"^api/", views.NotFoundView.as_view(), name="api_not_found"),
 ]

@@ -5,28 +5,42 @@ object is a 404), and every change goes through the verbs the web pages call
 (filings/services.py, filings/obligations.py), with the web pages' forms validating the input.
 """
 
+import hashlib
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.dateparse import parse_datetime
+from django.utils.http import http_date
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import dates, idempotency, inputs, throttling
 from api import serializers as s
 from api.models import ApiCall, ApiToken
 from filings import attachments, documents, obligations, services, steps
-from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentFormSet
+from filings.forms.filing_steps import (
+    STEP_FORMS,
+    DeclarationStep,
+    DeploymentForm,
+    DeploymentFormSet,
+)
 from filings.forms.systems import SystemForm
 from filings.forms.uploads import AttachmentForm
 from filings.models import Document, Filing, FilingEvent, Obligation, RecognitionSystem
+from portal.middleware import MAX_QUERY_VALUE, NUL_REFUSED, too_long_query, unstorable_request
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorResponse, description="Invalid input"),
@@ -71,13 +85,81 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class SubmissionBlocked(Conflict):
+    """409: the request was well formed; the filing's content is what stops it (the errors of
+    the checks, each with its code and step)."""
+
+    default_code = "submission_blocked"
+
+
+class FilingExists(Conflict):
+    """409 naming the filing that already stands, in the message and in ``Location``."""
+
+    default_code = "filing_exists"
+
+    def __init__(self, message, url):
+        super().__init__(f"{message} {url}", code="filing_exists")
+        self.location = url
+
+
 class ApiBase(APIView):
     def initial(self, request, *args, **kwargs):
         activate_language(request._request)
         super().initial(request, *args, **kwargs)
+        # Input is looked at only once the caller is known and allowed (401 and 403 first).
+        if too_long_query(request._request):
+            raise exceptions.ValidationError(
+                ErrorDetail(
+                    _("A query parameter is longer than %(limit)d characters.")
+                    % {"limit": MAX_QUERY_VALUE},
+                    code="too_long",
+                )
+            )
+        if unstorable_request(request._request):
+            raise exceptions.ValidationError(
+                ErrorDetail(gettext(NUL_REFUSED), code="unstorable_text")
+            )
+
+    # Detail reads answer If-None-Match with 304 when the ETag (a hash of the body) matches.
+    conditional_get = False
+
+    def dispatch(self, request, *args, **kwargs):
+        """DRF's dispatch, with a kept answer to an ``Idempotency-Key`` replayed between the
+        checks (authentication, scope, rate) and the handler."""
+        self.args, self.kwargs = args, kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
+        try:
+            self.initial(request, *args, **kwargs)
+            response = idempotency.begin(request)
+            if response is None:
+                method = request.method.lower()
+                handler = (
+                    getattr(self, method, self.http_method_not_allowed)
+                    if method in self.http_method_names
+                    else self.http_method_not_allowed
+                )
+                response = handler(request, *args, **kwargs)
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        idempotency.finish(request, self.response)
+        return self.response
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        # Messages and labels follow Accept-Language: a cache must keep one copy per language.
+        patch_vary_headers(response, ["Accept-Language"])
+        for name, value in throttling.rate_limit_headers(request._request).items():
+            response[name] = value
+        if (
+            self.conditional_get
+            and request.method in ("GET", "HEAD")
+            and response.status_code == 200
+            and isinstance(response, Response)
+        ):
+            response = self._conditional(request, response)
         token = getattr(request, "_auth", None)
         if isinstance(token, ApiToken):
             ApiCall.objects.create(
@@ -89,32 +171,33 @@ class ApiBase(APIView):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return response
 
+    def _conditional(self, request, response):
+        response.render()
+        response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+        last_modified = None
+        changed = parse_datetime(str(response.data.get("updated_at") or ""))
+        if changed is not None:
+            last_modified = int(changed.timestamp())
+            response["Last-Modified"] = http_date(last_modified)
+        not_modified = get_conditional_response(
+            request._request, etag=response["ETag"], last_modified=last_modified
+        )
+        if not_modified is None:
+            return response
+        if last_modified is not None:
+            not_modified["Last-Modified"] = response["Last-Modified"]
+        for name in ("Vary", "X-Request-ID", *throttling.rate_limit_headers(request._request)):
+            if name in response:
+                not_modified[name] = response[name]
+        not_modified["ETag"] = response["ETag"]
+        return not_modified
+
     @property
     def organization(self):
         return self.request.auth.organization
 
     def updated_since(self):
-        raw = self.request.query_params.get("updated_since")
-        if raw is None:
-            return None
-        moment = parse_datetime(raw)
-        if moment is None:
-            day = parse_date(raw) if len(raw) == 10 else None
-            if day is not None:
-                moment = timezone.make_aware(
-                    timezone.datetime.combine(day, timezone.datetime.min.time())
-                )
-        if moment is None:
-            raise exceptions.ValidationError(
-                {
-                    "updated_since": [
-                        _("Give a date and time in ISO 8601, e.g. 2026-12-01T08:00:00+08:00.")
-                    ]
-                }
-            )
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment
+        return dates.moment_param(self.request, "updated_since")
 
 
 def form_errors(form) -> dict:
@@ -173,6 +256,8 @@ class SystemList(ApiBase, generics.ListAPIView):
 
 
 class SystemDetail(ApiBase):
+    conditional_get = True
+
     @extend_schema(responses={200: s.SystemSerializer, **READ_ERRORS})
     def get(self, request, pk):
         system = get_object_or_404(RecognitionSystem, pk=pk, organization=self.organization)
@@ -190,8 +275,7 @@ class SystemDetail(ApiBase):
 
 
 def _declare(view, request, system):
-    if not isinstance(request.data, dict):
-        raise exceptions.ValidationError(_("Send a JSON object."))
+    inputs.strict_object(SystemForm, request.data)
     data = {}
     if system is not None:
         data = {name: getattr(system, name) for name in SystemForm.Meta.fields}
@@ -221,7 +305,19 @@ class DutyList(ApiBase, generics.ListAPIView):
     def get_queryset(self):
         rows = Obligation.objects.filter(organization=self.organization).select_related("office")
         wanted = self.request.query_params.get("status")
-        if wanted:
+        if wanted is not None:
+            if wanted not in Obligation.Status.values:
+                raise exceptions.ValidationError(
+                    {
+                        "status": [
+                            ErrorDetail(
+                                _("Give one of: %(choices)s.")
+                                % {"choices": ", ".join(Obligation.Status.values)},
+                                code="invalid_choice",
+                            )
+                        ]
+                    }
+                )
             rows = rows.filter(status=wanted)
         since = self.updated_since()
         if since:
@@ -241,6 +337,8 @@ class DutyList(ApiBase, generics.ListAPIView):
 
 
 class DutyDetail(ApiBase):
+    conditional_get = True
+
     @extend_schema(responses={200: s.DutySerializer, **READ_ERRORS})
     def get(self, request, pk):
         duty = get_object_or_404(
@@ -281,7 +379,7 @@ class FilingList(ApiBase, generics.ListAPIView):
 
     @extend_schema(
         operation_id="filings_create",
-        request=s.FilingCreateSerializer,
+        request={"application/json": s.FILING_CREATE_SCHEMA},
         responses={201: s.FilingDetailSerializer, **ERRORS},
         description=(
             "Start a draft: the initial filing (the one in progress, if there is one), or a "
@@ -294,20 +392,27 @@ class FilingList(ApiBase, generics.ListAPIView):
         kind = body.validated_data["kind"]
         try:
             if kind == Filing.Kind.INITIAL:
-                filing = services.start_initial_filing(self.organization, request.user)
+                filing = services.start_initial_filing(self.organization, request.user, reuse=False)
             else:
                 if "original" not in body.validated_data:
                     raise exceptions.ValidationError(
                         {"original": [ErrorDetail(_("This field is required."), code="required")]}
                     )
                 original = _filing(self, body.validated_data["original"])
-                filing = services.start_follow_up(original, request.user, kind)
+                filing = services.start_follow_up(original, request.user, kind, reuse=False)
+        except services.FilingInProgress as existing:
+            url = request.build_absolute_uri(reverse("api_filing", args=[existing.filing.pk]))
+            raise FilingExists(existing.message, url) from None
         except services.FilingError as error:
             raise Conflict(error.message) from None
-        return _detail(filing, status.HTTP_201_CREATED)
+        response = _detail(filing, status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(reverse("api_filing", args=[filing.pk]))
+        return response
 
 
 class FilingDetail(ApiBase):
+    conditional_get = True
+
     @extend_schema(
         responses={200: s.FilingDetailSerializer, **READ_ERRORS},
         description="The filing, its steps, content, attachments, documents and (while it can "
@@ -337,21 +442,17 @@ class StepView(ApiBase):
             )
         previous = filing.data.get(self.step, [] if self.step == "deployments" else {})
         if self.step == "deployments":
-            if not isinstance(request.data, list):
-                raise exceptions.ValidationError(_("Send a JSON list of places."))
+            places = inputs.strict_list(DeploymentForm, request.data, "deployments")
             data = {
-                "deployments-TOTAL_FORMS": str(len(request.data)),
+                "deployments-TOTAL_FORMS": str(len(places)),
                 "deployments-INITIAL_FORMS": "0",
             }
-            for number, place in enumerate(request.data):
-                if not isinstance(place, dict):
-                    raise exceptions.ValidationError(_("Send a JSON list of places."))
+            for number, place in enumerate(places):
                 data.update({f"deployments-{number}-{k}": v for k, v in place.items()})
             form = DeploymentFormSet(data, prefix="deployments")
         else:
-            if not isinstance(request.data, dict):
-                raise exceptions.ValidationError(_("Send a JSON object."))
-            form = STEP_FORMS[self.step](dict(request.data))
+            form_class = STEP_FORMS[self.step]
+            form = form_class(dict(inputs.strict_object(form_class, request.data)))
         if not form.is_valid():
             raise exceptions.ValidationError(form_errors(form))
         section = steps.section_from(self.step, form, previous)
@@ -363,7 +464,10 @@ class StepView(ApiBase):
 
 
 def step_view(step):
-    body = s.DeploymentInput(many=True) if step == "deployments" else s.STEP_SERIALIZERS[step]
+    if step == "deployments":
+        body = s.DeploymentInput(many=True, min_length=1)
+    else:
+        body = s.STEP_SERIALIZERS[step]
 
     def put(self, request, pk):
         return StepView.put(self, request, pk)
@@ -382,6 +486,16 @@ def step_view(step):
 
 class AttachmentList(ApiBase):
     parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="filings_attachments",
+        responses={200: s.AttachmentSerializer(many=True), **READ_ERRORS},
+        description="The filing's current attachments (those withdrawn from a draft aside).",
+    )
+    def get(self, request, pk):
+        filing = _filing(self, pk)
+        rows = services.current_attachments(filing).order_by("uploaded_at", "pk")
+        return Response(s.AttachmentSerializer(rows, many=True).data)
 
     @extend_schema(
         operation_id="filings_attach",
@@ -421,19 +535,132 @@ class AttachmentDetail(ApiBase):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class FileNegotiation(DefaultContentNegotiation):
+    """A download answers with its file whatever the client accepts (``Accept: application/pdf``
+    included), and with JSON when it is an error."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class AttachmentFile(ApiBase):
+    content_negotiation_class = FileNegotiation
+
+    @extend_schema(
+        operation_id="filings_attachment_download",
+        responses={
+            (200, content_type): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file as uploaded (PDF, JPEG or PNG)"
+            )
+            for content_type in ("application/pdf", "image/jpeg", "image/png")
+        }
+        | READ_ERRORS,
+    )
+    def get(self, request, pk, attachment_id):
+        filing = _filing(self, pk)
+        attachment = get_object_or_404(services.current_attachments(filing), pk=attachment_id)
+        FilingEvent.objects.create(
+            filing=filing,
+            action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
+            actor=request.user,
+            facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
+        )
+        return documents.file_response(
+            attachment.file.open("rb"), attachment.download_name, attachment.content_type
+        )
+
+
+class Withdraw(ApiBase):
+    @extend_schema(
+        operation_id="filings_withdraw",
+        request=s.WithdrawInput,
+        responses={200: s.FilingDetailSerializer, **ERRORS},
+        description="Take back a submitted filing that the office has not started to review; "
+        "its duty to file is open again.",
+    )
+    def post(self, request, pk):
+        filing = _filing(self, pk)
+        body = s.WithdrawInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.withdraw_filing(filing.pk, request.user, body.validated_data["reason"])
+        except services.FilingError as error:
+            raise Conflict(error.message) from None
+        return _detail(filing)
+
+
+class Refile(ApiBase):
+    @extend_schema(
+        operation_id="filings_refile",
+        request=None,
+        responses={201: s.FilingDetailSerializer, **ERRORS},
+        description="File again after a refusal, a withdrawal or a revocation: a new draft from "
+        "what was last submitted (409 names the one already started).",
+    )
+    def post(self, request, pk):
+        source = _filing(self, pk)
+        try:
+            filing = services.start_refiling(source, request.user, reuse=False)
+        except services.FilingInProgress as existing:
+            url = request.build_absolute_uri(reverse("api_filing", args=[existing.filing.pk]))
+            raise FilingExists(existing.message, url) from None
+        except services.FilingError as error:
+            raise Conflict(error.message) from None
+        response = _detail(filing, status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(reverse("api_filing", args=[filing.pk]))
+        return response
+
+
+MESSAGE_ACTIONS = [
+    FilingEvent.Action.MESSAGE_FROM_OFFICE,
+    FilingEvent.Action.MESSAGE_FROM_ORGANIZATION,
+]
+
+
+class Messages(ApiBase):
+    @extend_schema(
+        operation_id="filings_messages",
+        responses={200: s.MessageSerializer(many=True), **READ_ERRORS},
+        description="The messages between the organization and the office on this filing.",
+    )
+    def get(self, request, pk):
+        filing = _filing(self, pk)
+        rows = filing.events.filter(action__in=MESSAGE_ACTIONS).order_by("created_at", "pk")
+        return Response(s.MessageSerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="filings_message",
+        request=s.MessageInput,
+        responses={201: s.MessageSerializer, **ERRORS},
+        description="Write to the office about a submitted filing (emailed to its reviewers).",
+    )
+    def post(self, request, pk):
+        filing = _filing(self, pk)
+        body = s.MessageInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            event = services.post_message(
+                filing.pk, request.user, body.validated_data["body"], from_office=False
+            )
+        except services.FilingError as error:
+            raise Conflict(error.message) from None
+        return Response(s.MessageSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
 class Submit(ApiBase):
     @extend_schema(
         operation_id="filings_submit",
         request=s.DeclarationInput,
         responses={200: s.FilingDetailSerializer, **ERRORS},
-        description="Make the declaration and submit. Refused (400) with the errors of the "
-        "checks while any remain, as on the review page.",
+        description="Make the declaration and submit. Refused (409) with the errors of the "
+        "checks while any remain (a step not saved, a missing report...), as on the review "
+        "page; 400 is for a body that is not the declaration.",
     )
     def post(self, request, pk):
         filing = _filing(self, pk)
         if not filing.editable:
             raise Conflict(_("This filing has already been submitted."))
-        form = DeclarationStep(request.data if isinstance(request.data, dict) else {})
+        form = DeclarationStep(inputs.strict_object(DeclarationStep, request.data))
         if not form.is_valid():
             raise exceptions.ValidationError(form_errors(form))
         try:
@@ -442,7 +669,7 @@ class Submit(ApiBase):
         except services.SubmissionBlocked as blocked:
             from filings import compliance
 
-            raise exceptions.ValidationError(
+            raise SubmissionBlocked(
                 {
                     "non_field_errors": [
                         ErrorDetail(str(f.message), code=f.code)
@@ -460,6 +687,7 @@ class Submit(ApiBase):
 
 class DocumentList(ApiBase, generics.ListAPIView):
     serializer_class = s.DocumentSerializer
+    cursor_field = "created_at"
 
     def get_queryset(self):
         rows = Document.objects.filter(filing__organization=self.organization).select_related(
@@ -481,6 +709,8 @@ class DocumentList(ApiBase, generics.ListAPIView):
 
 
 class DocumentFile(ApiBase):
+    content_negotiation_class = FileNegotiation
+
     @extend_schema(
         operation_id="documents_download",
         responses={
@@ -512,6 +742,7 @@ class NotificationList(ApiBase, generics.ListAPIView):
     their reasons), messages from the office, withdrawals."""
 
     serializer_class = s.NotificationSerializer
+    cursor_field = "created_at"
 
     def get_queryset(self):
         rows = (
@@ -532,6 +763,39 @@ class NotificationList(ApiBase, generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+# --- Who the token acts for ----------------------------------------------------------------------
+
+
+class OrganizationView(ApiBase):
+    @extend_schema(
+        operation_id="organization",
+        responses={200: s.OrganizationSerializer, **READ_ERRORS},
+        description="The organization the token belongs to, the administrator it acts for, "
+        "its scope and the limits that apply.",
+    )
+    def get(self, request):
+        from django.conf import settings
+
+        token, organization = request.auth, self.organization
+        data = {
+            "id": organization.pk,
+            "name": organization.name,
+            "uscc": organization.uscc,
+            "address_division": organization.address_division,
+            "acting_as": request.user.email,
+            "token": {"name": token.name, "scope": token.scope, "created_at": token.created_at},
+            "limits": {
+                "calls_per_token": throttling.TokenRateThrottle().rate,
+                "calls_per_organization": throttling.OrganizationRateThrottle().rate,
+                "active_tokens": organization.api_tokens.filter(revoked_at__isnull=True).count(),
+                "max_active_tokens": settings.API_TOKENS_PER_ORGANIZATION,
+                "max_page_size": 200,
+                "idempotency_hours": settings.IDEMPOTENCY_HOURS,
+            },
+        }
+        return Response(s.OrganizationSerializer(data).data)
+
+
 # --- Anything else under /api/ -------------------------------------------------------------------
 
 
@@ -544,6 +808,11 @@ class NotFoundView(APIView):
     def initial(self, request, *args, **kwargs):
         activate_language(request._request)
         super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Accept-Language"])
+        return response
 
     def dispatch_missing(self, request, *args, **kwargs):
         raise exceptions.NotFound(_("No such address in the API."), code="not_found")

@@ -41,7 +41,7 @@ def make_document():
     from filings import attachments, services
     from filings.models import Document
     from tests.factories import MembershipFactory
-    from tests.filing_data import complete_filing
+    from tests.filing_data import complete_filing, mark_complete
     from tests.pdfs import pdf_bytes
 
     call_command("migrate", verbosity=0)
@@ -51,7 +51,7 @@ def make_document():
     membership = MembershipFactory()
     filing = services.start_initial_filing(membership.organization, membership.user)
     filing.data = copy.deepcopy(complete_filing())
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
     )
@@ -72,7 +72,7 @@ def make_notices() -> dict:
     from filings import attachments, services
     from filings.models import Document
     from tests.factories import MembershipFactory, UserFactory
-    from tests.filing_data import complete_filing
+    from tests.filing_data import complete_filing, mark_complete
     from tests.pdfs import pdf_bytes
 
     reviewer = UserFactory(is_staff=True, is_superuser=True)
@@ -94,7 +94,7 @@ def make_notices() -> dict:
         membership = MembershipFactory()
         filing = services.start_initial_filing(membership.organization, membership.user)
         filing.data = copy.deepcopy(complete_filing())
-        filing.save(update_fields=["data"])
+        mark_complete(filing)
         attachments.store(
             filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
         )

@@ -9,7 +9,10 @@ import hashlib
 import io
 import logging
 import mimetypes
+import re
+import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -346,6 +349,26 @@ def system_form_pdf(filing) -> bytes:
     return write_pdf(render_to_string("documents/system_form.html", context))
 
 
+def content_disposition(name: str, *, inline: bool = False) -> str:
+    """``attachment; filename="<ASCII>"; filename*=UTF-8''<the name>``: the ASCII name for the
+    clients that read only ``filename`` (``curl -OJ`` refuses a header without it), the real one
+    for the others (RFC 6266)."""
+    normalized = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    stem, dot, extension = re.sub(r"[^A-Za-z0-9._-]+", "_", normalized).rpartition(".")
+    if not dot:
+        stem, extension = extension, ""
+    stem = stem.strip("._-") or "download"
+    fallback = f"{stem}.{extension}" if extension else stem
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def file_response(handle, name: str, content_type: str, *, inline: bool = False) -> FileResponse:
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(name, inline=inline)
+    return response
+
+
 def served(document: Document, actor, *, inline: bool = False) -> FileResponse:
     """A ready document as a download (or shown in the browser), with the history noting who took
     it: the filer's page, the review page and the API serve a document alike."""
@@ -355,9 +378,6 @@ def served(document: Document, actor, *, inline: bool = False) -> FileResponse:
         actor=actor,
         facts={"document": document.kind, "version": document.version.number},
     )
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=not inline,
-        filename=document.download_name,
-        content_type="application/pdf",
+    return file_response(
+        document.file.open("rb"), document.download_name, "application/pdf", inline=inline
     )

@@ -76,6 +76,18 @@ class TransitionNotAllowed(FilingError):
     pass
 
 
+class FilingInProgress(FilingError):
+    """A filing of that kind already stands (a draft, one being reviewed, or the filed one): the
+    caller asked for a new one only (``reuse=False``)."""
+
+    def __init__(self, filing):
+        super().__init__(
+            _("A %(kind)s of this organization already exists (%(status)s): continue with it.")
+            % {"kind": filing.get_kind_display(), "status": filing.get_status_display()}
+        )
+        self.filing = filing
+
+
 class SubmissionBlocked(FilingError):
     def __init__(self, findings):
         super().__init__(_("The filing cannot be submitted until the errors are fixed."))
@@ -151,13 +163,16 @@ def organization_section(organization: Organization) -> dict:
 
 
 @transaction.atomic
-def start_initial_filing(organization: Organization, actor) -> Filing:
-    """The organization's initial filing: the one in progress if there is one, else a new draft."""
+def start_initial_filing(organization: Organization, actor, *, reuse: bool = True) -> Filing:
+    """The organization's initial filing: the one in progress if there is one (with
+    ``reuse=False``, FilingInProgress names it instead), else a new draft."""
     Organization.objects.select_for_update().get(pk=organization.pk)
     existing = (
         organization.filings.filter(kind=Filing.Kind.INITIAL).exclude(status__in=CLOSED).first()
     )
     if existing:
+        if not reuse:
+            raise FilingInProgress(existing)
         return existing
     obligation = organization.obligations.filter(
         kind=Obligation.Kind.INITIAL, status=Obligation.Status.OPEN
@@ -179,8 +194,9 @@ def start_initial_filing(organization: Organization, actor) -> Filing:
 
 
 @transaction.atomic
-def start_follow_up(original: Filing, actor, kind: str) -> Filing:
-    """A change or cancellation of a filed filing; prefilled with what was last filed."""
+def start_follow_up(original: Filing, actor, kind: str, *, reuse: bool = True) -> Filing:
+    """A change or cancellation of a filed filing; prefilled with what was last filed. The one in
+    progress is returned (with ``reuse=False``, FilingInProgress names it instead)."""
     original = _lock(original.pk)
     if original.status != S.FILED:
         raise FilingError(_("Only a filed filing can be changed or cancelled."))
@@ -191,6 +207,8 @@ def start_follow_up(original: Filing, actor, kind: str) -> Filing:
                 _("A %(kind)s of this filing is already in progress; finish or submit it first.")
                 % {"kind": existing.get_kind_display().lower()}
             )
+        if not reuse:
+            raise FilingInProgress(existing)
         return existing
     in_force = comparisons.in_force(original)
     last = in_force.versions.order_by("-number").first()
@@ -330,6 +348,11 @@ def findings_for(filing: Filing, today: date | None = None) -> list[compliance.F
 # --- Submission ----------------------------------------------------------------------------------
 
 
+def submission_findings(filing: Filing, today: date | None = None) -> list[compliance.Finding]:
+    """What the submission verb weighs: a step never saved complete, then the checks."""
+    return steps.incomplete(filing) + findings_for(filing, today)
+
+
 def submit_filing(filing_id: int, actor) -> Filing:
     """Submit a draft or a corrected filing. A second click, or a second tab, finds it submitted
     and is refused, so one submission is made."""
@@ -337,7 +360,7 @@ def submit_filing(filing_id: int, actor) -> Filing:
         filing = _lock(filing_id)
         _guard(filing, "submit")
         today = timezone.localdate()
-        findings = findings_for(filing, today)
+        findings = submission_findings(filing, today)
         if compliance.errors(findings):
             raise SubmissionBlocked(findings)
         resubmission = filing.status == S.RETURNED
@@ -574,7 +597,7 @@ def revoke_filing(filing_id: int, reviewer, reasons: str) -> Filing:
 
 
 @transaction.atomic
-def start_refiling(source: Filing, actor) -> Filing:
+def start_refiling(source: Filing, actor, *, reuse: bool = True) -> Filing:
     """File again, starting from the content of a refused, withdrawn or revoked filing: a new draft
     of the same kind, with what was last submitted and the same attachments, answering the duty
     that the ending reopened. Nothing of the old filing changes."""
@@ -587,6 +610,8 @@ def start_refiling(source: Filing, actor) -> Filing:
     ).exclude(status__in=[*CLOSED, S.FILED])
     existing = in_progress.first()
     if existing:
+        if not reuse:
+            raise FilingInProgress(existing)
         return existing
     last = _latest_version(source)
     data = dict(last.data if last else source.data)

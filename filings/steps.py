@@ -1,6 +1,8 @@
-"""Which steps each kind of filing has, and which one comes next."""
+"""Which steps each kind of filing has, which one comes next, and which are still incomplete."""
 
-from filings import vocabulary
+from django.utils.translation import gettext_lazy as _
+
+from filings import compliance, vocabulary
 from filings.models import Filing
 
 CONTENT_STEPS = [key for key, _label in vocabulary.STEPS if key != "review"]
@@ -33,6 +35,29 @@ def first_incomplete(filing: Filing) -> str:
         if key not in completed:
             return key
     return "review"
+
+
+STEP_INCOMPLETE_RULE = _("Every step of the filing is answered and saved before it is submitted.")
+
+
+def incomplete(filing: Filing) -> list[compliance.Finding]:
+    """One error per step of the filing's kind that was never saved complete (the review step
+    aside: submitting is what completes it). The submission verb refuses while any remains, so
+    no path (the pages, the API, the admin, a task) submits a filing with a step left out."""
+    completed = set(filing.completed_steps)
+    return [
+        compliance.Finding(
+            "step_incomplete",
+            compliance.ERROR,
+            key,
+            STEP_INCOMPLETE_RULE,
+            compliance.fmt(
+                _("The step “%(step)s” is not complete: answer it and save it."), step=LABELS[key]
+            ),
+        )
+        for key in STEPS_BY_KIND[filing.kind]
+        if key != "review" and key not in completed
+    ]
 
 
 def after(filing: Filing, step: str) -> str:

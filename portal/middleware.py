@@ -1,9 +1,28 @@
 import json
 import re
+import uuid
 
 from django.conf import settings
 from django.http import QueryDict
 from django.utils import translation
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+class RequestIdMiddleware:
+    """Every answer carries ``X-Request-ID``: the client's own, when it sent a sensible one (so a
+    group's tools can follow a call through their logs and ours), else a new one. The id is on
+    the request (``request.request_id``) for the logs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        given = request.headers.get("X-Request-ID", "")
+        request.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response
 
 
 class ChineseFirstLocaleMiddleware:
@@ -81,6 +100,37 @@ def _out_of_range_number(query) -> bool:
     return False
 
 
+API_PATH = "/api/"
+
+
+def too_long_query(request) -> bool:
+    return any(
+        len(value) > MAX_QUERY_VALUE for _name, values in request.GET.lists() for value in values
+    )
+
+
+def unstorable_request(request) -> bool:
+    """Whether the request's path, query, form fields, file names or JSON body hold text that no
+    database column can: see RefuseUnstorableTextMiddleware."""
+    if unstorable(request.path):
+        return True
+    for query in (request.GET, request.POST if request.method == "POST" else QueryDict()):
+        for name, values in query.lists():
+            if unstorable(name) or any(unstorable(value) for value in values):
+                return True
+    if request.method == "POST":
+        for name, files in request.FILES.lists():
+            if unstorable(name) or any(unstorable(f.name or "") for f in files):
+                return True
+    if request.content_type == "application/json" and request.body:
+        try:
+            payload = json.loads(request.body)
+        except ValueError:
+            return False  # not JSON: for the view to refuse
+        return any(unstorable(text) for text in _json_strings(payload))
+    return False
+
+
 def render_400(request, context):
     from django.shortcuts import render
 
@@ -92,6 +142,7 @@ class RefuseUnstorableTextMiddleware:
     the admin (its search and filter parameters included) and any API: a request with a NUL
     character in its path, its query string, its form fields, the names of its files or its JSON
     body is answered 400 with a page that says what was wrong, before any view or query sees it.
+    The REST API (``/api/``) makes the same checks in its views, once the caller is known.
     (On PostgreSQL such a value was a 500 wherever it reached a query or a JSON column.)
 
     A cookie holding one is dropped instead: no one types cookies, and a refused request would
@@ -108,15 +159,15 @@ class RefuseUnstorableTextMiddleware:
     def __call__(self, request):
         for name in [name for name, value in request.COOKIES.items() if unstorable(name + value)]:
             del request.COOKIES[name]
-        if any(
-            len(value) > MAX_QUERY_VALUE
-            for _name, values in request.GET.lists()
-            for value in values
-        ):
+        if request.path.startswith(API_PATH):
+            # The REST API makes the same checks (api.views.ApiBase), after authentication and
+            # the token's scope: an anonymous caller learns nothing about its input but 401.
+            return self.get_response(request)
+        if too_long_query(request):
             return render_400(request, {"too_long": True, "limit": MAX_QUERY_VALUE})
         if request.path.startswith(ADMIN_PATH) and _out_of_range_number(request.GET):
             return render_400(request, {"huge_number": True})
-        if self._unstorable(request):
+        if unstorable_request(request):
             return self._refusal(request)
         return self.get_response(request)
 
@@ -124,44 +175,12 @@ class RefuseUnstorableTextMiddleware:
         from django.http import JsonResponse
         from django.utils.translation import gettext
 
-        if request.path.startswith("/api/"):
-            # The REST API's one error shape, in the language its client asked for.
-            from api.views import activate_language
-
-            activate_language(request)
-            return JsonResponse(
-                {
-                    "errors": [
-                        {"code": "unstorable_text", "message": gettext(NUL_REFUSED), "field": None}
-                    ]
-                },
-                status=400,
-            )
         if request.content_type == "application/json":
             # An API client reads JSON: the same words, in the same language.
             return JsonResponse(
                 {"error": "unstorable_text", "detail": gettext(NUL_REFUSED)}, status=400
             )
         return render_400(request, {"nul": True})
-
-    def _unstorable(self, request) -> bool:
-        if unstorable(request.path):
-            return True
-        for query in (request.GET, request.POST if request.method == "POST" else QueryDict()):
-            for name, values in query.lists():
-                if unstorable(name) or any(unstorable(value) for value in values):
-                    return True
-        if request.method == "POST":
-            for name, files in request.FILES.lists():
-                if unstorable(name) or any(unstorable(f.name or "") for f in files):
-                    return True
-        if request.content_type == "application/json" and request.body:
-            try:
-                payload = json.loads(request.body)
-            except ValueError:
-                return False  # not JSON: for the view to refuse
-            return any(unstorable(text) for text in _json_strings(payload))
-        return False
 
 
 class ContentSecurityPolicyMiddleware:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -358,16 +359,28 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # --- REST API (api/) -----------------------------------------------------------------------------
 # Only the organization's tokens open it (api.authentication): a browser session does not, so a
 # page the user opens cannot make calls in their name, and every call is a token's.
+# An organization's active API tokens at most (its administrators revoke one to make another).
+API_TOKENS_PER_ORGANIZATION = env_int("API_TOKENS_PER_ORGANIZATION", 20)
+# How long a POST's Idempotency-Key and its answer are kept.
+IDEMPOTENCY_HOURS = 24
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScope"],
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api_token": env_str("API_RATE_PER_TOKEN", "120/min")},
-    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.TokenRateThrottle",
+        "api.throttling.OrganizationRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": env_str("API_RATE_PER_TOKEN", "120/min"),
+        "api_organization": env_str("API_RATE_PER_ORGANIZATION", "600/min"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPages",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bodies only (attachments: multipart); a form-encoded body is a 415, never read as text.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "人脸识别技术应用备案系统 API",
@@ -385,6 +398,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.complete_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "FilingKindEnum": "filings.models.Filing.Kind",
         "FilingStatusEnum": "filings.models.Filing.Status",

@@ -19,3 +19,9 @@ urlpatterns = [
     path("", include("filings.public_urls")),
     path("", include("filings.urls")),
 ]
+
+# Under /api/, Django's own error answers come in the API's error shape too.
+handler400 = "api.errors.bad_request"
+handler403 = "api.errors.permission_denied"
+handler404 = "api.errors.page_not_found"
+handler500 = "api.errors.server_error"

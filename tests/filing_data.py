@@ -83,3 +83,12 @@ def complete_filing() -> dict:
         "assessment": {"assessment_date": "2026-01-15", "conclusion": "Acceptable"},
         "declaration": {"truthful": True},
     }
+
+
+def mark_complete(filing) -> None:
+    """Saves a filing whose content a test set by hand, with every step saved complete as the
+    pages would have left it: the submission verb refuses a filing with a step left out."""
+    from filings.steps import STEPS_BY_KIND
+
+    filing.completed_steps = [key for key in STEPS_BY_KIND[filing.kind] if key != "review"]
+    filing.save(update_fields=["data", "completed_steps"])

@@ -413,7 +413,7 @@ def test_the_dashboard_links_the_bulk_declaration_for_editors(filer, member):
 
 def test_after_filing_a_bulk_update_prompts_a_change_filing_as_the_form_does(client):
     from filings import attachments, services
-    from tests.filing_data import complete_filing
+    from tests.filing_data import complete_filing, mark_complete
     from tests.pdfs import pdf_bytes
 
     membership = MembershipFactory(role="admin")
@@ -427,7 +427,7 @@ def test_after_filing_a_bulk_update_prompts_a_change_filing_as_the_form_does(cli
     )
     filing = services.start_initial_filing(membership.organization, membership.user)
     filing.data = complete_filing()
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
     )

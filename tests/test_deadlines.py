@@ -281,7 +281,7 @@ def test_a_new_year_moves_the_filings_deadline_and_review_due_date_too(
 
     from filings import attachments, services
     from filings.models import Filing
-    from tests.filing_data import complete_filing
+    from tests.filing_data import complete_filing, mark_complete
     from tests.pdfs import pdf_bytes
 
     organization = december_obligation.organization
@@ -289,14 +289,14 @@ def test_a_new_year_moves_the_filings_deadline_and_review_due_date_too(
     with time_machine.travel(date(2026, 12, 14), tick=False):
         filing = services.start_initial_filing(organization, user)
         filing.data = complete_filing()
-        filing.save(update_fields=["data"])
+        mark_complete(filing)
         draft = services.start_initial_filing(organization, user)
         assert draft.deadline == date(2027, 1, 22)
     other = MembershipFactory()
     with time_machine.travel(date(2026, 12, 14), tick=False):
         submitted = services.start_initial_filing(other.organization, other.user)
         submitted.data = complete_filing()
-        submitted.save(update_fields=["data"])
+        mark_complete(submitted)
         attachments.store(
             submitted, other.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
         )
@@ -356,7 +356,7 @@ def test_an_answered_duty_is_provisional_no_longer_once_its_year_is_entered(clie
     """A change filed while its deadline reached into an unannounced year: once the year is
     entered, its page shows the date without "provisional"."""
     from filings import services
-    from tests.filing_data import complete_filing
+    from tests.filing_data import complete_filing, mark_complete
 
     membership = MembershipFactory(role="admin", user__language="zh-hans")
     with time_machine.travel(date(2026, 12, 14)):
@@ -370,7 +370,7 @@ def test_an_answered_duty_is_provisional_no_longer_once_its_year_is_entered(clie
         )
         filing = services.start_initial_filing(membership.organization, membership.user)
         filing.data = complete_filing()
-        filing.save(update_fields=["data"])
+        mark_complete(filing)
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         from filings import attachments

@@ -20,7 +20,7 @@ from filings.tasks import render_document, requeue_documents
 from notifications import emails
 from notifications.models import Notification
 from tests.factories import MembershipFactory
-from tests.filing_data import complete_filing
+from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def submitted_filing(django_capture_on_commit_callbacks):
         data["organization"]["uscc"] = membership.organization.uscc
         data["purpose"]["purpose"] = purpose
         filing.data = data
-        filing.save(update_fields=["data"])
+        mark_complete(filing)
         attachments.store(
             filing,
             membership.user,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from filings import obligations, services
 from filings.models import Attachment, Filing, FilingEvent, FilingVersion, Obligation
 from tests.factories import MembershipFactory
-from tests.filing_data import complete_filing
+from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def url(name, member, *args):
 def complete_draft(member, data=None) -> Filing:
     filing = services.start_initial_filing(member.organization, member.user)
     filing.data = copy.deepcopy(data or complete_filing())
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     upload_report(filing, member.user)
     return filing
 
@@ -241,6 +241,30 @@ def test_a_blocking_check_stops_submission_and_points_to_the_step(filer, member)
 def test_without_the_assessment_report_the_filing_cannot_be_submitted(filer, member):
     filing = complete_draft(member)
     Attachment.objects.all().delete()
+    submit(filer, member, filing)
+    filing.refresh_from_db()
+    assert filing.status == Filing.Status.DRAFT
+
+
+@pytest.mark.parametrize("left_out", ["organization", "facial_data", "deployments"])
+def test_the_submission_verb_refuses_a_step_never_saved_whoever_calls_it(filer, member, left_out):
+    filing = complete_draft(member)
+    services.save_step(filing, member.user, "declaration", {"truthful": True})
+    filing.refresh_from_db()
+    filing.completed_steps = [key for key in filing.completed_steps if key != left_out]
+    filing.save(update_fields=["completed_steps"])
+    with pytest.raises(services.SubmissionBlocked) as blocked:
+        services.submit_filing(filing.pk, member.user)
+    assert [(f.code, f.step) for f in services.compliance.errors(blocked.value.findings)] == [
+        ("step_incomplete", left_out)
+    ]
+    filing.refresh_from_db()
+    assert filing.status == Filing.Status.DRAFT
+    assert filing.receipt_number is None
+    assert member.organization.obligations.get().status == Obligation.Status.OPEN
+    # The review page lists it, and its submission is refused the same way.
+    html = filer.get(url("filing_step", member, filing.pk, "review")).content.decode()
+    assert "一步尚未完成" in html
     submit(filer, member, filing)
     filing.refresh_from_db()
     assert filing.status == Filing.Status.DRAFT
@@ -451,7 +475,7 @@ def test_a_second_change_starts_from_the_first_approved_change(
     data = copy.deepcopy(first.data)
     first.refresh_from_db()
     first.data["purpose"]["purpose"] = "门禁与考勤"
-    first.save(update_fields=["data"])
+    mark_complete(first)
     submit(filer, member, first)
     services.approve_filing(first.pk, city_reviewer)
     second = change_of(filer, member, original, description="再次变更")
@@ -463,7 +487,7 @@ def test_a_second_change_starts_from_the_first_approved_change(
     # Submitted, the second change is shown against the first change, not the original filing.
     second.refresh_from_db()
     second.data["purpose"]["scope"] = "两栋办公楼"
-    second.save(update_fields=["data"])
+    mark_complete(second)
     submit(filer, member, second)
     first.refresh_from_db()
     html = filer.get(url("filing_detail", member, second.pk)).content.decode()
@@ -558,9 +582,9 @@ def test_downloads_keep_the_original_name_and_are_logged(filer, member):
     response = filer.get(url("attachment_download", member, filing.pk, attachment.pk))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert (
-        "filename*=utf-8''%E8%AF%84%E4%BC%B0%E6%8A%A5%E5%91%8A.pdf"
-        in response["Content-Disposition"]
+    assert response["Content-Disposition"] == (
+        'attachment; filename="download.pdf"; '
+        "filename*=UTF-8''%E8%AF%84%E4%BC%B0%E6%8A%A5%E5%91%8A.pdf"
     )
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
     assert FilingEvent.objects.filter(filing=filing, action="attachment_downloaded").exists()

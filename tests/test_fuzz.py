@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from filings import attachments, obligations, services, steps
 from filings.models import Filing
 from tests.factories import MembershipFactory, sign_in
-from tests.filing_data import complete_filing
+from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -261,7 +261,7 @@ def organization_with_a_system(**membership):
 def draft_of(membership) -> Filing:
     filing = services.start_initial_filing(membership.organization, membership.user)
     filing.data = copy.deepcopy(complete_filing())
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
     )

@@ -134,9 +134,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             # The REST API is an interface of its own: DRF's pieces around the same services.
             "api.authentication",
             "api.docs",
+            "api.dates",
             "api.errors",
+            "api.idempotency",
+            "api.inputs",
             "api.pages",
             "api.pagination",
+            "api.schema",
             "api.permissions",
             "api.serializers",
             "api.throttling",

@@ -24,7 +24,7 @@ from filings.models import (
 from filings.regimes import CAC_2023_DRAFT, CAC_2025_MEASURES
 from notifications.models import Notification
 from tests.factories import MembershipFactory, UserFactory
-from tests.filing_data import complete_filing
+from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +154,7 @@ def filed_membership():
     system(membership, "门禁", 12_000)
     filing = services.start_initial_filing(membership.organization, membership.user)
     filing.data = copy.deepcopy(complete_filing())
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
     )
@@ -231,7 +231,7 @@ def submitted_membership():
     system(membership, "门禁", 12_000)
     filing = services.start_initial_filing(membership.organization, membership.user)
     filing.data = copy.deepcopy(complete_filing())
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
     )
@@ -301,7 +301,7 @@ def test_a_change_that_waited_for_a_refused_filing_is_carried_by_the_next_one(
         again = services.start_initial_filing(organization, submitted_membership.user)
         assert again.pk != refused.pk
         again.data = copy.deepcopy(complete_filing())
-        again.save(update_fields=["data"])
+        mark_complete(again)
         attachments.store(
             again,
             submitted_membership.user,
@@ -453,7 +453,7 @@ def test_a_review_period_into_an_unannounced_year_is_marked_provisional(client):
     with time_machine.travel(date(2026, 12, 14), tick=False):
         filing = services.start_initial_filing(membership.organization, membership.user)
         filing.data = copy.deepcopy(complete_filing())
-        filing.save(update_fields=["data"])
+        mark_complete(filing)
         attachments.store(
             filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
         )
@@ -735,7 +735,7 @@ def test_the_reviewer_sees_the_declared_research_system(admin_client, settings):
     )
     filing = services.start_initial_filing(membership.organization, membership.user)
     filing.data = copy.deepcopy(complete_filing())
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
     )
@@ -777,7 +777,7 @@ def filed_organization(settings, regime="cac-2023-draft", people=12_000):
     door = system(membership, "门禁", people, reached="2026-02-02")
     filing = services.start_initial_filing(membership.organization, membership.user)
     filing.data = copy.deepcopy(complete_filing())
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     for kind in ("assessment_report", *(() if regime == "cac-2023-draft" else MEASURES_UPLOADS)):
         attachments.store(filing, membership.user, kind, SimpleUploadedFile("r.pdf", pdf_bytes()))
     services.submit_filing(filing.pk, membership.user)

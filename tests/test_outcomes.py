@@ -26,7 +26,7 @@ from filings.models import (
     Reminder,
 )
 from tests.factories import MembershipFactory, UserFactory, reviewer_of, sign_in
-from tests.filing_data import complete_filing
+from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def submitted(member, capture) -> Filing:
     data["organization"]["name"] = member.organization.name
     data["organization"]["uscc"] = member.organization.uscc
     filing.data = data
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     upload(filing, member.user)
     with capture(execute=True):
         services.submit_filing(filing.pk, member.user)
@@ -375,7 +375,7 @@ def test_under_the_2025_measures_submission_is_refused_with_the_list_of_missing_
     data = copy.deepcopy(complete_filing())
     data["facial_data"]["people_stored"] = 150_000
     filing.data = data
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     upload(filing, member.user)
     sign_in(client, member.user)
     review = reverse("filing_step", args=[member.organization.pk, filing.pk, "review"])

@@ -244,7 +244,7 @@ def test_the_digest_lists_near_and_overdue_reviews_once_a_day_and_nothing_when_q
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from filings import attachments
-    from tests.filing_data import complete_filing
+    from tests.filing_data import complete_filing, mark_complete
     from tests.pdfs import pdf_bytes
 
     reviewer_of("440300", "busy@cac.example")
@@ -252,7 +252,7 @@ def test_the_digest_lists_near_and_overdue_reviews_once_a_day_and_nothing_when_q
     membership = MembershipFactory(organization__name="深圳待审公司")
     filing = services.start_initial_filing(membership.organization, membership.user)
     filing.data = complete_filing()
-    filing.save()
+    mark_complete(filing)
     attachments.store(
         filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
     )

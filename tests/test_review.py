@@ -13,7 +13,7 @@ from django.urls import reverse
 from filings import attachments, services
 from filings.models import Document, Filing, FilingEvent, Jurisdiction, Organization
 from tests.factories import MembershipFactory, UserFactory, login_with_second_factor, reviewer_of
-from tests.filing_data import complete_filing
+from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def submitted(address: str, capture, name: str) -> Filing:
     )
     filing = services.start_initial_filing(membership.organization, membership.user)
     filing.data = copy.deepcopy(complete_filing())
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
     )

@@ -232,7 +232,7 @@ def review(request, membership, filing):
         return redirect("filing_detail", org_id=membership.organization_id, filing_id=filing.pk)
     # Never ticked in advance: the filer declares afresh at every submission.
     form = DeclarationStep(request.POST or None)
-    findings = services.findings_for(filing)
+    findings = services.submission_findings(filing)
     if request.method == "POST" and form.is_valid():
         services.save_step(filing, request.user, "declaration", form.section())
         try:
@@ -328,11 +328,8 @@ def download(request, org_id, filing_id, attachment_id):
         actor=request.user,
         facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
     )
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.download_name,
-        content_type=attachment.content_type,
+    return documents.file_response(
+        attachment.file.open("rb"), attachment.download_name, attachment.content_type
     )
 
 

@@ -22,7 +22,7 @@ from filings import attachments, obligations, services
 from filings.models import Filing
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.factories import MembershipFactory
-from tests.filing_data import complete_filing
+from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes
 
 pytestmark = [
@@ -474,7 +474,7 @@ def test_the_filer_pages_fit_a_phone(live_server, browser, auditor_for):
     # The filing page once submitted, with its documents and history.
     filing.data = {**filing.data, **copy.deepcopy(complete_filing())}
     filing.data["organization"] = services.organization_section(membership.organization)
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     services.submit_filing(filing.pk, membership.user)
     page.goto(f"{base}/filings/{filing.pk}/")
     expect(page.locator("#documents").get_by_role("link")).to_have_count(1)

@@ -21,7 +21,7 @@ from filings.models import Filing, Obligation
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_access import logged_in_page, strings_in
 from tests.factories import MembershipFactory, reviewer_of
-from tests.filing_data import complete_filing
+from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes
 
 pytestmark = [
@@ -53,7 +53,7 @@ def submitted_filing(language):
     data = copy.deepcopy(complete_filing())
     data["organization"] = services.organization_section(membership.organization)
     filing.data = data
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing,
         membership.user,

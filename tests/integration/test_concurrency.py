@@ -9,7 +9,7 @@ from django.db import connection
 from filings import services
 from filings.models import Filing, FilingVersion
 from tests.factories import MembershipFactory, reviewer_of
-from tests.filing_data import complete_filing
+from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes
 
 pytestmark = [
@@ -26,7 +26,7 @@ def draft_ready_to_submit(membership) -> Filing:
     filing = services.start_initial_filing(membership.organization, membership.user)
     filing.data = complete_filing()
     filing.data["assessment"]["assessment_date"] = date.today().replace(day=1).isoformat()
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
     )

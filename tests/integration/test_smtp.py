@@ -41,7 +41,7 @@ from filings.regimes import get_regime
 from notifications.models import Notification
 from portal.celery import app as celery_app
 from tests.factories import MembershipFactory, UserFactory, reviewer_of, valid_uscc
-from tests.filing_data import complete_filing
+from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
@@ -305,7 +305,7 @@ def draft(admin) -> Filing:
     data["organization"]["name"] = admin.organization.name
     data["organization"]["uscc"] = admin.organization.uscc
     filing.data = data
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing, admin.user, "assessment_report", SimpleUploadedFile("评估报告.pdf", pdf_bytes())
     )

@@ -273,6 +273,8 @@ class Command(BaseCommand):
             count_reached_on=date(2026, 10, 12),
         )
         filing = services.start_initial_filing(organization, user)
+        # The prefilled organization step is saved, as the filer's "save" on the page does.
+        filing = services.save_step(filing, user, "organization", filing.data["organization"])
         for step, values in demo_filing(QUEUE_FILING, "queue").items():
             filing = services.save_step(filing, user, step, values)
         _attach_materials(filing, user, organization.name, "门店会员识别系统")
@@ -285,6 +287,7 @@ class Command(BaseCommand):
         if organization.filings.exists():
             return []
         filing = services.start_initial_filing(organization, filer)
+        filing = services.save_step(filing, filer, "organization", filing.data["organization"])
         for step, values in demo_filing(FILER_FILING, "filer").items():
             filing = services.save_step(filing, filer, step, values)
         _attach_materials(filing, filer, organization.name, "园区人脸门禁系统")
