@@ -855,3 +855,37 @@ def test_a_duty_answered_by_a_filing_under_review_says_so_not_fulfilled(
     page = filer.get(url("dashboard", member)).content.decode()
     state = page.split('class="duty-state">')[1].split("<")[0]
     assert state == f"待补正，期限 {filing.correction_deadline.isoformat()}"
+
+
+def test_the_facial_data_step_starts_from_the_people_declared(client):
+    from filings import obligations
+
+    member = MembershipFactory(role="admin")
+    client.force_login(member.user)
+    obligations.declare_system(
+        member.organization,
+        member.user,
+        name="门禁",
+        people_stored=12_500,
+        used_in_public_place=False,
+        count_reached_on=date(2026, 2, 2),
+    )
+    filing = services.start_initial_filing(member.organization, member.user)
+    address = url("filing_step", member, filing.pk, "facial_data")
+    assert 'name="people_stored" value="12500"' in client.get(address).content.decode()
+    obligations.declare_system(
+        member.organization,
+        member.user,
+        name="考勤",
+        people_stored=3_000,
+        used_in_public_place=False,
+        count_reached_on=date(2026, 2, 2),
+    )
+    obligations.declare_total(
+        member.organization, member.user, people_total=14_000, reached_on=date(2026, 2, 3)
+    )
+    # The declared total (not the sum, 15,500), once there is one.
+    assert 'name="people_stored" value="14000"' in client.get(address).content.decode()
+    services.save_step(filing, member.user, "facial_data", {"people_stored": 11_000})
+    # What the filer typed stays.
+    assert 'name="people_stored" value="11000"' in client.get(address).content.decode()

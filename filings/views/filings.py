@@ -18,6 +18,7 @@ from filings import (
     compliance,
     documents,
     materials,
+    obligations,
     outcomes,
     services,
     steps,
@@ -154,7 +155,13 @@ def step(request, org_id, filing_id, step):
         )
     else:
         form_class = STEP_FORMS[step]
-        form = form_class(request.POST or None, initial=form_class.initial_from(section))
+        initial = form_class.initial_from(section)
+        if step == "facial_data" and initial.get("people_stored") in (None, ""):
+            # What the organization declared: its total across systems, else their sum.
+            people = obligations.people_declared(filing.organization)
+            if people:
+                initial["people_stored"] = people
+        form = form_class(request.POST or None, initial=initial)
     # A step opened from the review page ("Fix it", "Edit") leads back to it once saved.
     return_to_review = request.GET.get("from") == "review"
     error_count = 0
