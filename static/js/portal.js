@@ -39,3 +39,34 @@ document.addEventListener("htmx:afterSwap", (event) => {
     city.disabled = !!city.querySelector("option[data-municipality]");
   }
 });
+
+// A field that applies only after another answer (data-shown-when="field value…": the field whose
+// answer shows it, and the values that do; "on" for a ticked box) is hidden until it applies.
+// Without script every field shows, and the server checks what applies.
+function showWhatApplies(form) {
+  for (const input of form.querySelectorAll("[data-shown-when]")) {
+    const [name, ...values] = input.dataset.shownWhen.split(" ");
+    const answers = [...form.querySelectorAll(`[name="${name}"]`)];
+    const applies = answers.some((answer) =>
+      answer.type === "checkbox" || answer.type === "radio"
+        ? answer.checked && values.includes(answer.value)
+        : values.includes(answer.value),
+    );
+    const wrapper = document.getElementById(`div_${input.id}`) || input.parentElement;
+    wrapper.hidden = !applies;
+  }
+}
+
+document.addEventListener("change", (event) => {
+  if (event.target.form?.querySelector("[data-shown-when]")) {
+    showWhatApplies(event.target.form);
+  }
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form")) {
+    if (form.querySelector("[data-shown-when]")) {
+      showWhatApplies(form);
+    }
+  }
+});
