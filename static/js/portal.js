@@ -70,3 +70,49 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 });
+
+// A form that sends a file shows how much of it has gone (files up to 20 MB): it is sent by
+// script, and the page it leads to is opened when the server has it. Without script, or if the
+// script's request fails, the form is sent as usual.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const progress = form.querySelector("progress.upload-progress");
+  const file = form.querySelector("input[type=file]");
+  if (event.defaultPrevented || !progress || !file?.files?.length || !window.FormData) {
+    return;
+  }
+  event.preventDefault();
+  const data = new FormData(form);
+  if (event.submitter?.name) {
+    data.append(event.submitter.name, event.submitter.value);
+  }
+  const request = new XMLHttpRequest();
+  request.open("POST", form.getAttribute("action") || window.location.href);
+  request.setRequestHeader("X-Upload-Progress", "1");
+  request.upload.addEventListener("progress", (sent) => {
+    if (sent.lengthComputable) {
+      progress.value = Math.round((100 * sent.loaded) / sent.total);
+    }
+  });
+  request.addEventListener("load", () => {
+    let next = null;
+    try {
+      next = JSON.parse(request.responseText).location;
+    } catch {
+      next = null;
+    }
+    if (next) {
+      window.location.assign(next);
+    } else {
+      document.open();
+      document.write(request.responseText);
+      document.close();
+    }
+  });
+  request.addEventListener("error", () => form.submit());
+  progress.classList.remove("d-none");
+  for (const button of form.querySelectorAll("button")) {
+    button.disabled = true;
+  }
+  request.send(data);
+});
