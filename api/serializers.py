@@ -7,7 +7,8 @@ from rest_framework import serializers
 
 from filings import steps
 from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentForm
-from filings.forms.systems import SystemForm
+from filings.forms.self_check import SelfCheckForm
+from filings.forms.systems import RetireSystemForm, SystemForm
 from filings.forms.uploads import AttachmentForm
 from filings.models import (
     Attachment,
@@ -34,8 +35,11 @@ def _field_for(form_field):
             **common,
         )
     if isinstance(form_field, forms.ChoiceField):
+        flat = []  # groups (a province and its cities) are flattened: a value is a value
+        for key, value in form_field.choices:
+            flat += list(value) if isinstance(value, list | tuple) else [(key, value)]
         return serializers.ChoiceField(
-            choices=[(k, v) for k, v in form_field.choices if k != ""],
+            choices=[(k, v) for k, v in flat if k != ""],
             allow_blank=not form_field.required,
             **common,
         )
@@ -91,9 +95,14 @@ class SystemSerializer(serializers.ModelSerializer):
             "people_stored",
             "used_in_public_place",
             "count_reached_on",
+            "research_only",
+            "retired_on",
             "created_at",
             "updated_at",
         ]
+
+
+RetireInput = serializer_for_form(RetireSystemForm, "RetireInput")
 
 
 class DutySerializer(serializers.ModelSerializer):
@@ -373,3 +382,21 @@ FILING_CREATE_SCHEMA = {
         },
     ]
 }
+
+
+SelfCheckQuery = serializer_for_form(SelfCheckForm, "SelfCheckQuery")
+
+
+class SelfCheckOffice(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class SelfCheckSerializer(serializers.Serializer):
+    must_file = serializers.BooleanField()
+    rule_set = serializers.CharField(help_text="FILING_REGIME: cac-2023-draft or cac-2025-measures")
+    office = SelfCheckOffice()
+    deadline = serializers.DateField(allow_null=True)
+    deadline_final = serializers.BooleanField()
+    why = serializers.CharField()
+    rule = serializers.CharField()

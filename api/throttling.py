@@ -32,6 +32,17 @@ class _Counted(SimpleRateThrottle):
         return allowed
 
 
+class PublicRateThrottle(_Counted):
+    """Calls without a token (the public self-check), per client address (API_RATE_PUBLIC)."""
+
+    scope = "api_public"
+
+    def get_cache_key(self, request, view):
+        from accounts.throttling import client_key
+
+        return self.cache_format % {"scope": self.scope, "ident": client_key(request._request)}
+
+
 class TokenRateThrottle(_Counted):
     """Calls per token (API_RATE_PER_TOKEN, e.g. 120/min), whatever address they come from."""
 

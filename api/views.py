@@ -30,16 +30,18 @@ from rest_framework.views import APIView
 from api import dates, idempotency, inputs, throttling
 from api import serializers as s
 from api.models import ApiCall, ApiToken
-from filings import attachments, documents, obligations, services, steps
+from filings import attachments, documents, obligations, self_check, services, steps
 from filings.forms.filing_steps import (
     STEP_FORMS,
     DeclarationStep,
     DeploymentForm,
     DeploymentFormSet,
 )
-from filings.forms.systems import SystemForm
+from filings.forms.self_check import SelfCheckForm
+from filings.forms.systems import RetireSystemForm, SystemForm
 from filings.forms.uploads import AttachmentForm
 from filings.models import Document, Filing, FilingEvent, Obligation, RecognitionSystem
+from filings.regimes import current_regime
 from portal.middleware import MAX_QUERY_VALUE, NUL_REFUSED, too_long_query, unstorable_request
 
 ERRORS = {
@@ -274,8 +276,41 @@ class SystemDetail(ApiBase):
         return _declare(self, request, system)
 
 
+class SystemRetire(ApiBase):
+    @extend_schema(
+        operation_id="systems_retire",
+        request=s.RetireInput,
+        responses={200: s.SystemSerializer, **ERRORS},
+        description="Declare the day the organization stopped using the system: it no longer "
+        "counts, and after filing a change or the cancellation duty opens (409 if it is retired "
+        "already).",
+    )
+    def post(self, request, pk):
+        system = get_object_or_404(RecognitionSystem, pk=pk, organization=self.organization)
+        inputs.strict_object(RetireSystemForm, request.data)
+        if system.retired_on is not None:
+            raise Conflict(
+                gettext("This system was already declared retired on %(day)s.")
+                % {"day": system.retired_on.isoformat()}
+            )
+        form = RetireSystemForm(request.data, system=system)
+        if not form.is_valid():
+            raise exceptions.ValidationError(form_errors(form))
+        try:
+            obligations.retire_system(self.organization, request.user, system, **form.cleaned_data)
+        except obligations.RetirementRefused as refused:
+            raise Conflict(str(refused)) from None
+        system.refresh_from_db()
+        return Response(s.SystemSerializer(system).data)
+
+
 def _declare(view, request, system):
     inputs.strict_object(SystemForm, request.data)
+    if system is not None and system.retired_on is not None:
+        raise Conflict(
+            gettext("This system was declared retired on %(day)s: it can no longer be updated.")
+            % {"day": system.retired_on.isoformat()}
+        )
     data = {}
     if system is not None:
         data = {name: getattr(system, name) for name in SystemForm.Meta.fields}
@@ -761,6 +796,39 @@ class NotificationList(ApiBase, generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+# --- Anyone: the public self-check ---------------------------------------------------------------
+
+
+class SelfCheck(ApiBase):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [throttling.PublicRateThrottle]
+
+    @extend_schema(
+        operation_id="self_check",
+        auth=[],
+        parameters=[s.SelfCheckQuery],
+        responses={200: s.SelfCheckSerializer, **{code: ERRORS[code] for code in (400, 429)}},
+        description="Whether an organization must file, with which office and by when, under the "
+        "rule set in force, from a few answers; no token needed (the page /check/).",
+    )
+    def get(self, request):
+        form = SelfCheckForm(request.query_params)
+        if not form.is_valid():
+            raise exceptions.ValidationError(form_errors(form))
+        verdict = self_check.check(form.answers(), current_regime())
+        data = {
+            "must_file": verdict.must_file,
+            "rule_set": verdict.regime.code,
+            "office": {"code": verdict.office_code, "name": verdict.office_name},
+            "deadline": verdict.deadline,
+            "deadline_final": verdict.deadline_final,
+            "why": verdict.why,
+            "rule": str(verdict.rule),
+        }
+        return Response(s.SelfCheckSerializer(data).data)
 
 
 # --- Who the token acts for ----------------------------------------------------------------------

@@ -126,6 +126,15 @@ def assess(systems, regime: Regime, total=None) -> Assessment:
     return Assessment(True, since, tuple(name for _day, name in candidates), known)
 
 
+def people_declared(organization: Organization) -> int:
+    """The organization's number of people as declared: its latest total across systems, else
+    the sum of the systems in use (0 when nothing is declared)."""
+    total = latest_total(organization)
+    if total is not None:
+        return total.people_total
+    return bounds(organization.systems.all()).sum
+
+
 def latest_total(organization: Organization) -> HeadcountDeclaration | None:
     return organization.headcounts.order_by("-declared_at", "-pk").first()
 

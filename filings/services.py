@@ -349,8 +349,17 @@ def findings_for(filing: Filing, today: date | None = None) -> list[compliance.F
 
 
 def submission_findings(filing: Filing, today: date | None = None) -> list[compliance.Finding]:
-    """What the submission verb weighs: a step never saved complete, then the checks."""
-    return steps.incomplete(filing) + findings_for(filing, today)
+    """What the submission verb weighs: the checks, and each step never saved complete that no
+    other error explains already (a step left incomplete because a required material is missing
+    shows that material, once). Errors in step order, then the warnings."""
+    findings = findings_for(filing, today)
+    errors = compliance.errors(findings)
+    explained = {finding.step for finding in errors}
+    left_out = [finding for finding in steps.incomplete(filing) if finding.step not in explained]
+    order = compliance.STEP_KEYS.index
+    return sorted(left_out + errors, key=lambda finding: order(finding.step)) + (
+        compliance.warnings(findings)
+    )
 
 
 def submit_filing(filing_id: int, actor) -> Filing:

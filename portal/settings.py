@@ -373,6 +373,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "api_token": env_str("API_RATE_PER_TOKEN", "120/min"),
         "api_organization": env_str("API_RATE_PER_ORGANIZATION", "600/min"),
+        "api_public": env_str("API_RATE_PUBLIC", "60/min"),
     },
     "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPages",
     "PAGE_SIZE": 50,

@@ -124,8 +124,14 @@ def endpoints(w):
         ("get", f"{v1}/filings/{f}/messages/", None, True, 200),
         ("post", f"{v1}/filings/{f}/withdraw/", {"reason": "信息有误"}, True, 200),
         ("post", f"{v1}/filings/{f}/refile/", None, True, 201),
+        # Retired last: a retired system is no longer updated.
+        ("post", f"{v1}/systems/{w['system'].pk}/retire/", {"retired_on": "2026-02-27"}, True, 200),
     ]
     return rows
+
+
+# Answered without a token (tested on their own below).
+PUBLIC = {"api_self_check"}
 
 
 def consume(response):
@@ -151,8 +157,10 @@ def test_every_endpoint_is_in_the_matrix(world):
     from api.urls import v1
 
     covered = {(resolve(url).url_name, method) for method, url, *_rest in endpoints(world)}
-    assert {name for name, _method in covered} == {pattern.name for pattern in v1}
+    assert {name for name, _method in covered} == {pattern.name for pattern in v1} - PUBLIC
     for pattern in v1:
+        if pattern.name in PUBLIC:
+            continue
         for method in pattern.callback.view_class.http_method_names:
             if hasattr(pattern.callback.view_class, method) and method not in ("options", "head"):
                 assert (pattern.name, method) in covered, (pattern.name, method)
@@ -1181,3 +1189,106 @@ def test_a_download_answers_a_client_that_accepts_only_its_type(client, world):
     missing = client.get("/api/v1/documents/999999/file/", HTTP_ACCEPT="application/pdf", **read)
     assert missing.status_code == 404
     assert missing.json()["errors"][0]["code"] == "not_found"
+
+
+def test_a_system_is_declared_research_only_and_retired_through_the_api(client, world, settings):
+    """The same verbs as the web: research-only is outside the measures, and retiring a system
+    after filing opens the change or the cancellation duty (obligations.retire_system)."""
+    settings.FILING_REGIME = "cac-2025-measures"
+    write = bearer(world["secrets"]["write"])
+    created = client.post(
+        "/api/v1/systems/",
+        {**SYSTEM, "name": "训练集", "people_stored": 150_000, "research_only": True},
+        content_type="application/json",
+        **write,
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["research_only"] is True
+    assert body["retired_on"] is None
+    system_id = body["id"]
+    refused = client.post(
+        f"/api/v1/systems/{system_id}/retire/",
+        {"retired_on": "2030-01-01"},
+        content_type="application/json",
+        **write,
+    )
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "retired_on"
+    wrong_type = client.post(
+        f"/api/v1/systems/{system_id}/retire/",
+        {"retired_on": 20260227},
+        content_type="application/json",
+        **write,
+    )
+    assert wrong_type.status_code == 400
+    retired = client.post(
+        f"/api/v1/systems/{system_id}/retire/",
+        {"retired_on": "2026-02-27"},
+        content_type="application/json",
+        **write,
+    )
+    assert retired.status_code == 200, retired.json()
+    assert retired.json()["retired_on"] == "2026-02-27"
+    again = client.post(
+        f"/api/v1/systems/{system_id}/retire/",
+        {"retired_on": "2026-02-27"},
+        content_type="application/json",
+        **write,
+    )
+    assert again.status_code == 409
+    update = client.patch(
+        f"/api/v1/systems/{system_id}/",
+        {"people_stored": 1},
+        content_type="application/json",
+        **write,
+    )
+    assert update.status_code == 409
+    read = client.post(
+        f"/api/v1/systems/{system_id}/retire/",
+        {"retired_on": "2026-02-27"},
+        content_type="application/json",
+        **bearer(world["secrets"]["read"]),
+    )
+    assert read.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("regime", "people", "research_only", "must_file"),
+    [
+        ("cac-2023-draft", 10_001, False, True),
+        ("cac-2025-measures", 10_001, False, False),
+        ("cac-2025-measures", 100_000, False, True),
+        ("cac-2025-measures", 150_000, True, False),
+    ],
+)
+def test_the_public_self_check_answers_without_a_token(
+    client, settings, regime, people, research_only, must_file
+):
+    settings.FILING_REGIME = regime
+    response = client.get(
+        "/api/v1/self-check/",
+        {
+            "people_stored": str(people),
+            "reached_on": "2026-02-02",
+            "address_division": "440300",
+            **({"research_only": "true"} if research_only else {}),
+        },
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["must_file"] is must_file
+    assert body["rule_set"] == regime
+    assert body["office"]["code"] == ("440300" if regime == "cac-2023-draft" else "440000")
+    assert (body["deadline"] is not None) is must_file
+
+
+def test_the_public_self_check_refuses_bad_answers_in_the_error_shape(client):
+    response = client.get(
+        "/api/v1/self-check/",
+        {"people_stored": "many", "reached_on": "2026-02-30", "address_division": "440300"},
+    )
+    assert response.status_code == 400
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert {"people_stored", "reached_on"} <= fields

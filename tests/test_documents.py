@@ -96,6 +96,7 @@ def test_each_notice_says_what_it_must(submitted_filing, city_reviewer):
     filing.refresh_from_db()
     assert filing.correction_deadline.isoformat() in text
 
+    services.save_step(filing, membership.user, "declaration", {"truthful": True})
     services.submit_filing(filing.pk, membership.user)
     services.approve_filing(filing.pk, city_reviewer)
     filing.refresh_from_db()

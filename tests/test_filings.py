@@ -855,3 +855,98 @@ def test_a_duty_answered_by_a_filing_under_review_says_so_not_fulfilled(
     page = filer.get(url("dashboard", member)).content.decode()
     state = page.split('class="duty-state">')[1].split("<")[0]
     assert state == f"待补正，期限 {filing.correction_deadline.isoformat()}"
+
+
+def test_the_facial_data_step_starts_from_the_people_declared(client):
+    from filings import obligations
+
+    member = MembershipFactory(role="admin")
+    client.force_login(member.user)
+    obligations.declare_system(
+        member.organization,
+        member.user,
+        name="门禁",
+        people_stored=12_500,
+        used_in_public_place=False,
+        count_reached_on=date(2026, 2, 2),
+    )
+    filing = services.start_initial_filing(member.organization, member.user)
+    address = url("filing_step", member, filing.pk, "facial_data")
+    assert 'name="people_stored" value="12500"' in client.get(address).content.decode()
+    obligations.declare_system(
+        member.organization,
+        member.user,
+        name="考勤",
+        people_stored=3_000,
+        used_in_public_place=False,
+        count_reached_on=date(2026, 2, 2),
+    )
+    obligations.declare_total(
+        member.organization, member.user, people_total=14_000, reached_on=date(2026, 2, 3)
+    )
+    # The declared total (not the sum, 15,500), once there is one.
+    assert 'name="people_stored" value="14000"' in client.get(address).content.decode()
+    services.save_step(filing, member.user, "facial_data", {"people_stored": 11_000})
+    # What the filer typed stays.
+    assert 'name="people_stored" value="11000"' in client.get(address).content.decode()
+
+
+def _assessment_post(**extra):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.pdfs import pdf_bytes
+
+    return {
+        "assessment_date": "2026-02-01",
+        "conclusion": "风险可控",
+        "kind": "assessment_report",
+        "file": SimpleUploadedFile("评估报告.pdf", pdf_bytes(), content_type="application/pdf"),
+        **extra,
+    }
+
+
+def test_a_file_chosen_on_the_assessment_step_is_kept_by_save_and_continue(filer, member):
+    """Nothing chosen is lost: the step and the file go in one form, whichever button sends it."""
+    filing = services.start_initial_filing(member.organization, member.user)
+    response = filer.post(url("filing_step", member, filing.pk, "assessment"), _assessment_post())
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert list(services.current_attachments(filing).values_list("kind", flat=True)) == [
+        "assessment_report"
+    ]
+    assert "assessment" in filing.completed_steps
+    assert filing.data["assessment"]["conclusion"] == "风险可控"
+
+
+def test_the_upload_button_keeps_what_was_typed_and_the_step_incomplete_without_the_report(
+    filer, member
+):
+    filing = services.start_initial_filing(member.organization, member.user)
+    address = url("filing_step", member, filing.pk, "assessment")
+    body = _assessment_post(upload="1", kind="other")
+    response = filer.post(address, body)
+    assert response.status_code == 302
+    assert response["Location"].endswith("/steps/assessment/")
+    filing.refresh_from_db()
+    assert filing.data["assessment"]["conclusion"] == "风险可控"  # typed, kept
+    assert "assessment" not in filing.completed_steps  # the report is still missing
+    # Saved and continued without the report: saved, said, and still incomplete.
+    response = filer.post(address, {"assessment_date": "2026-02-01", "conclusion": "风险可控"})
+    assert response.status_code == 302
+    filing.refresh_from_db()
+    assert "assessment" not in filing.completed_steps
+    page = filer.get(response["Location"]).content.decode()
+    assert "尚需上传" in page or "Still to upload" in page
+
+
+def test_an_upload_sent_by_script_is_told_where_to_go(filer, member):
+    filing = services.start_initial_filing(member.organization, member.user)
+    response = filer.post(
+        url("filing_step", member, filing.pk, "assessment"),
+        _assessment_post(upload="1"),
+        HTTP_X_UPLOAD_PROGRESS="1",
+    )
+    assert response.status_code == 200
+    assert response.json()["location"].endswith("/steps/assessment/")
+    page = filer.get(response.json()["location"]).content.decode()
+    assert "评估报告.pdf" in page  # uploaded, and its message waits on the page

@@ -439,3 +439,53 @@ def test_every_admin_changelist_filter_never_answers_a_server_error(world, perso
         forms = [f for f in forms_of(client, url, may_be_refused=True) if f["method"] == "post"]
         if forms:
             fuzz_forms(client, forms)
+
+
+# --- The API's date and time query parameters (issue 30) -----------------------------------------
+
+API_LISTS = ["/api/v1/systems/", "/api/v1/duties/", "/api/v1/filings/", "/api/v1/notifications/"]
+MOMENTS = st.one_of(
+    st.datetimes().map(lambda moment: moment.isoformat()),
+    st.dates().map(lambda day: day.isoformat()),
+    st.builds(
+        lambda year, month, day, hour, offset: (
+            f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:00:00{offset}"
+        ),
+        st.integers(0, 9999),
+        st.integers(0, 13),
+        st.integers(0, 32),
+        st.integers(0, 25),
+        st.sampled_from(["", "Z", "+08:00", "-12:00", "+14:00", "+99:00", "-99:59", "+23:59"]),
+    ),
+    st.sampled_from(
+        [
+            "2026-02-30",
+            "2026-02-28T25:00:00",
+            "0001-01-01T00:00:00+08:00",
+            "9999-12-31T23:59:59-08:00",
+            "yesterday",
+            "",
+            "2026-13-01",
+        ]
+    ),
+    st.text(max_size=40).filter(lambda text: "\x00" not in text),
+)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(moment=MOMENTS, path=st.sampled_from(API_LISTS))
+def test_the_apis_dates_are_parsed_strictly_never_a_server_error(moment, path):
+    from tests.api_helpers import bearer, organization_with_tokens
+
+    secret = organization_with_tokens()[1]["read"]
+    client = Client(raise_request_exception=False)
+    response = client.get(path, {"updated_since": moment}, **bearer(secret))
+    assert response.status_code in (200, 400), (moment, response.status_code)
+    if response.status_code == 400:
+        assert response.json()["errors"][0]["field"] == "updated_since", moment

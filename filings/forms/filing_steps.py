@@ -188,6 +188,21 @@ class FacialDataStep(StepForm):
         _("The provision, or how the separate consent is obtained"), long=True, required=False
     )
 
+    # Fields that apply only after another answer: shown by static/js/portal.js when it is given
+    # (every field shows without script). "field value…": the field and the values that show it.
+    SHOWN_WHEN = {
+        "cloud_provider": "storage_locations cloud",
+        "originals_basis": "keeps_originals on",
+        "originals_basis_detail": "keeps_originals on",
+        "off_device_basis": "storage_locations own_servers cloud",
+        "off_device_basis_detail": "storage_locations own_servers cloud",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, condition in self.SHOWN_WHEN.items():
+            self.fields[name].widget.attrs["data-shown-when"] = condition
+
     def clean(self):
         cleaned = super().clean()
         if "cloud" in (cleaned.get("storage_locations") or []) and not cleaned.get(

@@ -57,11 +57,12 @@ class SelfCheckForm(forms.Form):
         label=_("Only for research, development or algorithm training of facial recognition"),
         required=False,
     )
-    address_division = forms.ChoiceField(label=_("City of the registered address"), choices=())
+    address_division = forms.ChoiceField(
+        label=_("City of the registered address"), choices=city_choices
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["address_division"].choices = city_choices()
         self.initial.setdefault("reached_on", timezone.localdate())
 
     def clean_reached_on(self):

@@ -1,11 +1,12 @@
 """The filing pages. Not behind login_required: for anyone who is not a member, anonymous
 visitors included, a filing does not exist (404), as the access rules in filings/access.py say."""
 
+import functools
 import io
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from filings import (
     compliance,
     documents,
     materials,
+    obligations,
     outcomes,
     services,
     steps,
@@ -137,6 +139,21 @@ def _last_return(filing):
     return filing.events.filter(action=FilingEvent.Action.RETURNED).order_by("-created_at").first()
 
 
+def _told_where_to_go(view):
+    """A page sent by script to show the progress of its upload is told where to go next (JSON)
+    instead of being redirected: the script leaves for it, and the messages wait there."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if request.headers.get("X-Upload-Progress") and response.status_code in (301, 302, 303):
+            return JsonResponse({"location": response["Location"]})
+        return response
+
+    return wrapped
+
+
+@_told_where_to_go
 def step(request, org_id, filing_id, step):
     membership = membership_or_404(request.user, org_id)
     filing = _filing(membership, filing_id)
@@ -154,19 +171,49 @@ def step(request, org_id, filing_id, step):
         )
     else:
         form_class = STEP_FORMS[step]
-        form = form_class(request.POST or None, initial=form_class.initial_from(section))
+        initial = form_class.initial_from(section)
+        if step == "facial_data" and initial.get("people_stored") in (None, ""):
+            # What the organization declared: its total across systems, else their sum.
+            people = obligations.people_declared(filing.organization)
+            if people:
+                initial["people_stored"] = people
+        form = form_class(request.POST or None, initial=initial)
     # A step opened from the review page ("Fix it", "Edit") leads back to it once saved.
     return_to_review = request.GET.get("from") == "review"
     error_count = 0
+    missing = []
+    if request.method == "POST" and step == "assessment":
+        # One form: a file chosen is stored with the step, whichever button sent it.
+        _store_chosen_file(request, filing)
+        missing = materials.missing(
+            filing.regime, services.current_attachments(filing).values_list("kind", flat=True)
+        )
+        if "upload" in request.POST:
+            # "Upload": the file is stored, and what was typed is kept as it stands.
+            valid = form.is_valid()
+            section = steps.section_from(step, form, section, valid=valid)
+            services.save_step(filing, request.user, step, section, complete=valid and not missing)
+            return redirect(_step_url(org_id, filing.pk, step, return_to_review))
     if request.method == "POST":
         valid = form.is_valid()
         if valid or "save_draft" in request.POST:
             section = steps.section_from(step, form, section, valid=valid)
             try:
-                services.save_step(filing, request.user, step, section, complete=valid)
+                # A required material missing keeps the step incomplete.
+                services.save_step(
+                    filing, request.user, step, section, complete=valid and not missing
+                )
             except services.FilingError as error:
                 messages.error(request, error.message)
                 return redirect("filing_detail", org_id=org_id, filing_id=filing.pk)
+            if valid and missing:
+                still = _(
+                    "Saved. Still to upload: %(materials)s. The step stays incomplete until then."
+                )
+                messages.warning(
+                    request,
+                    str(compliance.fmt(still, materials=[m.label for m in missing])),
+                )
         if valid and request.POST.get("save_draft") == "add_place":
             # Saved with the block filled in: the page comes back with an empty block after it.
             messages.success(request, _("Place saved. Fill in the next one below."))
@@ -209,6 +256,25 @@ def step(request, org_id, filing_id, step):
             filing.regime, [a.kind for a in context["attachments"]]
         )
     return render(request, "filings/filing_step.html", context)
+
+
+def _store_chosen_file(request, filing) -> None:
+    """The attachment chosen on the assessment step, stored as the upload form would."""
+    if not request.FILES.get("file"):
+        return
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return
+    try:
+        attachment = attachments.store(
+            filing, request.user, form.cleaned_data["kind"], form.cleaned_data["file"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(name)s uploaded.") % {"name": attachment.original_name})
 
 
 def _step_url(org_id, filing_id, step, return_to_review=False) -> str:

@@ -39,3 +39,80 @@ document.addEventListener("htmx:afterSwap", (event) => {
     city.disabled = !!city.querySelector("option[data-municipality]");
   }
 });
+
+// A field that applies only after another answer (data-shown-when="field value…": the field whose
+// answer shows it, and the values that do; "on" for a ticked box) is hidden until it applies.
+// Without script every field shows, and the server checks what applies.
+function showWhatApplies(form) {
+  for (const input of form.querySelectorAll("[data-shown-when]")) {
+    const [name, ...values] = input.dataset.shownWhen.split(" ");
+    const answers = [...form.querySelectorAll(`[name="${name}"]`)];
+    const applies = answers.some((answer) =>
+      answer.type === "checkbox" || answer.type === "radio"
+        ? answer.checked && values.includes(answer.value)
+        : values.includes(answer.value),
+    );
+    const wrapper = document.getElementById(`div_${input.id}`) || input.parentElement;
+    wrapper.hidden = !applies;
+  }
+}
+
+document.addEventListener("change", (event) => {
+  if (event.target.form?.querySelector("[data-shown-when]")) {
+    showWhatApplies(event.target.form);
+  }
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form")) {
+    if (form.querySelector("[data-shown-when]")) {
+      showWhatApplies(form);
+    }
+  }
+});
+
+// A form that sends a file shows how much of it has gone (files up to 20 MB): it is sent by
+// script, and the page it leads to is opened when the server has it. Without script, or if the
+// script's request fails, the form is sent as usual.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const progress = form.querySelector("progress.upload-progress");
+  const file = form.querySelector("input[type=file]");
+  if (event.defaultPrevented || !progress || !file?.files?.length || !window.FormData) {
+    return;
+  }
+  event.preventDefault();
+  const data = new FormData(form);
+  if (event.submitter?.name) {
+    data.append(event.submitter.name, event.submitter.value);
+  }
+  const request = new XMLHttpRequest();
+  request.open("POST", form.getAttribute("action") || window.location.href);
+  request.setRequestHeader("X-Upload-Progress", "1");
+  request.upload.addEventListener("progress", (sent) => {
+    if (sent.lengthComputable) {
+      progress.value = Math.round((100 * sent.loaded) / sent.total);
+    }
+  });
+  request.addEventListener("load", () => {
+    let next = null;
+    try {
+      next = JSON.parse(request.responseText).location;
+    } catch {
+      next = null;
+    }
+    if (next) {
+      window.location.assign(next);
+    } else {
+      document.open();
+      document.write(request.responseText);
+      document.close();
+    }
+  });
+  request.addEventListener("error", () => form.submit());
+  progress.classList.remove("d-none");
+  for (const button of form.querySelectorAll("button")) {
+    button.disabled = true;
+  }
+  request.send(data);
+});

@@ -436,7 +436,8 @@ def test_the_whole_filing_with_the_keyboard_alone(
         "assessment_date": assessed.isoformat(),
         "conclusion": conclusion,
     }
-    assert data["declaration"] == {"truthful": True}
+    # The declaration is kept with what was submitted; the draft is declared afresh next time.
+    assert filing.versions.get().data["declaration"] == {"truthful": True}
     assert [a.kind for a in services.current_attachments(filing)] == ["assessment_report"]
     page.context.close()
 
