@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from filings import outcomes, rules_text, summary, vocabulary
 from filings.models import Document, FilingEvent, FilingVersion
 from notifications.emails import queue_waiting_for
+from portal import storage
 from portal.queueing import queue_after_commit, queue_now
 
 logger = logging.getLogger(__name__)
@@ -346,7 +347,9 @@ def system_form_pdf(filing) -> bytes:
 
 def served(document: Document, actor, *, inline: bool = False) -> FileResponse:
     """A ready document as a download (or shown in the browser), with the history noting who took
-    it: the filer's page, the review page and the API serve a document alike."""
+    it: the filer's page, the review page and the API serve a document alike. The bytes are
+    checked against the SHA-256 recorded at rendering before anything is written or sent."""
+    content = storage.verified(document.file, document.sha256)
     FilingEvent.objects.create(
         filing=document.filing,
         action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
@@ -354,7 +357,7 @@ def served(document: Document, actor, *, inline: bool = False) -> FileResponse:
         facts={"document": document.kind, "version": document.version.number},
     )
     return FileResponse(
-        document.file.open("rb"),
+        content,
         as_attachment=not inline,
         filename=document.download_name,
         content_type="application/pdf",

@@ -183,3 +183,33 @@ class ContentSecurityPolicyMiddleware:
             return response
         response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class DamagedFileMiddleware:
+    """A download whose stored bytes no longer match their recorded SHA-256 (portal.storage) is
+    refused with a page that says so, from the filer's pages, the review workspace and the API
+    alike; portal.storage has logged it for the operator."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import HttpResponse
+        from django.utils.translation import gettext
+
+        from portal.storage import FileDamaged
+
+        if not isinstance(exception, FileDamaged):
+            return None
+        return HttpResponse(
+            gettext(
+                "This file is damaged in storage (its SHA-256 no longer matches the one recorded "
+                "when it was stored), so it is not served. This has been logged; please tell the "
+                "portal's administrator."
+            ),
+            status=500,
+            content_type="text/plain; charset=utf-8",
+        )
