@@ -3,9 +3,24 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _refuse_unsafe_configuration(**kwargs):
+    """A worker on another host with local files would render PDFs nobody can serve. SystemExit:
+    Celery logs and ignores any Exception a signal's receiver raises."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal.checks import refuse_unsafe_at_start
+
+    try:
+        refuse_unsafe_at_start()
+    except ImproperlyConfigured as error:
+        raise SystemExit(f"ImproperlyConfigured: {error}") from error

@@ -217,6 +217,9 @@ AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME") or None
 AWS_S3_ADDRESSING_STYLE = env_str("AWS_S3_ADDRESSING_STYLE") or None
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {"BACKEND": "portal.storage.PrivateObjectStorage"}
+# A deliberate single host on PostgreSQL: local files and the file cache are then allowed
+# (portal.checks refuses them otherwise).
+SINGLE_HOST = env_bool("SINGLE_HOST", False)
 WHITENOISE_MANIFEST_STRICT = False
 FILE_UPLOAD_PERMISSIONS = 0o600
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -47,6 +47,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "portal.celery",
             "portal.queueing",
             "portal.storage",
+            # Reads the settings only; the worker (portal.celery) runs it at start.
+            "portal.checks",
             "portal.pagination",
             "portal.formats",
             "portal.formats.*",
