@@ -66,6 +66,7 @@ OPEN_WITHOUT_SECOND_FACTOR = {
     "healthz",
     "healthz_live",
     "healthz_ready",
+    "metrics",
 }
 
 

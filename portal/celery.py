@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import task_failure, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -24,3 +24,15 @@ def _refuse_unsafe_configuration(**kwargs):
         refuse_unsafe_at_start()
     except ImproperlyConfigured as error:
         raise SystemExit(f"ImproperlyConfigured: {error}") from error
+
+
+@task_failure.connect
+def _count_failure(sender=None, **kwargs):
+    """Counted in the broker's Redis, which every worker and every web host reach: the metrics
+    endpoint of any host reports the failures of all workers (portal.metrics)."""
+    name = getattr(sender, "name", None) or "unknown"
+    try:
+        with app.connection_for_write() as connection:
+            connection.default_channel.client.hincrby("portal:metrics:tasks_failed", name, 1)
+    except Exception:  # noqa: BLE001, S110 - a metric must never fail the task's own handling
+        pass

@@ -129,6 +129,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "portal.admin_strings",
             "portal.context_processors",
             "portal.health",
+            "portal.metrics",
             "portal.launcher",
             "portal.wsgi",
             "portal.asgi",
