@@ -213,3 +213,42 @@ class DamagedFileMiddleware:
             status=500,
             content_type="text/plain; charset=utf-8",
         )
+
+
+class RequestIdMiddleware:
+    """Gives the request an id (the proxy's X-Request-ID when it is one), puts it on every log line
+    written while the request runs and on every task it queues (portal.logs, portal.celery),
+    returns it in the X-Request-ID header, and logs one line for the request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import logging
+        import time
+
+        from portal.logs import REQUEST_ID, new_request_id
+
+        request_id = new_request_id(request.headers.get("X-Request-ID"))
+        token = REQUEST_ID.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            match = getattr(request, "resolver_match", None)
+            logging.getLogger("portal.requests").info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "view": match.view_name if match is not None else None,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            return response
+        finally:
+            REQUEST_ID.reset(token)

@@ -49,6 +49,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "portal.storage",
             # Reads the settings only; the worker (portal.celery) runs it at start.
             "portal.checks",
+            "portal.logs",
             "portal.pagination",
             "portal.formats",
             "portal.formats.*",
