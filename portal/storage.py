@@ -6,6 +6,8 @@ streams the bytes after checking them against the SHA-256 recorded when the file
 import hashlib
 import logging
 import tempfile
+import threading
+import weakref
 
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
@@ -36,16 +38,56 @@ class PrivateObjectStorage(S3Storage):
     file_overwrite = False
     querystring_auth = True
 
+    def __init__(self, **settings):
+        super().__init__(**settings)
+        self._start_tracking()
+
+    def _start_tracking(self):
+        # django-storages opens one boto3 connection per thread and leaves its pooled sockets to
+        # the garbage collector. Each is kept here with its thread and closed when the thread has
+        # ended (checked as the next thread connects) or the storage goes away: no socket is left
+        # open behind a server that runs each request in a thread of its own.
+        self._opened = []
+        weakref.finalize(self, _close, self._opened)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_opened", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._start_tracking()
+
+    @property
+    def connection(self):
+        connection = getattr(self._connections, "connection", None)
+        if connection is None:
+            _close(self._opened, ended_threads_only=True)
+            connection = super().connection
+            self._opened.append((threading.current_thread(), connection))
+        return connection
+
     def url(self, name, parameters=None, expire=None, http_method=None):
         raise ValueError("private files have no URL; serve them through a permission-checked view")
 
 
-def close_connections(storage) -> None:
-    """Close the sockets this thread's bucket client keeps open (boto3 pools them): for a command
-    or a test that is done with the storage."""
-    connection = getattr(getattr(storage, "_connections", None), "connection", None)
-    if connection is not None:
+def _close(opened: list, ended_threads_only: bool = False) -> None:
+    for entry in list(opened):
+        thread, connection = entry
+        if ended_threads_only and thread.is_alive():
+            continue
+        opened.remove(entry)
         connection.meta.client.close()
+
+
+def close_connections(storage) -> None:
+    """Close the sockets the bucket's clients keep open (boto3 pools them): for a command or a
+    test that is done with the storage. A storage on the local disk has none."""
+    opened = getattr(storage, "_opened", None)
+    if opened is not None:
+        _close(opened)
+        storage._connections = threading.local()
 
 
 class FileDamaged(Exception):

@@ -203,3 +203,21 @@ def test_copy_files_needs_a_bucket(settings):
     settings.AWS_STORAGE_BUCKET_NAME = ""
     with pytest.raises(CommandError, match="AWS_STORAGE_BUCKET_NAME"):
         call_command("copy_files", "--to-bucket")
+
+
+def test_a_connection_is_closed_once_its_thread_has_ended(object_storage):
+    """A server that answers each request in a thread of its own (runserver, the tests' live
+    server) leaves no pooled socket open behind the threads that ended."""
+    import threading
+
+    storage = storages["default"]
+
+    def look():
+        storage.exists("documents/none.pdf")
+
+    for _ in range(3):
+        thread = threading.Thread(target=look)
+        thread.start()
+        thread.join()
+    look()  # this thread connects: the ended threads' connections are closed
+    assert len(storage._opened) == 1
