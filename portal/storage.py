@@ -77,7 +77,10 @@ def _close(opened: list, ended_threads_only: bool = False) -> None:
         thread, connection = entry
         if ended_threads_only and thread.is_alive():
             continue
-        opened.remove(entry)
+        try:
+            opened.remove(entry)
+        except ValueError:  # another thread closed it first
+            continue
         connection.meta.client.close()
 
 
