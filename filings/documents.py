@@ -162,7 +162,11 @@ class EmailAttachments:
         )
         if document is None:
             return None
-        with translation.override(language), document.file.open("rb") as pdf:
+        try:
+            pdf = storage.verified(document.file, document.sha256)
+        except storage.FileDamaged:
+            return None  # logged by portal.storage; a damaged PDF is not sent either
+        with translation.override(language), pdf:
             return document.download_name, pdf.read(), "application/pdf"
 
 

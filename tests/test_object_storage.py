@@ -221,3 +221,30 @@ def test_a_connection_is_closed_once_its_thread_has_ended(object_storage):
         thread.join()
     look()  # this thread connects: the ended threads' connections are closed
     assert len(storage._opened) == 1
+
+
+def test_an_email_does_not_carry_a_damaged_pdf(caplog, django_capture_on_commit_callbacks):
+    membership = MembershipFactory()
+    filing = services.start_initial_filing(membership.organization, membership.user)
+    data = copy.deepcopy(complete_filing())
+    data["organization"]["name"] = membership.organization.name
+    data["organization"]["uscc"] = membership.organization.uscc
+    filing.data = data
+    filing.save(update_fields=["data"])
+    attachments.store(
+        filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_filing(filing.pk, membership.user)
+    document = Document.objects.get(filing=filing, kind="form", status="ready")
+    carried = documents.EmailAttachments.attachment(document.pk, "zh-hans")
+    assert carried is not None
+    assert carried[1].startswith(b"%PDF-")
+
+    with default_storage.open(document.file.name, "rb") as stored:
+        content = stored.read()
+    default_storage.delete(document.file.name)
+    default_storage.save(document.file.name, SimpleUploadedFile("x.pdf", content + b"%extra"))
+    with caplog.at_level(logging.ERROR, logger="portal.storage"):
+        assert documents.EmailAttachments.attachment(document.pk, "zh-hans") is None
+    assert document.sha256 in caplog.text
