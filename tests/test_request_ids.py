@@ -40,7 +40,8 @@ def test_the_proxys_id_is_kept_when_it_is_one(client, given, kept):
     assert (returned == given) is kept
 
 
-@pytest.mark.django_db(transaction=True)
+# Committed in the request, as in production: the task is queued while the request's id is set.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_task_queued_by_a_request_carries_its_id_to_the_broker(client):
     UserFactory(email="zhao.lei@example.com")
     queue = celery_app.conf.task_default_queue
