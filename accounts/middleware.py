@@ -64,6 +64,9 @@ OPEN_WITHOUT_SECOND_FACTOR = {
     "set_language",
     "admin:logout",
     "healthz",
+    "healthz_live",
+    "healthz_ready",
+    "metrics",
 }
 
 

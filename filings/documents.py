@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from filings import outcomes, rules_text, summary, vocabulary
 from filings.models import Document, FilingEvent, FilingVersion
 from notifications.emails import queue_waiting_for
+from portal import storage
 from portal.queueing import queue_after_commit, queue_now
 
 logger = logging.getLogger(__name__)
@@ -164,7 +165,11 @@ class EmailAttachments:
         )
         if document is None:
             return None
-        with translation.override(language), document.file.open("rb") as pdf:
+        try:
+            pdf = storage.verified(document.file, document.sha256)
+        except storage.FileDamaged:
+            return None  # logged by portal.storage; a damaged PDF is not sent either
+        with translation.override(language), pdf:
             return document.download_name, pdf.read(), "application/pdf"
 
 
@@ -371,13 +376,13 @@ def file_response(handle, name: str, content_type: str, *, inline: bool = False)
 
 def served(document: Document, actor, *, inline: bool = False) -> FileResponse:
     """A ready document as a download (or shown in the browser), with the history noting who took
-    it: the filer's page, the review page and the API serve a document alike."""
+    it: the filer's page, the review page and the API serve a document alike. The bytes are
+    checked against the SHA-256 recorded at rendering before anything is written or sent."""
+    content = storage.verified(document.file, document.sha256)
     FilingEvent.objects.create(
         filing=document.filing,
         action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
         actor=actor,
         facts={"document": document.kind, "version": document.version.number},
     )
-    return file_response(
-        document.file.open("rb"), document.download_name, "application/pdf", inline=inline
-    )
+    return file_response(content, document.download_name, "application/pdf", inline=inline)

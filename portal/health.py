@@ -46,3 +46,69 @@ def broker_state() -> str:
     except Exception as exc:  # noqa: BLE001
         return f"error: {type(exc).__name__}"
     return "ok"
+
+
+def cache_state() -> str:
+    """The Redis cache (CACHE_URL), when the cache is in Redis; a cache in files needs no server."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    if "RedisCache" not in settings.CACHES["default"]["BACKEND"]:
+        return "ok"
+    try:
+        caches["default"]._cache.get_client(write=False).ping()
+    except Exception as exc:  # noqa: BLE001
+        return f"error: {type(exc).__name__}"
+    return "ok"
+
+
+@functools.lru_cache(maxsize=8)
+def _bucket_probe(endpoint_url, region_name, access_key, secret_key, addressing_style):
+    """A client of its own with short timeouts and no retries: the storage's own waits a minute
+    and retries, which is right for a file and wrong for a probe."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=region_name,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=Config(
+            connect_timeout=TIMEOUT,
+            read_timeout=TIMEOUT,
+            retries={"max_attempts": 1},
+            s3={"addressing_style": addressing_style},
+        ),
+    )
+
+
+def storage_state() -> str:
+    """The bucket answers (HEAD on it, with the portal's keys), or the local store is a writable
+    directory."""
+    import os
+
+    from django.core.files.storage import storages
+
+    storage = storages["default"]
+    try:
+        bucket = getattr(storage, "bucket_name", None)
+        if bucket:
+            _bucket_probe(
+                storage.endpoint_url,
+                storage.region_name,
+                storage.access_key,
+                storage.secret_key,
+                storage.addressing_style,
+            ).head_bucket(Bucket=bucket)
+        else:
+            location = storage.location
+            if not (os.path.isdir(location) or not os.path.exists(location)):
+                return "error: not a directory"
+            parent = location if os.path.isdir(location) else os.path.dirname(location)
+            if not os.access(parent, os.W_OK):
+                return "error: not writable"
+    except Exception as exc:  # noqa: BLE001
+        return f"error: {type(exc).__name__}"
+    return "ok"

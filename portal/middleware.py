@@ -1,28 +1,9 @@
 import json
 import re
-import uuid
 
 from django.conf import settings
 from django.http import QueryDict
 from django.utils import translation
-
-REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-
-
-class RequestIdMiddleware:
-    """Every answer carries ``X-Request-ID``: the client's own, when it sent a sensible one (so a
-    group's tools can follow a call through their logs and ours), else a new one. The id is on
-    the request (``request.request_id``) for the logs."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        given = request.headers.get("X-Request-ID", "")
-        request.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-        response = self.get_response(request)
-        response["X-Request-ID"] = request.request_id
-        return response
 
 
 class ChineseFirstLocaleMiddleware:
@@ -202,3 +183,75 @@ class ContentSecurityPolicyMiddleware:
             return response
         response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
+
+
+class DamagedFileMiddleware:
+    """A download whose stored bytes no longer match their recorded SHA-256 (portal.storage) is
+    refused with a page that says so, from the filer's pages, the review workspace and the API
+    alike; portal.storage has logged it for the operator."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import HttpResponse
+        from django.utils.translation import gettext
+
+        from portal.storage import FileDamaged
+
+        if not isinstance(exception, FileDamaged):
+            return None
+        return HttpResponse(
+            gettext(
+                "This file is damaged in storage (its SHA-256 no longer matches the one recorded "
+                "when it was stored), so it is not served. This has been logged; please tell the "
+                "portal's administrator."
+            ),
+            status=500,
+            content_type="text/plain; charset=utf-8",
+        )
+
+
+class RequestIdMiddleware:
+    """Gives the request an id (the client's or the proxy's X-Request-ID when it is a sensible
+    one, so a group's tools can follow a call through their logs and ours), puts it on the request
+    (``request.request_id``), on every log line written while the request runs and on every task
+    it queues (portal.logs, portal.celery), returns it in the X-Request-ID header, and logs one
+    line for the request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import logging
+        import time
+
+        from portal.logs import REQUEST_ID, new_request_id
+
+        request_id = new_request_id(request.headers.get("X-Request-ID"))
+        request.request_id = request_id
+        token = REQUEST_ID.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            match = getattr(request, "resolver_match", None)
+            logging.getLogger("portal.requests").info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "view": match.view_name if match is not None else None,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            return response
+        finally:
+            REQUEST_ID.reset(token)

@@ -56,7 +56,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every line logged for the request, and every task it queues, carries its id.
     "portal.middleware.RequestIdMiddleware",
+    # The latency it measures is the whole request's (portal.metrics).
+    "portal.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -72,6 +75,8 @@ MIDDLEWARE = [
     "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Refuses a download whose bytes no longer match their recorded SHA-256 (portal.storage).
+    "portal.middleware.DamagedFileMiddleware",
     # Last: turns the lockout that the axes backend flags into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -206,6 +211,19 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Several hosts: the files in a private S3-compatible bucket (MinIO, Alibaba OSS, Tencent COS,
+# Huawei OBS, AWS), configured by django-storages' own setting names, which it reads from here.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+AWS_S3_ENDPOINT_URL = env_str("AWS_S3_ENDPOINT_URL") or None
+AWS_S3_ACCESS_KEY_ID = env_str("AWS_S3_ACCESS_KEY_ID") or None
+AWS_S3_SECRET_ACCESS_KEY = env_str("AWS_S3_SECRET_ACCESS_KEY") or None
+AWS_S3_REGION_NAME = env_str("AWS_S3_REGION_NAME") or None
+AWS_S3_ADDRESSING_STYLE = env_str("AWS_S3_ADDRESSING_STYLE") or None
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {"BACKEND": "portal.storage.PrivateObjectStorage"}
+# A deliberate single host on PostgreSQL: local files and the file cache are then allowed
+# (portal.checks refuses them otherwise).
+SINGLE_HOST = env_bool("SINGLE_HOST", False)
 WHITENOISE_MANIFEST_STRICT = False
 FILE_UPLOAD_PERMISSIONS = 0o600
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -327,7 +345,7 @@ CSRF_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = HTTPS and env_bool("SECURE_SSL_REDIRECT", True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
@@ -413,12 +431,31 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Metrics (portal.metrics) -------------------------------------------------------------------
+# /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; unset, it does not exist.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+
 # --- Logging -------------------------------------------------------------------------------------
+# LOG_FORMAT=json: one JSON object a line, each with the request id of the web request it belongs
+# to, carried into the tasks that request queued (portal.logs).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ValueError(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "portal.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "portal.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # WeasyPrint reports missing fonts and bad CSS here; keep them in the project's log.

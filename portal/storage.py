@@ -1,4 +1,23 @@
+"""Where uploads, generated documents and exports live: on the local disk (the embedded default)
+or in a private S3-compatible bucket (django-storages) when AWS_STORAGE_BUCKET_NAME is set. Either
+way no file has a URL: each is served by a view that checks who asks, writes the audit entry, and
+streams the bytes after checking them against the SHA-256 recorded when the file was stored."""
+
+import hashlib
+import logging
+import tempfile
+import threading
+import weakref
+
 from django.core.files.storage import FileSystemStorage
+from storages.backends.s3 import S3Storage
+
+logger = logging.getLogger("portal.storage")
+
+CHUNK = 64 * 1024
+# A file served is read whole before its first byte leaves (its hash must match first): up to
+# this size in memory, beyond it in a temporary file.
+SPOOL_IN_MEMORY = 1024 * 1024
 
 
 class PrivateStorage(FileSystemStorage):
@@ -7,3 +26,108 @@ class PrivateStorage(FileSystemStorage):
 
     def url(self, name):
         raise ValueError("private files have no URL; serve them through a permission-checked view")
+
+
+class PrivateObjectStorage(S3Storage):
+    """The same files in a private bucket, shared by every web and worker host. No object gets an
+    ACL of its own (the bucket's private default applies), a name is never overwritten, and no URL
+    is handed out, presigned or not: a link that can be forwarded would bypass the permission
+    check and the audit entry."""
+
+    default_acl = None
+    file_overwrite = False
+    querystring_auth = True
+
+    def __init__(self, **settings):
+        super().__init__(**settings)
+        self._start_tracking()
+
+    def _start_tracking(self):
+        # django-storages opens one boto3 connection per thread and leaves its pooled sockets to
+        # the garbage collector. Each is kept here with its thread and closed when the thread has
+        # ended (checked as the next thread connects) or the storage goes away: no socket is left
+        # open behind a server that runs each request in a thread of its own.
+        self._opened = []
+        weakref.finalize(self, _close, self._opened)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_opened", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._start_tracking()
+
+    @property
+    def connection(self):
+        connection = getattr(self._connections, "connection", None)
+        if connection is None:
+            _close(self._opened, ended_threads_only=True)
+            connection = super().connection
+            self._opened.append((threading.current_thread(), connection))
+        return connection
+
+    def url(self, name, parameters=None, expire=None, http_method=None):
+        raise ValueError("private files have no URL; serve them through a permission-checked view")
+
+
+def _close(opened: list, ended_threads_only: bool = False) -> None:
+    for entry in list(opened):
+        thread, connection = entry
+        if ended_threads_only and thread.is_alive():
+            continue
+        try:
+            opened.remove(entry)
+        except ValueError:  # another thread closed it first
+            continue
+        connection.meta.client.close()
+
+
+def close_connections(storage) -> None:
+    """Close the sockets the bucket's clients keep open (boto3 pools them): for a command or a
+    test that is done with the storage. A storage on the local disk has none."""
+    opened = getattr(storage, "_opened", None)
+    if opened is not None:
+        _close(opened)
+        storage._connections = threading.local()
+
+
+class FileDamaged(Exception):
+    """A stored file whose bytes no longer match the SHA-256 recorded for it."""
+
+    def __init__(self, name: str, expected: str, found: str):
+        super().__init__(f"{name}: SHA-256 {found} where {expected} was recorded")
+        self.name, self.expected, self.found = name, expected, found
+
+
+def sha256_of(storage, name: str) -> str:
+    digest = hashlib.sha256()
+    with storage.open(name, "rb") as stored:
+        for chunk in iter(lambda: stored.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verified(field_file, sha256: str):
+    """The stored file as a binary file positioned at its start, once its SHA-256 is the one
+    recorded. A mismatch is logged and raised (FileDamaged): a damaged or replaced file is never
+    served."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - returned open
+    digest = hashlib.sha256()
+    try:
+        with field_file.storage.open(field_file.name, "rb") as stored:
+            for chunk in iter(lambda: stored.read(CHUNK), b""):
+                digest.update(chunk)
+                spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    found = digest.hexdigest()
+    if found != sha256:
+        spool.close()
+        damaged = FileDamaged(field_file.name, sha256, found)
+        logger.error("Refused to serve a damaged file: %s", damaged)
+        raise damaged
+    spool.seek(0)
+    return spool

@@ -12,6 +12,9 @@ admin.site.enable_nav_sidebar = False  # the queue needs the width
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.live, name="healthz_live"),
+    path("healthz/ready", views.ready, name="healthz_ready"),
+    path("metrics", views.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),

@@ -157,3 +157,92 @@ def administrator(db):
     from tests.factories import UserFactory
 
     return UserFactory(email="root@cac.example", is_staff=True, is_superuser=True)
+
+
+# --- Object storage ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A real S3-compatible server in a process of its own (moto's standalone server, a dev
+    dependency), on a free port, stopped and waited for at the end: never an in-process mock."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log_path = tmp_path_factory.mktemp("moto") / "moto_server.log"
+    endpoint = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(endpoint + "/moto-api/", timeout=1).close()  # noqa: S310
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"moto_server did not start: {log_path.read_text()}"
+                        ) from None
+                    time.sleep(0.1)
+            yield endpoint
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def object_storage(settings, s3_server):
+    """The default storage is a fresh private bucket on the test's own S3 server, configured
+    through the same settings as production; the storage object it gives is that bucket's."""
+    import uuid
+
+    import boto3
+    from django.core.files.storage import default_storage
+
+    bucket = f"portal-test-{uuid.uuid4().hex[:12]}"
+    config = {
+        "AWS_STORAGE_BUCKET_NAME": bucket,
+        "AWS_S3_ENDPOINT_URL": s3_server,
+        "AWS_S3_ACCESS_KEY_ID": "test-key",
+        "AWS_S3_SECRET_ACCESS_KEY": "test-secret",
+        "AWS_S3_REGION_NAME": "us-east-1",
+        "AWS_S3_ADDRESSING_STYLE": "path",
+    }
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id="test-key",
+        aws_secret_access_key="test-secret",
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket=bucket)
+    client.close()
+    for name, value in config.items():
+        setattr(settings, name, value)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "portal.storage.PrivateObjectStorage"},
+    }
+    yield default_storage
+    # Closed here, not left to the garbage collector (a ResourceWarning, an error here).
+    from django.core.files.storage import storages
+
+    from portal.storage import close_connections
+
+    close_connections(storages["default"])

@@ -47,6 +47,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "portal.celery",
             "portal.queueing",
             "portal.storage",
+            # Reads the settings only; the worker (portal.celery) runs it at start.
+            "portal.checks",
+            "portal.logs",
             "portal.pagination",
             "portal.formats",
             "portal.formats.*",
@@ -128,6 +131,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "portal.admin_strings",
             "portal.context_processors",
             "portal.health",
+            "portal.metrics",
             "portal.launcher",
             "portal.wsgi",
             "portal.asgi",

@@ -22,6 +22,10 @@ PRODUCTION = {
     "EMAIL_HOST": "smtp.internal",
     "EMAIL_PORT": "587",
     "EMAIL_USE_TLS": "1",
+    # Shared by every host: what PostgreSQL's several hosts need (portal.checks).
+    "CACHE_URL": "redis://cache.internal:6379/2",
+    "AWS_STORAGE_BUCKET_NAME": "portal-files",
+    "AWS_S3_ENDPOINT_URL": "https://oss-cn-shenzhen.aliyuncs.com",
 }
 
 

@@ -38,6 +38,7 @@ from filings.review_scope import (
 )
 from filings.reviewer_group import ensure_reviewer_group
 from filings.statistics import city_name
+from portal import storage
 from portal.admin_site import ReadOnlyAdmin
 
 OPEN = (Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW)
@@ -488,6 +489,8 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     def attachment_download(self, request, pk, attachment_id):
         filing = self._visible(request, pk)
         attachment = get_object_or_404(Attachment, pk=attachment_id, filing=filing)
+        # Checked against its recorded hash before the download is written in the history.
+        content = storage.verified(attachment.file, attachment.sha256)
         FilingEvent.objects.create(
             filing=filing,
             action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
@@ -495,7 +498,7 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
             facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
         )
         return FileResponse(
-            attachment.file.open("rb"),
+            content,
             as_attachment=True,
             filename=attachment.download_name,
             content_type=attachment.content_type,

@@ -29,6 +29,7 @@ from filings.access import editor_membership, membership_or_404
 from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentFormSet
 from filings.forms.uploads import AttachmentForm
 from filings.models import Attachment, Document, Filing, FilingEvent
+from portal import storage
 
 OUTCOME_ACTIONS = {
     Filing.Status.RETURNED: [FilingEvent.Action.RETURNED],
@@ -388,15 +389,15 @@ def download(request, org_id, filing_id, attachment_id):
     membership = membership_or_404(request.user, org_id)
     filing = _filing(membership, filing_id)
     attachment = get_object_or_404(Attachment, pk=attachment_id, filing=filing)
+    # Checked against its recorded hash before the download is written in the history.
+    content = storage.verified(attachment.file, attachment.sha256)
     FilingEvent.objects.create(
         filing=filing,
         action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
         actor=request.user,
         facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
     )
-    return documents.file_response(
-        attachment.file.open("rb"), attachment.download_name, attachment.content_type
-    )
+    return documents.file_response(content, attachment.download_name, attachment.content_type)
 
 
 def documents_panel(request, org_id, filing_id):
