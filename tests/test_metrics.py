@@ -17,7 +17,7 @@ from filings.models import Document, Jurisdiction, Obligation
 from portal.celery import app as celery_app
 from portal.metrics import FAILED_TASKS_KEY, _broker
 from tests.factories import MembershipFactory
-from tests.filing_data import complete_filing
+from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,7 @@ def submitted(django_capture_on_commit_callbacks, render: bool):
     data["organization"]["name"] = membership.organization.name
     data["organization"]["uscc"] = membership.organization.uscc
     filing.data = data
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
     )

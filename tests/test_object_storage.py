@@ -17,7 +17,7 @@ from filings import attachments, documents, exports, services
 from filings.models import Attachment, Document, ExportJob, Filing, FilingEvent
 from portal.storage import PrivateObjectStorage
 from tests.factories import MembershipFactory
-from tests.filing_data import complete_filing
+from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +130,7 @@ def test_a_generated_document_is_rendered_into_the_bucket_and_checked_when_serve
     data["organization"]["name"] = membership.organization.name
     data["organization"]["uscc"] = membership.organization.uscc
     filing.data = data
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
     )
@@ -230,7 +230,7 @@ def test_an_email_does_not_carry_a_damaged_pdf(caplog, django_capture_on_commit_
     data["organization"]["name"] = membership.organization.name
     data["organization"]["uscc"] = membership.organization.uscc
     filing.data = data
-    filing.save(update_fields=["data"])
+    mark_complete(filing)
     attachments.store(
         filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
     )

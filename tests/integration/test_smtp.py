@@ -458,6 +458,7 @@ def test_filing_emails_receipt_return_refusal_approval_and_digest(
         subject_words=["退回补正", first.receipt_number, deadline],
         body_words=["请补充保存期限。", deadline],
         pages=[filing_page(first)],
+        pdf=True,  # the return notice goes with the email, as every notice does
     )
     assert reasons in mail.text  # the reasons as written, in the text part
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in mail.html
@@ -470,6 +471,7 @@ def test_filing_emails_receipt_return_refusal_approval_and_digest(
         subject_words=["returned for correction", first.receipt_number, deadline],
         body_words=["submit it again by", deadline],
         pages=[filing_page(first)],
+        pdf=True,
     )
     assert reasons in mail.text
 
