@@ -378,10 +378,24 @@ def prompt_cancellation_if_below(
     ).first()
     if existing is not None:
         return existing
-    deadline = deadline_for(Obligation.Kind.CANCELLATION, event_date, regime)
+    return _open_follow_up_duty(
+        organization,
+        Obligation.Kind.CANCELLATION,
+        filed,
+        event_date,
+        what,
+        ObligationEvent.Action.CANCELLATION_PROMPTED,
+    )
+
+
+def _open_follow_up_duty(organization, kind, filed: Filing, event_date, what, action):
+    """A change or cancellation duty of a filed filing: with its office, the days of its rule
+    set counted from ``event_date``, reminders, and the event that says why."""
+    regime = get_regime(filed.regime)
+    deadline = deadline_for(kind, event_date, regime)
     obligation = Obligation.objects.create(
         organization=organization,
-        kind=Obligation.Kind.CANCELLATION,
+        kind=kind,
         regime=regime.code,
         office=filed.office,
         trigger_date=event_date,
@@ -392,7 +406,7 @@ def prompt_cancellation_if_below(
     )
     ObligationEvent.objects.create(
         obligation=obligation,
-        action=ObligationEvent.Action.CANCELLATION_PROMPTED,
+        action=action,
         new_regime=regime.code,
         new_office=filed.office.code,
         new_deadline=deadline.date,
@@ -519,28 +533,14 @@ def prompt_change_filing(
             obligation=existing, action=ObligationEvent.Action.PROMPTED, note=what
         )
         return existing
-    regime = get_regime(filed.regime)
-    deadline = deadline_for(Obligation.Kind.CHANGE, event_date, regime)
-    obligation = Obligation.objects.create(
-        organization=organization,
-        kind=Obligation.Kind.CHANGE,
-        regime=regime.code,
-        office=filed.office,
-        trigger_date=event_date,
-        deadline=deadline.date,
-        deadline_final=deadline.final,
-        reason=what[:500],
-        next_reminder_on=reminders.first_look(deadline.date),
+    return _open_follow_up_duty(
+        organization,
+        Obligation.Kind.CHANGE,
+        filed,
+        event_date,
+        what,
+        ObligationEvent.Action.PROMPTED,
     )
-    ObligationEvent.objects.create(
-        obligation=obligation,
-        action=ObligationEvent.Action.PROMPTED,
-        new_regime=regime.code,
-        new_office=filed.office.code,
-        new_deadline=deadline.date,
-        note=what,
-    )
-    return obligation
 
 
 def _wait_for_filing(organization: Organization, pending: Filing, event_date: date, what: str):
