@@ -42,7 +42,6 @@ from filings.forms.systems import RetireSystemForm, SystemForm
 from filings.forms.uploads import AttachmentForm
 from filings.models import Document, Filing, FilingEvent, Obligation, RecognitionSystem
 from filings.regimes import current_regime
-from portal import storage
 from portal.middleware import MAX_QUERY_VALUE, NUL_REFUSED, too_long_query, unstorable_request
 
 ERRORS = {
@@ -595,15 +594,15 @@ class AttachmentFile(ApiBase):
     def get(self, request, pk, attachment_id):
         filing = _filing(self, pk)
         attachment = get_object_or_404(services.current_attachments(filing), pk=attachment_id)
-        # Checked against its SHA-256 before anything is recorded or sent, as on the pages.
-        content = storage.verified(attachment.file, attachment.sha256)
         FilingEvent.objects.create(
             filing=filing,
             action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
             actor=request.user,
             facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
         )
-        return documents.file_response(content, attachment.download_name, attachment.content_type)
+        return documents.file_response(
+            attachment.file.open("rb"), attachment.download_name, attachment.content_type
+        )
 
 
 class Withdraw(ApiBase):
