@@ -365,7 +365,9 @@ def content_disposition(name: str, *, inline: bool = False) -> str:
     stem = stem.strip("._-") or "download"
     fallback = f"{stem}.{extension}" if extension else stem
     kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    # A name with a lone surrogate (any bytes a client sent) is quoted with it replaced.
+    quoted = quote(name.encode("utf-8", "replace"), safe="")
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quoted}"
 
 
 def file_response(handle, name: str, content_type: str, *, inline: bool = False) -> FileResponse:

@@ -1292,3 +1292,12 @@ def test_the_public_self_check_refuses_bad_answers_in_the_error_shape(client):
     assert response.status_code == 400
     fields = {error["field"] for error in response.json()["errors"]}
     assert {"people_stored", "reached_on"} <= fields
+
+
+def test_a_download_name_with_a_lone_surrogate_is_quoted_not_a_server_error():
+    """A file name is whatever a client sent: a lone surrogate must not break the header."""
+    from filings.documents import content_disposition
+
+    header = content_disposition("报告\udc80.pdf")
+    assert header.startswith('attachment; filename="')
+    assert "filename*=UTF-8''%E6%8A%A5%E5%91%8A%3F.pdf" in header
