@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from api import tokens
 from api.forms import TokenForm
 from api.models import ApiToken
-from filings.access import admin_membership
+from filings.registry.access import admin_membership
 
 
 @login_required

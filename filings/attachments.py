@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
-from filings import audit
 from filings.models import Attachment, AuditEntry, Filing
 from filings.models.filings import name_for_type
+from filings.registry import audit
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings import audit, obligations
+from filings import obligations
 from filings.models import AuditEntry, Invitation, Membership, Organization
 from filings.models.organizations import ORGANIZATION_FIELDS
+from filings.registry import audit
 from notifications import emails
 
 User = get_user_model()

@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filings import calendars, reminders
-from filings.jurisdictions import office_code_for
 from filings.models import (
     AppliedRegime,
     Filing,
@@ -35,6 +34,7 @@ from filings.models import (
     SystemDeclaration,
 )
 from filings.regimes import Regime, current_regime, get_regime
+from filings.registry.jurisdictions import office_code_for
 from notifications import emails
 
 

@@ -16,7 +16,7 @@ from datetime import date
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from filings.jurisdictions import AUTHORITY_PREFECTURE, AUTHORITY_PROVINCE
+from filings.registry.jurisdictions import AUTHORITY_PREFECTURE, AUTHORITY_PROVINCE
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from django.utils.translation import ngettext
 from accounts import throttling
 from filings import (
     attachments,
-    audit,
     calendars,
     comparisons,
     compliance,
@@ -40,6 +39,7 @@ from filings.models import (
 )
 from filings.models.organizations import ORGANIZATION_FIELDS
 from filings.regimes import current_regime, get_regime
+from filings.registry import audit
 from notifications import emails
 
 S = Filing.Status

@@ -24,13 +24,13 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from filings.jurisdictions import (
+from filings.models import Filing
+from filings.registry.jurisdictions import (
     LEVEL_PREFECTURE,
     MUNICIPALITIES,
     PROVINCE_ADMINISTERED_PAIR,
     load_divisions,
 )
-from filings.models import Filing
 
 # Months are calendar months in China, whatever the server's or the reviewer's time zone.
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")

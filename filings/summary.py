@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from filings import diffs, steps
 from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentForm
 from filings.forms.organizations import address_label
-from filings.identifiers import mask_ric
+from filings.registry.identifiers import mask_ric
 
 MASKED = {"responsible_person_id_number"}
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from stdnum.cn import ric
 
-from filings.identifiers import clean_mobile, clean_ric, clean_uscc, mask_ric
+from filings.registry.identifiers import clean_mobile, clean_ric, clean_uscc, mask_ric
 
 HUAWEI_USCC = "914403001922038216"
 STANDARD_RIC = "11010519491231002X"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from filings.jurisdictions import (
+from filings.registry.jurisdictions import (
     AUTHORITY_PREFECTURE,
     AUTHORITY_PROVINCE,
     DEFAULT_AUTHORITY_LEVEL,

@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from filings import audit
 from filings.admin.review import BoundedCountPaginator
 from filings.models import AuditEntry, Organization
+from filings.registry import audit
 from portal.admin_site import ReadOnlyAdmin
 
 

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from filings import audit, comparisons, compliance, documents, services, summary
+from filings import comparisons, compliance, documents, services, summary
 from filings.models import (
     Attachment,
     AuditEntry,
@@ -30,6 +30,7 @@ from filings.models import (
     Reviewer,
 )
 from filings.models.filings import review_urgency
+from filings.registry import audit
 from filings.review_scope import (
     filings_visible_to,
     may_review,

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from filings import audit, calendars, deadlines
+from filings import calendars, deadlines
 from filings.models import (
     AuditEntry,
     CalendarPeriod,
@@ -24,6 +24,7 @@ from filings.models import (
     Organization,
 )
 from filings.models.organizations import ORGANIZATION_FIELDS
+from filings.registry import audit
 
 
 class CalendarPeriodFormSet(BaseInlineFormSet):

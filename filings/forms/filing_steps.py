@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings import identifiers, vocabulary
+from filings import vocabulary
 from filings.forms.systems import MAX_PEOPLE
 from filings.forms.widgets import IsoDateInput
+from filings.registry import identifiers
 
 LONG_TEXT = 4000
 SHORT_TEXT = 200

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from filings import identifiers, jurisdictions
 from filings.models import Membership, Organization
 from filings.models.organizations import ORGANIZATION_FIELDS
+from filings.registry import identifiers, jurisdictions
 
 User = get_user_model()
 

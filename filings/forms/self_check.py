@@ -6,10 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings import jurisdictions
 from filings.forms.organizations import division_name
 from filings.forms.systems import MAX_PEOPLE
 from filings.forms.widgets import IsoDateInput
+from filings.registry import jurisdictions
 from filings.self_check import Answers
 
 

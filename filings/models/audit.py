@@ -11,7 +11,7 @@ class AuditEntry(models.Model):
 
     ``before`` and ``after`` hold facts (field names and stored values, codes not labels); the
     words are rendered in the reader's language when shown (``changes``), never stored in the
-    actor's. Rows are written by filings/audit.py and never changed.
+    actor's. Rows are written by filings/registry/audit.py and never changed.
     """
 
     class Action(models.TextChoices):

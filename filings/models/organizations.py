@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings.identifiers import mask_ric
+from filings.registry.identifiers import mask_ric
 
 
 class Organization(models.Model):

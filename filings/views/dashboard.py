@@ -6,7 +6,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from filings import calendars, obligations, rules_text, services
-from filings.access import membership_or_404
 from filings.models import (
     CorrectionOrder,
     Filing,
@@ -16,6 +15,7 @@ from filings.models import (
     SystemDeclaration,
 )
 from filings.regimes import current_regime, get_regime
+from filings.registry.access import membership_or_404
 from filings.review_scope import may_review
 from portal.pagination import OnePassPaginator
 

@@ -1,5 +1,6 @@
 """The filing pages. Not behind login_required: for anyone who is not a member, anonymous
-visitors included, a filing does not exist (404), as the access rules in filings/access.py say."""
+visitors included, a filing does not exist (404), as the access rules in
+filings/registry/access.py say."""
 
 import functools
 import io
@@ -25,10 +26,10 @@ from filings import (
     steps,
     summary,
 )
-from filings.access import editor_membership, membership_or_404
 from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentFormSet
 from filings.forms.uploads import AttachmentForm
 from filings.models import Attachment, Document, Filing, FilingEvent
+from filings.registry.access import editor_membership, membership_or_404
 from portal import storage
 
 OUTCOME_ACTIONS = {

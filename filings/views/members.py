@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from filings import audit, memberships
-from filings.access import admin_membership, membership_or_404
+from filings import memberships
 from filings.forms.organizations import InvitationForm, InvitationSignupForm, RoleForm
 from filings.models import Invitation, Membership
+from filings.registry import audit
+from filings.registry.access import admin_membership, membership_or_404
 
 User = get_user_model()
 

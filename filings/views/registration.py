@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import throttling
-from filings import jurisdictions, memberships
-from filings.access import admin_membership, membership_or_404
+from filings import memberships
 from filings.forms.organizations import (
     AccountForm,
     OrganizationForm,
@@ -24,6 +23,8 @@ from filings.forms.organizations import (
     municipality_hint,
 )
 from filings.models import Membership
+from filings.registry import jurisdictions
+from filings.registry.access import admin_membership, membership_or_404
 
 REGISTERED_EMAIL_KEY = "filings.registered_email"
 
@@ -79,7 +80,7 @@ def register(request):
 
 def _address_from_self_check(request) -> dict:
     """The city the self-check was answered for, as the registration asks it."""
-    from filings import jurisdictions
+    from filings.registry import jurisdictions
     from filings.views.self_check import carried_over
 
     code = carried_over(request).get("address_division", "")

@@ -5,8 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from filings import rules_text
-from filings.jurisdictions import AUTHORITY_PROVINCE
 from filings.regimes import REGIMES, current_regime, get_regime
+from filings.registry.jurisdictions import AUTHORITY_PROVINCE
 
 
 @require_safe

@@ -11,9 +11,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from filings import bulk_declarations, obligations
-from filings.access import editor_membership
 from filings.forms.systems import BulkDeclarationForm, RetireSystemForm, SystemForm, TotalForm
 from filings.models import RecognitionSystem
+from filings.registry.access import editor_membership
 from filings.views.self_check import carried_over
 
 

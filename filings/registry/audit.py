@@ -12,8 +12,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from filings.identifiers import mask_ric
 from filings.models import AuditEntry, CalendarPeriod
+from filings.registry.identifiers import mask_ric
 
 Action = AuditEntry.Action
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-DIVISIONS_PATH = Path(__file__).resolve().parent / "data" / "divisions.json"
+DIVISIONS_PATH = Path(__file__).resolve().parent.parent / "data" / "divisions.json"
 
 MUNICIPALITIES = frozenset({"110000", "120000", "310000", "500000"})
 
