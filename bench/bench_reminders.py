@@ -99,7 +99,7 @@ def prepare(due_count: int, today):
     from django.core.management import call_command
     from django.db import connection
 
-    from filings import calendars
+    from filings.calendar import calendars
     from filings.models import Membership
     from tests.factories import MembershipFactory
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import chinese_calendar  # noqa: E402
 
-from filings.workdays import WorkdayIndex, chinese_calendar_years  # noqa: E402
+from filings.calendar.workdays import WorkdayIndex, chinese_calendar_years  # noqa: E402
 
 N = 30
 SAMPLES = 2_000

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from filings import calendars, reminders
+from filings import reminders
+from filings.calendar import calendars
 from filings.models import DeadlineChange, Filing, Membership, Obligation
 from filings.obligations import days_to_file
 from filings.regimes import get_regime

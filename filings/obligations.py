@@ -20,7 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from filings import calendars, reminders
+from filings import reminders
+from filings.calendar import calendars
 from filings.models import (
     AppliedRegime,
     Filing,

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from filings import calendars
+from filings.calendar import calendars
 from filings.exports import XLSX_CONTENT_TYPE
 from filings.models import Obligation
 from filings.spreadsheets import csv_cell, xlsx_cell

@@ -52,7 +52,7 @@ class Regime:
         date, final) or else ``days`` working days after its start."""
         if self.starts_on is not None and trigger < self.starts_on:
             if self.transitional_deadline is not None:
-                from filings.workdays import Deadline
+                from filings.calendar.workdays import Deadline
 
                 return Deadline(self.transitional_deadline, True)
             return add_working_days(self.starts_on, days)

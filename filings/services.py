@@ -14,7 +14,6 @@ from django.utils.translation import ngettext
 from accounts import throttling
 from filings import (
     attachments,
-    calendars,
     comparisons,
     compliance,
     documents,
@@ -25,6 +24,7 @@ from filings import (
     steps,
     vocabulary,
 )
+from filings.calendar import calendars
 from filings.models import (
     Attachment,
     AuditEntry,

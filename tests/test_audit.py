@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from filings import attachments, calendars, memberships, services
+from filings import attachments, memberships, services
+from filings.calendar import calendars
 from filings.models import AuditEntry, CalendarYear, Jurisdiction, Reviewer
 from filings.registry import audit
 from tests.factories import MembershipFactory, UserFactory, login_with_second_factor

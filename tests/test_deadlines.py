@@ -9,7 +9,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from filings import calendars, deadlines, obligations
+from filings import deadlines, obligations
+from filings.calendar import calendars
 from filings.models import CalendarPeriod, CalendarYear, DeadlineChange, Obligation
 from notifications.models import Notification
 from tests.factories import MembershipFactory, login_with_second_factor

@@ -69,8 +69,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "rules",
         (
-            "filings.workdays",
-            "filings.holidays",
+            "filings.calendar.workdays",
+            "filings.calendar.holidays",
             "filings.registry.jurisdictions",
             "filings.registry.identifiers",
             "filings.regimes",
@@ -94,7 +94,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "filings.obligations",
             "filings.self_check",
             "filings.memberships",
-            "filings.calendars",
+            "filings.calendar.calendars",
             "filings.exports",
             "filings.overdue",
             "filings.statistics",

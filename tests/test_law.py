@@ -617,7 +617,7 @@ def test_no_quotation_the_measures_do_not_contain():
 def test_a_2020_trigger_under_the_draft_counts_from_the_day_the_deployment_applies_it(settings):
     """The draft was never in force: an office that starts using the portal on 2026-12-07 does not
     find an organization overdue since 2020-02-19."""
-    from filings import calendars
+    from filings.calendar import calendars
 
     settings.DRAFT_APPLIES_FROM = date(2026, 12, 7)
     membership = MembershipFactory()
@@ -798,7 +798,7 @@ MEASURES_UPLOADS = (
 
 @pytest.mark.parametrize("regime", ["cac-2023-draft", "cac-2025-measures"])
 def test_retiring_the_only_system_opens_the_cancellation_duty(settings, regime):
-    from filings import calendars
+    from filings.calendar import calendars
 
     people = 12_000 if regime == "cac-2023-draft" else 120_000
     membership, door = filed_organization(settings, regime, people)

@@ -48,7 +48,7 @@ def test_the_public_check_answers_under_both_rule_sets(people, research_only, dr
 
 
 def test_the_answer_names_the_office_and_the_deadline_of_each_rule_set():
-    from filings import calendars
+    from filings.calendar import calendars
 
     draft = verdict(DRAFT, 20_000)
     assert draft.office_code == "440300"  # municipal level

@@ -1,4 +1,4 @@
-"""filings.workdays: exhaustive against chinese_calendar, plus the facts the domain states."""
+"""filings.calendar.workdays: exhaustive against chinese_calendar, plus the domain's facts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from filings.workdays import (
+from filings.calendar.workdays import (
     MAX_YEAR,
     MIN_YEAR,
     Deadline,
@@ -340,7 +340,7 @@ def test_weekend_days_off_are_harmless() -> None:
 
 
 def test_statutory_holidays_of_a_year_without_a_notice() -> None:
-    from filings.holidays import statutory_days_off
+    from filings.calendar.holidays import statutory_days_off
 
     days = statutory_days_off(2027)
     # Art. 2: 元旦 1 day; 春节 4 days from 除夕 (2027-02-05) to 初三; 清明 1; 劳动节 2; 端午 1;
@@ -364,7 +364,7 @@ def test_statutory_holidays_of_a_year_without_a_notice() -> None:
 
 
 def test_a_make_up_day_skips_the_other_days_of_its_holiday() -> None:
-    from filings.holidays import make_up_days, statutory_holidays
+    from filings.calendar.holidays import make_up_days, statutory_holidays
 
     # 2028: 元旦 is a Saturday (made up Monday 1/3); 端午 (5/28) a Sunday; 国庆 1 October a Sunday,
     # made up after 10/2-10/3, which are holidays themselves.
@@ -384,7 +384,7 @@ def test_a_trigger_on_new_years_eve_2026_is_provisionally_due_on_2027_02_18(
 
 
 def test_statutory_holidays_agree_with_the_published_2026_notice(index: WorkdayIndex) -> None:
-    from filings.holidays import statutory_days_off
+    from filings.calendar.holidays import statutory_days_off
 
     # Every statutory holiday is a day off in the State Council's 2026 arrangement.
     assert all(not index.is_working_day(day) for day in statutory_days_off(2026))

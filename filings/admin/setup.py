@@ -10,7 +10,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from filings import calendars, deadlines
+from filings import deadlines
+from filings.calendar import calendars
 from filings.models import (
     AuditEntry,
     CalendarPeriod,

@@ -5,7 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from filings import calendars, obligations, rules_text, services
+from filings import obligations, rules_text, services
+from filings.calendar import calendars
 from filings.models import (
     CorrectionOrder,
     Filing,

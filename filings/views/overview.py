@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings import calendars, reminders, rules_text
+from filings import reminders, rules_text
+from filings.calendar import calendars
 from filings.models import (
     Filing,
     FilingEvent,

@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from accounts.models import User
-from filings import calendars
+from filings.calendar import calendars
 from filings.models import Filing, Obligation
 from tests import factories
 from tests.e2e.conftest import TIMEOUT_MS

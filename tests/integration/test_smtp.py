@@ -27,7 +27,8 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from filings import attachments, calendars, deadlines, memberships, obligations, reminders, services
+from filings import attachments, deadlines, memberships, obligations, reminders, services
+from filings.calendar import calendars
 from filings.models import (
     CalendarPeriod,
     CalendarYear,

@@ -9,7 +9,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from filings import calendars
+from filings.calendar import calendars
 from filings.regimes import REGIMES, current_regime, get_regime
 
 

@@ -1,6 +1,6 @@
 """Working-day arithmetic for filing deadlines: the State Council's yearly holiday notice, entered
-per year (filings/calendars.py), and the statutory holidays of a year not entered yet
-(filings/holidays.py).
+per year (filings/calendar/calendars.py), and the statutory holidays of a year not entered yet
+(filings/calendar/holidays.py).
 
 Deadlines are counted in Chinese working days: Monday to Friday, minus the days off the State
 Council announces each year, plus the weekend days it turns into working days (调休上班). The
@@ -19,8 +19,8 @@ Design:
   MIN_YEAR..MAX_YEAR (1900-2200) works. Outside that, ValueError: a mistyped 9999-12-31 must not
   make the index build eight thousand years (hundreds of MB).
 * A year with no ``YearCalendar`` is provisional: Saturdays, Sundays and the statutory holidays
-  of 《全国年节及纪念日放假办法》 (``filings.holidays``) are off, without the State Council's
-  rearrangement, which is not known yet.
+  of 《全国年节及纪念日放假办法》 (``filings.calendar.holidays``) are off, without the State
+  Council's rearrangement, which is not known yet.
 * A year whose ``YearCalendar`` has ``published=False`` (e.g. a draft or an expected arrangement
   entered ahead of the notice) *does* use its dates, but stays provisional: results touching it are
   never final. Entering the dates early gives the best guess; ``published`` alone says whether the
@@ -128,9 +128,9 @@ class WorkdayIndex:
         provisional_days_off: Callable[[int], frozenset[dt.date]] | None = None,
     ) -> None:
         """``provisional_days_off(year)`` gives the days off of a year without a calendar; by
-        default the statutory holidays (``filings.holidays.statutory_days_off``)."""
+        default the statutory holidays (``filings.calendar.holidays.statutory_days_off``)."""
         if provisional_days_off is None:
-            from filings.holidays import statutory_days_off as provisional_days_off
+            from filings.calendar.holidays import statutory_days_off as provisional_days_off
         self._provisional_days_off = provisional_days_off
         calendars: dict[int, YearCalendar] = {}
         for calendar in years:

@@ -16,9 +16,9 @@ from django.db import transaction
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
+from filings.calendar.workdays import Deadline, WorkdayIndex, YearCalendar
 from filings.models import AuditEntry, CalendarPeriod, CalendarYear
 from filings.registry import audit
-from filings.workdays import Deadline, WorkdayIndex, YearCalendar
 
 _lock = threading.Lock()
 _cache: tuple[tuple, WorkdayIndex] | None = None
