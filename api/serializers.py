@@ -5,11 +5,11 @@ from django import forms
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from filings import steps
 from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentForm
 from filings.forms.self_check import SelfCheckForm
 from filings.forms.systems import RetireSystemForm, SystemForm
 from filings.forms.uploads import AttachmentForm
+from filings.law import steps
 from filings.models import (
     Attachment,
     Document,

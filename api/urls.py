@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 
 from api import docs, pages, schema, views
-from filings.steps import STEPS_BY_KIND
+from filings.law.steps import STEPS_BY_KIND
 
 ALL_STEPS = sorted({step for steps in STEPS_BY_KIND.values() for step in steps} - {"review"})
 

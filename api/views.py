@@ -30,7 +30,7 @@ from rest_framework.views import APIView
 from api import dates, idempotency, inputs, throttling
 from api import serializers as s
 from api.models import ApiCall, ApiToken
-from filings import attachments, documents, obligations, self_check, services, steps
+from filings import attachments, documents, obligations, self_check, services
 from filings.forms.filing_steps import (
     STEP_FORMS,
     DeclarationStep,
@@ -40,8 +40,9 @@ from filings.forms.filing_steps import (
 from filings.forms.self_check import SelfCheckForm
 from filings.forms.systems import RetireSystemForm, SystemForm
 from filings.forms.uploads import AttachmentForm
+from filings.law import steps
+from filings.law.regimes import current_regime
 from filings.models import Document, Filing, FilingEvent, Obligation, RecognitionSystem
-from filings.regimes import current_regime
 from portal.middleware import MAX_QUERY_VALUE, NUL_REFUSED, too_long_query, unstorable_request
 
 ERRORS = {
@@ -702,7 +703,7 @@ class Submit(ApiBase):
             services.save_step(filing, request.user, "declaration", form.section())
             services.submit_filing(filing.pk, request.user)
         except services.SubmissionBlocked as blocked:
-            from filings import compliance
+            from filings.law import compliance
 
             raise SubmissionBlocked(
                 {

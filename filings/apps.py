@@ -9,10 +9,7 @@ class FilingsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from filings import (
-            checks,  # noqa: F401 - registers the system checks
-            regimes,
-        )
+        from filings.law import regimes
         from filings.models import Deployment
         from filings.reviewer_group import ensure_reviewer_group
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from filings import reminders
 from filings.calendar import calendars
+from filings.law.regimes import get_regime
 from filings.models import DeadlineChange, Filing, Membership, Obligation
 from filings.obligations import days_to_file
-from filings.regimes import get_regime
 from notifications import emails
 from portal.queueing import queue_after_commit
 

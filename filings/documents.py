@@ -22,7 +22,8 @@ from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from filings import outcomes, rules_text, summary, vocabulary
+from filings import summary
+from filings.law import outcomes, rules_text, vocabulary
 from filings.models import Document, FilingEvent, FilingVersion
 from notifications.emails import queue_waiting_for
 from portal import storage
@@ -39,7 +40,7 @@ TEMPLATES = {
     Document.Kind.REFUSAL_NOTICE: "documents/refusal_notice.html",
     Document.Kind.REVOCATION_NOTICE: "documents/revocation_notice.html",
 }
-# The outcome a notice announces, for the next steps it lists (filings/outcomes.py).
+# The outcome a notice announces, for the next steps it lists (filings/law/outcomes.py).
 OUTCOMES = {
     Document.Kind.RETURN_NOTICE: "returned",
     Document.Kind.REFUSAL_NOTICE: "refused",
@@ -316,9 +317,9 @@ def render_pdf(document: Document) -> bytes:
 
 
 def letter_pdf(filing, kind: str) -> bytes:
-    """A letter the organization prints, signs, seals and uploads (filings/materials.py), filled
+    """A letter the organization prints, signs, seals and uploads (filings/law/materials.py), filled
     in with what the filing says of the organization, in the language of the request."""
-    from filings import materials
+    from filings.law import materials
 
     template = materials.LETTERS[kind].template
     context = {

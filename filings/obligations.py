@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from filings import reminders
 from filings.calendar import calendars
+from filings.law.regimes import Regime, current_regime, get_regime
 from filings.models import (
     AppliedRegime,
     Filing,
@@ -34,7 +35,6 @@ from filings.models import (
     RecognitionSystem,
     SystemDeclaration,
 )
-from filings.regimes import Regime, current_regime, get_regime
 from filings.registry.jurisdictions import office_code_for
 from notifications import emails
 

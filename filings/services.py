@@ -12,19 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import throttling
-from filings import (
-    attachments,
-    comparisons,
-    compliance,
-    documents,
-    materials,
-    obligations,
-    outcomes,
-    reminders,
-    steps,
-    vocabulary,
-)
+from filings import attachments, comparisons, documents, obligations, reminders
 from filings.calendar import calendars
+from filings.law import compliance, materials, outcomes, steps, vocabulary
+from filings.law.regimes import current_regime, get_regime
 from filings.models import (
     Attachment,
     AuditEntry,
@@ -38,7 +29,6 @@ from filings.models import (
     Organization,
 )
 from filings.models.organizations import ORGANIZATION_FIELDS
-from filings.regimes import current_regime, get_regime
 from filings.registry import audit
 from notifications import emails
 

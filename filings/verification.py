@@ -19,7 +19,7 @@ from typing import Literal
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from filings import vocabulary
+from filings.law import vocabulary
 from filings.models import Filing, FilingVersion
 
 MAX_INPUT = 200  # characters worth reading: a number is 40 at most, with room for spaces

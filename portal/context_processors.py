@@ -2,8 +2,8 @@ from django.conf import settings
 
 
 def site(request):
-    from filings import rules_text
-    from filings.regimes import current_regime
+    from filings.law import rules_text
+    from filings.law.regimes import current_regime
 
     regime = current_regime()
     return {

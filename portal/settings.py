@@ -288,7 +288,7 @@ EMAIL_SUBJECT_PREFIX = "[备案系统] "
 NOTIFICATION_ATTACHMENTS = "filings.documents.EmailAttachments"
 # The sentence at the foot of every email that names the rules applied (a function of the
 # email's context): the filing's or the duty's rule set, else the one in force.
-NOTIFICATION_FOOTER = "filings.rules_text.rules_applied_to"
+NOTIFICATION_FOOTER = "filings.law.rules_text.rules_applied_to"
 
 # --- Celery --------------------------------------------------------------------------------------
 # With no CELERY_BROKER_URL, the broker is the Redis that `make run` (portal.launcher) and the test

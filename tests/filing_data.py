@@ -88,7 +88,7 @@ def complete_filing() -> dict:
 def mark_complete(filing) -> None:
     """Saves a filing whose content a test set by hand, with every step saved complete as the
     pages would have left it: the submission verb refuses a filing with a step left out."""
-    from filings.steps import STEPS_BY_KIND
+    from filings.law.steps import STEPS_BY_KIND
 
     filing.completed_steps = [key for key in STEPS_BY_KIND[filing.kind] if key != "review"]
     filing.save(update_fields=["data", "completed_steps"])

@@ -17,8 +17,8 @@ from api import tokens
 from api.models import ApiToken
 from api.urls import ALL_STEPS
 from filings import attachments, services
+from filings.law.steps import STEPS_BY_KIND
 from filings.models import Document, Filing, FilingVersion, RecognitionSystem
-from filings.steps import STEPS_BY_KIND
 from tests.api_helpers import bearer, organization_with_tokens
 from tests.factories import MembershipFactory
 from tests.filing_data import complete_filing, mark_complete

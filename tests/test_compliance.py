@@ -8,9 +8,9 @@ import pytest
 from django.utils import translation
 from django.utils.functional import Promise
 
-from filings import compliance
-from filings.compliance import ERROR, WARNING, Finding, check_filing
-from filings.vocabulary import SECURITY_MEASURES, STEPS
+from filings.law import compliance
+from filings.law.compliance import ERROR, WARNING, Finding, check_filing
+from filings.law.vocabulary import SECURITY_MEASURES, STEPS
 from tests.filing_data import complete_filing
 
 TODAY = date(2026, 3, 2)
@@ -513,7 +513,7 @@ def test_sensitive_analysis_under_the_measures_rests_on_the_pipl_arts_28_and_29(
 
 
 def test_every_rule_has_its_words_in_every_rule_set_it_applies_under():
-    from filings import rules_text
+    from filings.law import rules_text
 
     for rule in compliance.RULES.values():
         for regime in rule.regimes:

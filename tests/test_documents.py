@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from filings import attachments, checks, documents, services
+from filings import attachments, documents, services
+from filings.law import checks
 from filings.models import Document, FilingEvent
 from filings.tasks import render_document, requeue_documents
 from notifications import emails

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from filings import attachments, memberships, obligations, services
+from filings.law.regimes import CAC_2023_DRAFT, CAC_2025_MEASURES
 from filings.models import (
     AppliedRegime,
     Filing,
@@ -21,7 +22,6 @@ from filings.models import (
     Obligation,
     ObligationEvent,
 )
-from filings.regimes import CAC_2023_DRAFT, CAC_2025_MEASURES
 from notifications.models import Notification
 from tests.factories import MembershipFactory, UserFactory
 from tests.filing_data import complete_filing, mark_complete
@@ -538,7 +538,7 @@ def test_the_draft_is_never_called_not_yet_in_force():
 
 def every_citation_shown():
     """Every citation a finding, a notice or a page can show, rendered in each language."""
-    from filings import rules_text
+    from filings.law import rules_text
 
     texts = []
     for code, by_regime in rules_text.CITATIONS.items():
@@ -552,7 +552,7 @@ def every_citation_shown():
 
 
 def test_no_citation_names_an_article_whose_number_is_unconfirmed():
-    from filings import rules_text
+    from filings.law import rules_text
 
     unconfirmed = {
         number
@@ -567,7 +567,7 @@ def test_no_citation_names_an_article_whose_number_is_unconfirmed():
 
 
 def test_an_unconfirmed_article_in_a_citation_would_be_caught():
-    from filings import rules_text
+    from filings.law import rules_text
 
     with translation.override("zh-hans"):
         text = str(rules_text.article(11, "……"))
@@ -592,7 +592,7 @@ def test_an_unconfirmed_article_in_a_citation_would_be_caught():
     ],
 )
 def test_the_measures_articles_are_cited_as_published(code, article):
-    from filings import rules_text
+    from filings.law import rules_text
 
     with translation.override("zh-hans"):
         text = str(rules_text.citation(code, "cac-2025-measures"))
@@ -603,7 +603,7 @@ def test_no_quotation_the_measures_do_not_contain():
     """The words "不以个人同意为依据…并在备案中列明" are not text of the measures: the rule that a
     filing names the provision it relies on is cited from the PIPL (Art. 13), not as an article
     of the measures."""
-    from filings import rules_text
+    from filings.law import rules_text
 
     with translation.override("zh-hans"):
         text = str(rules_text.citation("legal_basis_unnamed", "cac-2025-measures"))
@@ -636,8 +636,8 @@ def test_a_2020_trigger_under_the_draft_counts_from_the_day_the_deployment_appli
 
 
 def test_without_the_setting_the_draft_applies_from_the_first_migration_stored_once(settings):
+    from filings.law.regimes import draft_applies_from, get_regime
     from filings.models import Deployment
-    from filings.regimes import draft_applies_from, get_regime
 
     settings.DRAFT_APPLIES_FROM = None
     Deployment._cached = None

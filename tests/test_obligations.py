@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from filings import obligations
+from filings.law.regimes import CAC_2023_DRAFT, CAC_2025_MEASURES
 from filings.models import Obligation, RecognitionSystem, SystemDeclaration
-from filings.regimes import CAC_2023_DRAFT, CAC_2025_MEASURES
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

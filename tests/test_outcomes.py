@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from filings import attachments, materials, obligations, reminders, services
+from filings import attachments, obligations, reminders, services
+from filings.law import materials
 from filings.models import (
     CorrectionOrder,
     Document,

@@ -4,7 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from filings.checks import filing_regime_is_known
+from filings.law.checks import filing_regime_is_known
+from filings.law.regimes import current_regime, get_regime
 from filings.models import (
     AuditEntry,
     Document,
@@ -14,7 +15,6 @@ from filings.models import (
     Organization,
     Reviewer,
 )
-from filings.regimes import current_regime, get_regime
 
 
 def test_the_setting_chooses_the_rule_set(settings):
@@ -118,7 +118,8 @@ def test_under_the_measures_the_demo_is_valid_and_a_provincial_reviewer_approves
 ):
     """`FILING_REGIME=cac-2025-measures make run`: the demo files under the law in force, with
     every material the measures' offices list, and 广东省网信办's reviewer decides."""
-    from filings import materials, services
+    from filings import services
+    from filings.law import materials
 
     settings.FILING_REGIME = "cac-2025-measures"
     call_command("load_demo", stdout=StringIO())

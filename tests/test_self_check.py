@@ -8,7 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from filings import self_check
-from filings.regimes import get_regime
+from filings.law.regimes import get_regime
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings import vocabulary
 from filings.forms.systems import MAX_PEOPLE
 from filings.forms.widgets import IsoDateInput
+from filings.law import vocabulary
 from filings.registry import identifiers
 
 LONG_TEXT = 4000

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from filings import vocabulary
+from filings.law import vocabulary
 
 
 class AttachmentForm(forms.Form):

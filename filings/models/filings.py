@@ -6,7 +6,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from filings.regimes import REGIME_CHOICES
+from filings.law.regimes import REGIME_CHOICES
 
 OPEN_FOR_REVIEW = ("submitted", "under_review")
 # Never in an office's queue: the organization's own draft, and a filing it withdrew before review.
@@ -28,8 +28,8 @@ class Filing(models.Model):
     """One filing with its office: an initial filing, a change, or a cancellation.
 
     While it is a draft (or returned for correction) its content lives in ``data``, a JSON document
-    whose shape filings/vocabulary.py describes. Each submission freezes ``data`` into an immutable
-    FilingVersion. The status changes only in filings/services.py.
+    whose shape filings/law/vocabulary.py describes. Each submission freezes ``data`` into an
+    immutable FilingVersion. The status changes only in filings/services.py.
     """
 
     class Kind(models.TextChoices):

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from filings.regimes import REGIME_CHOICES
+from filings.law.regimes import REGIME_CHOICES
 
 
 class RecognitionSystem(models.Model):

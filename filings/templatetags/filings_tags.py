@@ -1,6 +1,6 @@
 from django import template
 
-from filings import vocabulary
+from filings.law import vocabulary
 
 register = template.Library()
 
@@ -14,8 +14,8 @@ def vocab(value, table_name):
 @register.filter
 def duty_basis(obligation):
     """Under which text a duty arose: "依据《…（征求意见稿）》…" for the draft, "根据现行规定…"
-    for a rule set in force (filings.rules_text.DUTY_BASIS)."""
-    from filings import rules_text
+    for a rule set in force (filings.law.rules_text.DUTY_BASIS)."""
+    from filings.law import rules_text
 
     return rules_text.DUTY_BASIS.get(getattr(obligation, "regime", ""), "")
 
@@ -37,6 +37,6 @@ def reasons(note: str) -> list[str]:
 @register.filter
 def step_label(step: str):
     """The name of a step of the filing form, for a link that leads to it."""
-    from filings import steps
+    from filings.law import steps
 
     return steps.LABELS.get(step, step)

@@ -14,20 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from filings import (
-    attachments,
-    comparisons,
-    compliance,
-    documents,
-    materials,
-    obligations,
-    outcomes,
-    services,
-    steps,
-    summary,
-)
+from filings import attachments, comparisons, documents, obligations, services, summary
 from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentFormSet
 from filings.forms.uploads import AttachmentForm
+from filings.law import compliance, materials, outcomes, steps
 from filings.models import Attachment, Document, Filing, FilingEvent
 from filings.registry.access import editor_membership, membership_or_404
 from portal import storage

@@ -4,8 +4,8 @@ day, what each rule set asks, and the sources. Anyone may read it, before regist
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from filings import rules_text
-from filings.regimes import REGIMES, current_regime, get_regime
+from filings.law import rules_text
+from filings.law.regimes import REGIMES, current_regime, get_regime
 from filings.registry.jurisdictions import AUTHORITY_PROVINCE
 
 

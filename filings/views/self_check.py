@@ -6,7 +6,7 @@ from django.views.decorators.http import require_safe
 
 from filings import self_check
 from filings.forms.self_check import SelfCheckForm
-from filings.regimes import current_regime
+from filings.law.regimes import current_regime
 
 # The answers kept for the registration and the first declared system.
 SESSION_KEY = "self_check"

@@ -642,7 +642,7 @@ class Story:
     def upload_materials(self, kinds):
         """The materials the rule set requires besides the report (the 2025 measures' offices
         list the licence, two ID copies and two sealed letters)."""
-        from filings import materials
+        from filings.law import materials
 
         page = self.page
         self.goto(self.step_path("assessment"))
@@ -815,7 +815,7 @@ def test_the_life_of_a_filing_under_the_2025_measures(
     """Under the law in force, in Chinese: 100,000 people declared, the filing goes with the six
     materials the measures' offices list, 广东省网信办 (provincial level) approves, the notice
     cites the measures, and /verify/ confirms the number."""
-    from filings import materials
+    from filings.law import materials
 
     settings.FILING_REGIME = "cac-2025-measures"
     language = "zh-hans"

@@ -29,6 +29,7 @@ from django.utils.html import escape
 
 from filings import attachments, deadlines, memberships, obligations, reminders, services
 from filings.calendar import calendars
+from filings.law.regimes import get_regime
 from filings.models import (
     CalendarPeriod,
     CalendarYear,
@@ -38,7 +39,6 @@ from filings.models import (
     Jurisdiction,
     Obligation,
 )
-from filings.regimes import get_regime
 from notifications.models import Notification
 from portal.celery import app as celery_app
 from tests.factories import MembershipFactory, UserFactory, reviewer_of, valid_uscc

@@ -9,7 +9,7 @@ is applied even when nobody runs it. A second run does nothing.
 from django.core.management.base import BaseCommand
 
 from filings import obligations
-from filings.regimes import current_regime
+from filings.law.regimes import current_regime
 
 
 class Command(BaseCommand):

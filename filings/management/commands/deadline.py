@@ -10,7 +10,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from filings.calendar import calendars
-from filings.regimes import REGIMES, current_regime, get_regime
+from filings.law.regimes import REGIMES, current_regime, get_regime
 
 
 class Command(BaseCommand):

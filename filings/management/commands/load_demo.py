@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from accounts import two_factor
 from accounts.models import User
-from filings import attachments, materials, obligations, services
+from filings import attachments, obligations, services
+from filings.law import materials
+from filings.law.regimes import current_regime
 from filings.models import Filing, Membership, Organization, Reviewer
-from filings.regimes import current_regime
 from filings.reviewer_group import ensure_reviewer_group
 
 DEMO_USERS = [

@@ -8,7 +8,7 @@ from datetime import date
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from filings.compliance import fmt
+from filings.law.compliance import fmt
 
 # Administrative Reconsideration Law (2023 revision) art. 20: within 60 days of learning of the
 # decision. Administrative Litigation Law art. 46: within 6 months of learning of it.

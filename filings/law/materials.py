@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from filings import compliance
-from filings.compliance import fmt
+from filings.law import compliance
+from filings.law.compliance import fmt
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ BY_KIND = {material.kind: material for material in MATERIALS}
 UPLOADED = tuple(material for material in MATERIALS if not material.generated)
 LETTERS = {material.kind: material for material in MATERIALS if material.template}
 
-# The uploaded materials a submission must carry, per rule set (filings/regimes.py codes).
+# The uploaded materials a submission must carry, per rule set (filings/law/regimes.py codes).
 REQUIRED: dict[str, frozenset[str]] = {
     "cac-2023-draft": frozenset({"assessment_report"}),
     "cac-2025-measures": frozenset(material.kind for material in UPLOADED),

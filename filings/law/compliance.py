@@ -1,8 +1,8 @@
 """Whether a filing shows the user meets the substantive duties of the rule set it is made under.
 
-Pure functions over a filing's JSON document (its shape is in ``filings.vocabulary``): no ORM, no
-request. ``check_filing`` runs every registered check and returns ``Finding`` objects: errors block
-submission, warnings are shown to the reviewer. Each check is a small function of its own,
+Pure functions over a filing's JSON document (its shape is in ``filings.law.vocabulary``): no ORM,
+no request. ``check_filing`` runs every registered check and returns ``Finding`` objects: errors
+block submission, warnings are shown to the reviewer. Each check is a small function of its own,
 ``check_xxx(data, attachment_kinds, *, today=None) -> list[Finding]``, listed in ``CHECKS``.
 
 A half-filled draft must never raise: a missing or mistyped key reads as empty. Where a value is
@@ -10,7 +10,7 @@ garbage, the checks fail closed: a duty is *triggered* by any truthy value
 (``minors_under_14="yes"`` counts), but a duty is *met* only by a real ``True``
 (``separate_consent="yes"`` does not count).
 
-Each finding cites its rule in the words of the filing's rule set (``filings.rules_text``): the
+Each finding cites its rule in the words of the filing's rule set (``filings.law.rules_text``): the
 draft provisions by subject and labelled as a draft, the 2025 measures by article. Every rule
 names the rule sets it belongs to (``Rule.regimes``): a draft-only rule (keeping original images,
 the draft's grounds for analysing sensitive attributes) is never enforced under the measures.
@@ -26,8 +26,8 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
-from filings import rules_text
-from filings.vocabulary import (
+from filings.law import rules_text
+from filings.law.vocabulary import (
     DRAFT_SENSITIVE_BASES,
     MEASURES_SENSITIVE_BASES,
     OFF_DEVICE_BASES,
@@ -92,7 +92,7 @@ def _in_every_language(text) -> dict[str, str]:
 @dataclass(frozen=True)
 class Rule:
     """What a finding's code stands for: how serious it is, which step fixes it, under which rule
-    sets it applies. Its wording per rule set is in ``filings.rules_text``."""
+    sets it applies. Its wording per rule set is in ``filings.law.rules_text``."""
 
     code: str
     severity: str
@@ -261,7 +261,7 @@ def _date(value) -> date | None:
 
 
 # --- Rules --------------------------------------------------------------------------------------
-# What each rule says, in the words of each rule set, is in ``filings.rules_text``.
+# What each rule says, in the words of each rule set, is in ``filings.law.rules_text``.
 
 BOTH = (rules_text.DRAFT, rules_text.MEASURES)
 DRAFT_ONLY = (rules_text.DRAFT,)

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from filings import compliance, vocabulary
+from filings.law import compliance, vocabulary
 from filings.models import Filing
 
 CONTENT_STEPS = [key for key, _label in vocabulary.STEPS if key != "review"]

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
-from filings.regimes import REGIMES
+from filings.law.regimes import REGIMES
 
 
 @register()

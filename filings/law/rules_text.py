@@ -1,6 +1,6 @@
 """The rules' own words, for both rule sets, in one place a lawyer can read.
 
-Two rule sets are known (``filings.regimes``):
+Two rule sets are known (``filings.law.regimes``):
 
 * ``cac-2023-draft``: 《人脸识别技术应用安全管理规定（试行）（征求意见稿）》, published by the CAC
   on 2023-08-08 for comment. A draft: never in force. Where it is the basis of a duty the portal
@@ -152,14 +152,14 @@ _APPLIED = {
 
 def rules_applied(regime) -> str:
     """One sentence naming the rule set and, for the draft, the day this deployment applies it
-    from; ``regime`` is a ``filings.regimes.Regime``."""
+    from; ``regime`` is a ``filings.law.regimes.Regime``."""
     return str(_APPLIED[regime.code]) % {"day": regime.starts_on.isoformat()}
 
 
 def rules_applied_to(context: dict) -> str:
     """For an email (settings.NOTIFICATION_FOOTER): the rules of the filing or the duty it is
     about, else those in force."""
-    from filings.regimes import current_regime, get_regime
+    from filings.law.regimes import current_regime, get_regime
 
     about = context.get("filing") or context.get("obligation")
     code = getattr(about, "regime", "")
@@ -180,7 +180,7 @@ AFTER_CANCELLATION = {
     ),
 }
 
-# --- Citations of the checks (filings.compliance), per finding code -------------------------------
+# --- Citations of the checks (filings.law.compliance), per finding code ---------------------------
 
 _ZH_NUMERALS = "零一二三四五六七八九"
 
