@@ -5,7 +5,7 @@ A client (or a schema-driven tester) then meets no answer the schema did not ann
 from django.conf import settings
 from drf_spectacular.views import SpectacularAPIView
 
-from filings.documents import content_disposition
+from filings.documents.documents import content_disposition
 
 ERROR = {"$ref": "#/components/schemas/ErrorResponse"}
 ALWAYS = {

@@ -30,7 +30,8 @@ from rest_framework.views import APIView
 from api import dates, idempotency, inputs, throttling
 from api import serializers as s
 from api.models import ApiCall, ApiToken
-from filings import attachments, documents, obligations, self_check, services
+from filings import obligations, self_check, services
+from filings.documents import attachments, documents
 from filings.forms.filing_steps import (
     STEP_FORMS,
     DeclarationStep,

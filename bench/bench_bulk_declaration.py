@@ -76,7 +76,7 @@ def drop_database() -> None:
 def workbook(rows: int, people: int) -> bytes:
     from openpyxl import Workbook
 
-    from filings.bulk_declarations import COLUMNS
+    from filings.documents.bulk_declarations import COLUMNS
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet()

@@ -38,7 +38,8 @@ def make_document():
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command
 
-    from filings import attachments, services
+    from filings import services
+    from filings.documents import attachments
     from filings.models import Document
     from tests.factories import MembershipFactory
     from tests.filing_data import complete_filing, mark_complete
@@ -69,7 +70,8 @@ def make_notices() -> dict:
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from filings import attachments, services
+    from filings import services
+    from filings.documents import attachments
     from filings.models import Document
     from tests.factories import MembershipFactory, UserFactory
     from tests.filing_data import complete_filing, mark_complete
@@ -105,7 +107,7 @@ def make_notices() -> dict:
 
 
 def project(document) -> bytes:
-    from filings import documents
+    from filings.documents import documents
 
     return documents.render_pdf(document)
 
@@ -119,7 +121,7 @@ def weasyprint_alone(html: str) -> bytes:
 def child(variant: str, var_dir: str) -> None:
     """One rendering in a fresh process; prints its peak resident memory in MB."""
     setup_django(var_dir)
-    from filings import documents
+    from filings.documents import documents
 
     document = make_document()
     if variant == "project":
@@ -142,7 +144,7 @@ def peak_mb(variant: str, var_dir: str) -> float:
 def main() -> int:
     var_dir = tempfile.mkdtemp(prefix="bench-documents-")
     setup_django(var_dir)
-    from filings import documents
+    from filings.documents import documents
 
     document = make_document()
     html = documents.html_for(document)

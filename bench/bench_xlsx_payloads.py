@@ -68,7 +68,7 @@ print(json.dumps({{"seconds": seconds, "grew_mb": (peak() - before) / 1024, "ans
 def with_sheet(sheet_data: bytes) -> bytes:
     from openpyxl import Workbook
 
-    from filings import bulk_declarations
+    from filings.documents import bulk_declarations
 
     workbook = Workbook()
     workbook.active.title = bulk_declarations.SHEET_TITLE
@@ -87,7 +87,7 @@ def with_sheet(sheet_data: bytes) -> bytes:
 
 
 def template(rows: int) -> bytes:
-    from filings import bulk_declarations
+    from filings.documents import bulk_declarations
 
     class System:
         def __init__(self, n):

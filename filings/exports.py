@@ -4,8 +4,8 @@ Both take the Filing queryset the caller has scoped to the reviewer (the changel
 from ``review_scope.filings_visible_to``) and read it in one query, in chunks, keeping its order.
 
 Formula injection: an organization names itself, and a name may start like a formula. Every text
-cell goes through ``filings.spreadsheets`` (an apostrophe in CSV, a text cell with Excel's quote
-prefix in XLSX), the one helper for every sheet the portal writes.
+cell goes through ``filings.documents.spreadsheets`` (an apostrophe in CSV, a text cell with
+Excel's quote prefix in XLSX), the one helper for every sheet the portal writes.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from filings.documents.spreadsheets import csv_cell, xlsx_cell
 from filings.models import ExportJob, Filing, Organization
 from filings.models.exports import export_path
-from filings.spreadsheets import csv_cell, xlsx_cell
 from filings.statistics import city_name, city_of
 from portal.queueing import queue_after_commit, queue_now
 

@@ -19,9 +19,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from filings.calendar import calendars
+from filings.documents.spreadsheets import csv_cell, xlsx_cell
 from filings.exports import XLSX_CONTENT_TYPE
 from filings.models import Obligation
-from filings.spreadsheets import csv_cell, xlsx_cell
 
 COLUMNS = [
     ("organization", _("Organization")),

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import throttling
-from filings import attachments, comparisons, documents, obligations, reminders
+from filings import obligations, reminders
 from filings.calendar import calendars
+from filings.documents import attachments, comparisons, documents
 from filings.law import compliance, materials, outcomes, steps, vocabulary
 from filings.law.regimes import current_regime, get_regime
 from filings.models import (

@@ -1,7 +1,8 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from filings import deadlines, documents, obligations, reminders
+from filings import deadlines, obligations, reminders
+from filings.documents import documents
 
 
 @shared_task(autoretry_for=(DatabaseError,), max_retries=3, retry_backoff=60)

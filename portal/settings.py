@@ -285,7 +285,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_SUBJECT_PREFIX = "[备案系统] "
 # The PDFs emails carry: the notifications app asks this object (its Attachments protocol) whether
 # an email's document is ready, and for its file; it knows nothing of filings.
-NOTIFICATION_ATTACHMENTS = "filings.documents.EmailAttachments"
+NOTIFICATION_ATTACHMENTS = "filings.documents.documents.EmailAttachments"
 # The sentence at the foot of every email that names the rules applied (a function of the
 # email's context): the filing's or the duty's rule set, else the one in force.
 NOTIFICATION_FOOTER = "filings.law.rules_text.rules_applied_to"

@@ -16,7 +16,8 @@ from django.utils import timezone
 from api import tokens
 from api.models import ApiToken
 from api.urls import ALL_STEPS
-from filings import attachments, services
+from filings import services
+from filings.documents import attachments
 from filings.law.steps import STEPS_BY_KIND
 from filings.models import Document, Filing, FilingVersion, RecognitionSystem
 from tests.api_helpers import bearer, organization_with_tokens
@@ -1115,7 +1116,7 @@ def test_attachments_are_listed_and_downloaded_with_a_name_curl_can_use(client, 
 
 
 def test_content_disposition_has_an_ascii_name_and_the_real_one():
-    from filings.documents import content_disposition
+    from filings.documents.documents import content_disposition
 
     assert content_disposition("备案表-FR20260302000001-v1.pdf") == (
         'attachment; filename="FR20260302000001-v1.pdf"; '
@@ -1296,7 +1297,7 @@ def test_the_public_self_check_refuses_bad_answers_in_the_error_shape(client):
 
 def test_a_download_name_with_a_lone_surrogate_is_quoted_not_a_server_error():
     """A file name is whatever a client sent: a lone surrogate must not break the header."""
-    from filings.documents import content_disposition
+    from filings.documents.documents import content_disposition
 
     header = content_disposition("报告\udc80.pdf")
     assert header.startswith('attachment; filename="')

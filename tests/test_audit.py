@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from filings import attachments, memberships, services
+from filings import memberships, services
 from filings.calendar import calendars
+from filings.documents import attachments
 from filings.models import AuditEntry, CalendarYear, Jurisdiction, Reviewer
 from filings.registry import audit
 from tests.factories import MembershipFactory, UserFactory, login_with_second_factor

@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from filings import bulk_declarations, obligations
+from filings import obligations
+from filings.documents import bulk_declarations
 from filings.models import Obligation, RecognitionSystem, SystemDeclaration
 from tests.factories import MembershipFactory, UserFactory
 
@@ -412,7 +413,8 @@ def test_the_dashboard_links_the_bulk_declaration_for_editors(filer, member):
 
 
 def test_after_filing_a_bulk_update_prompts_a_change_filing_as_the_form_does(client):
-    from filings import attachments, services
+    from filings import services
+    from filings.documents import attachments
     from tests.filing_data import complete_filing, mark_complete
     from tests.pdfs import pdf_bytes
 

@@ -280,7 +280,8 @@ def test_a_new_year_moves_the_filings_deadline_and_review_due_date_too(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from filings import attachments, services
+    from filings import services
+    from filings.documents import attachments
     from filings.models import Filing
     from tests.filing_data import complete_filing, mark_complete
     from tests.pdfs import pdf_bytes
@@ -374,7 +375,7 @@ def test_an_answered_duty_is_provisional_no_longer_once_its_year_is_entered(clie
         mark_complete(filing)
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from filings import attachments
+        from filings.documents import attachments
         from tests.pdfs import pdf_bytes
 
         attachments.store(

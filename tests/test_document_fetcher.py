@@ -11,7 +11,7 @@ from django.conf import settings
 from PIL import Image
 from pypdf import PdfReader
 
-from filings import documents
+from filings.documents import documents
 
 
 def png_bytes(colour=(200, 0, 0)) -> bytes:

@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from filings import attachments, documents, services
+from filings import services
+from filings.documents import attachments, documents
 from filings.law import checks
 from filings.models import Document, FilingEvent
 from filings.tasks import render_document, requeue_documents
@@ -295,7 +296,7 @@ def test_the_receipt_waits_for_its_pdf_and_then_carries_it(submitted_filing):
 
 
 def test_without_attachments_configured_no_email_waits(settings):
-    from filings.documents import EmailAttachments
+    from filings.documents.documents import EmailAttachments
 
     assert emails.attachments() is EmailAttachments
     settings.NOTIFICATION_ATTACHMENTS = None

@@ -61,7 +61,7 @@ def complete_draft(member, data=None) -> Filing:
 
 
 def upload_report(filing, user, kind="assessment_report"):
-    from filings import attachments
+    from filings.documents import attachments
 
     return attachments.store(filing, user, kind, SimpleUploadedFile("评估报告.pdf", pdf_bytes()))
 

@@ -23,7 +23,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from filings import attachments, obligations, services
+from filings import obligations, services
+from filings.documents import attachments
 from filings.law import steps
 from filings.models import Filing
 from tests.factories import MembershipFactory, sign_in

@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from filings import attachments, memberships, obligations, services
+from filings import memberships, obligations, services
+from filings.documents import attachments
 from filings.law.regimes import CAC_2023_DRAFT, CAC_2025_MEASURES
 from filings.models import (
     AppliedRegime,
@@ -376,7 +377,7 @@ def test_the_home_page_and_footer_follow_the_rule_set_in_force(client, settings)
 
 
 def test_the_filing_pdf_and_notices_name_the_rule_set(filed_membership):
-    from filings.documents import html_for
+    from filings.documents.documents import html_for
     from filings.models import Document
 
     notice = Document.objects.get(kind="notice")
@@ -868,7 +869,7 @@ TODAY = date(2026, 3, 2)
 
 @pytest.mark.parametrize("regime", ["cac-2023-draft", "cac-2025-measures"])
 def test_the_cancellation_notice_reminds_to_delete_or_anonymise(settings, regime):
-    from filings.documents import html_for
+    from filings.documents.documents import html_for
     from filings.models import Document
     from tests.factories import reviewer_of
 
@@ -991,7 +992,7 @@ def test_the_migration_records_the_day_of_the_first_migration():
 def test_every_pdf_names_the_rule_set(settings, regime, words):
     """The filing form, the notice, the system information form and both letters, as made by the
     portal, each say under which rules the filing is handled."""
-    from filings import documents
+    from filings.documents import documents
     from filings.models import Document
     from tests.test_documents import pdf_text
 

@@ -13,7 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from filings import attachments, documents, exports, services
+from filings import exports, services
+from filings.documents import attachments, documents
 from filings.models import Attachment, Document, ExportJob, Filing, FilingEvent
 from portal.storage import PrivateObjectStorage
 from tests.factories import MembershipFactory

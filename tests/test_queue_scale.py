@@ -383,7 +383,7 @@ def test_the_review_page_follows_a_notice_being_written_without_a_reload(
     client, queue, city_reviewer, other_city_reviewer
 ):
     """The documents list polls while a PDF is pending (htmx), as the filer's page does."""
-    from filings import documents
+    from filings.documents import documents
     from filings.models import Document
 
     login_with_second_factor(client, city_reviewer)
@@ -406,7 +406,7 @@ def test_the_review_page_follows_a_notice_being_written_without_a_reload(
 
 def test_history_notes_are_shown_in_the_readers_language(client, queue, city_reviewer):
     """A download by a reviewer in Chinese reads "Filing notice v1" to a reader in English."""
-    from filings import documents
+    from filings.documents import documents
     from filings.models import Document, FilingEvent
 
     reviewer = city_reviewer

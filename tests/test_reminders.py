@@ -244,7 +244,7 @@ def test_the_digest_lists_near_and_overdue_reviews_once_a_day_and_nothing_when_q
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from filings import attachments
+    from filings.documents import attachments
     from tests.filing_data import complete_filing, mark_complete
     from tests.pdfs import pdf_bytes
 

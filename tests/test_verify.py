@@ -11,7 +11,8 @@ import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 
-from filings import documents, obligations, services, verification
+from filings import obligations, services
+from filings.documents import documents, verification
 from filings.models import Filing
 from filings.views import verify as verify_view
 from tests.factories import MembershipFactory

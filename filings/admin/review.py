@@ -18,7 +18,8 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from filings import comparisons, documents, services, summary
+from filings import services
+from filings.documents import comparisons, documents, summary
 from filings.law import compliance
 from filings.models import (
     Attachment,

@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from filings import bulk_declarations, obligations
+from filings import obligations
+from filings.documents import bulk_declarations
 from filings.forms.systems import BulkDeclarationForm, RetireSystemForm, SystemForm, TotalForm
 from filings.models import RecognitionSystem
 from filings.registry.access import editor_membership

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from accounts import throttling
-from filings.verification import MAX_INPUT, verify
+from filings.documents.verification import MAX_INPUT, verify
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ pytestmark = [
 def draft_ready_to_submit(membership) -> Filing:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from filings import attachments
+    from filings.documents import attachments
 
     filing = services.start_initial_filing(membership.organization, membership.user)
     filing.data = complete_filing()

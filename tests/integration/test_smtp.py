@@ -27,8 +27,9 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from filings import attachments, deadlines, memberships, obligations, reminders, services
+from filings import deadlines, memberships, obligations, reminders, services
 from filings.calendar import calendars
+from filings.documents import attachments
 from filings.law.regimes import get_regime
 from filings.models import (
     CalendarPeriod,

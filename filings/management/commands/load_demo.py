@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from accounts import two_factor
 from accounts.models import User
-from filings import attachments, obligations, services
+from filings import obligations, services
+from filings.documents import attachments
 from filings.law import materials
 from filings.law.regimes import current_regime
 from filings.models import Filing, Membership, Organization, Reviewer

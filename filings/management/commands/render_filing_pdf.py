@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from filings import documents
+from filings.documents import documents
 from filings.models import Document, Filing, FilingEvent
 
 

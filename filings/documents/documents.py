@@ -22,7 +22,7 @@ from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from filings import summary
+from filings.documents import summary
 from filings.law import outcomes, rules_text, vocabulary
 from filings.models import Document, FilingEvent, FilingVersion
 from notifications.emails import queue_waiting_for

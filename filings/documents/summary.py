@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from filings import diffs
+from filings.documents import diffs
 from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentForm
 from filings.forms.organizations import address_label
 from filings.law import steps

@@ -6,7 +6,7 @@ filed when the change was started (the original filing, or its last approved cha
 
 from django.utils.translation import gettext as _
 
-from filings import summary
+from filings.documents import summary
 from filings.models import Filing
 
 

@@ -30,8 +30,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
 
+from filings.documents.spreadsheets import write_text
 from filings.forms.systems import SystemForm
-from filings.spreadsheets import write_text
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024  # an XLSX of MAX_ROWS rows is about 1 MB unpacked
