@@ -214,7 +214,7 @@ class FilingDetailSerializer(FilingSerializer):
         return StepSerializer(steps.steps_of(filing), many=True).data
 
     def get_attachments(self, filing) -> AttachmentSerializer(many=True):
-        from filings import services
+        from filings.lifecycle import services
 
         return AttachmentSerializer(services.current_attachments(filing), many=True).data
 
@@ -225,7 +225,7 @@ class FilingDetailSerializer(FilingSerializer):
     def get_findings(self, filing) -> FindingSerializer(many=True):
         """While the filing can be edited: what the review page lists (errors block the
         submission, warnings go to the reviewer)."""
-        from filings import services
+        from filings.lifecycle import services
 
         if not filing.editable:
             return []

@@ -2,7 +2,8 @@
 
 Every view sees only the token's organization (its querysets start there: another organization's
 object is a 404), and every change goes through the verbs the web pages call
-(filings/services.py, filings/obligations.py), with the web pages' forms validating the input.
+(filings/lifecycle/services.py, filings/lifecycle/obligations.py), with the web pages' forms
+validating the input.
 """
 
 import hashlib
@@ -30,7 +31,6 @@ from rest_framework.views import APIView
 from api import dates, idempotency, inputs, throttling
 from api import serializers as s
 from api.models import ApiCall, ApiToken
-from filings import obligations, self_check, services
 from filings.documents import attachments, documents
 from filings.forms.filing_steps import (
     STEP_FORMS,
@@ -43,6 +43,7 @@ from filings.forms.systems import RetireSystemForm, SystemForm
 from filings.forms.uploads import AttachmentForm
 from filings.law import steps
 from filings.law.regimes import current_regime
+from filings.lifecycle import obligations, self_check, services
 from filings.models import Document, Filing, FilingEvent, Obligation, RecognitionSystem
 from portal.middleware import MAX_QUERY_VALUE, NUL_REFUSED, too_long_query, unstorable_request
 

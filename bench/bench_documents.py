@@ -38,8 +38,8 @@ def make_document():
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command
 
-    from filings import services
     from filings.documents import attachments
+    from filings.lifecycle import services
     from filings.models import Document
     from tests.factories import MembershipFactory
     from tests.filing_data import complete_filing, mark_complete
@@ -70,8 +70,8 @@ def make_notices() -> dict:
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from filings import services
     from filings.documents import attachments
+    from filings.lifecycle import services
     from filings.models import Document
     from tests.factories import MembershipFactory, UserFactory
     from tests.filing_data import complete_filing, mark_complete

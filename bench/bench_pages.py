@@ -165,10 +165,10 @@ def build(size: Size) -> dict:
     from django.db import connection
 
     from accounts.models import User
-    from filings import obligations, services
+    from filings.lifecycle import obligations, services
     from filings.models import Filing, FilingVersion, Jurisdiction, Membership, Obligation, Reviewer
     from filings.models import Organization as Org
-    from filings.reviewer_group import ensure_reviewer_group
+    from filings.review.reviewer_group import ensure_reviewer_group
     from tests.factories import MembershipFactory
     from tests.integration.test_concurrency import draft_ready_to_submit
 
@@ -531,8 +531,8 @@ def peak_rss_kb(pids: list[int]) -> int:
 def xlsx_peak_memory(rows_expected: int) -> tuple[float, int]:
     """Build the XLSX export of Shenzhen's queue into a file: (seconds, peak traced bytes)."""
     from accounts.models import User
-    from filings import exports
-    from filings.review_scope import filings_visible_to
+    from filings.review import exports
+    from filings.review.review_scope import filings_visible_to
 
     reviewer = User.objects.get(email="reviewer@bench.example")
     queryset = filings_visible_to(reviewer).order_by("pk")

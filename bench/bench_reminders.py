@@ -198,7 +198,7 @@ def reset(today) -> None:
 def sweep_once(today, due_count: int) -> float:
     from django.core import mail
 
-    from filings import reminders
+    from filings.lifecycle import reminders
 
     mail.outbox = []
     started = time.perf_counter()
@@ -221,7 +221,7 @@ def queries_of_a_sweep(today, due_count: int) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from filings import reminders
+    from filings.lifecycle import reminders
     from notifications import emails
 
     held = []
@@ -242,7 +242,7 @@ def explain_selection(today) -> tuple[str, str]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from filings import reminders
+    from filings.lifecycle import reminders
 
     with CaptureQueriesContext(connection) as captured:
         reminders.sweep(today)

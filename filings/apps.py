@@ -11,7 +11,7 @@ class FilingsConfig(AppConfig):
 
         from filings.law import regimes
         from filings.models import Deployment
-        from filings.reviewer_group import ensure_reviewer_group
+        from filings.review.reviewer_group import ensure_reviewer_group
 
         regimes.first_migration_day = Deployment.first_migrated_on
 

@@ -1,8 +1,8 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from filings import deadlines, obligations, reminders
 from filings.documents import documents
+from filings.lifecycle import deadlines, obligations, reminders
 
 
 @shared_task(autoretry_for=(DatabaseError,), max_retries=3, retry_backoff=60)
@@ -49,8 +49,8 @@ def send_reminders() -> dict:
 @shared_task(acks_late=True)
 def build_export(job_id: int) -> bool:
     """Idempotent: a job already taken or done is left alone."""
-    from filings import exports
     from filings.admin.review import review_queue_selection
+    from filings.review import exports
 
     return exports.build_job(job_id, review_queue_selection)
 
@@ -58,6 +58,6 @@ def build_export(job_id: int) -> bool:
 @shared_task
 def apply_regime() -> int:
     """Daily, and at every start of ``make run``: a switch of FILING_REGIME re-assesses the open
-    obligations once (filings.obligations.apply_regime)."""
+    obligations once (filings.lifecycle.obligations.apply_regime)."""
     applied = obligations.apply_regime()
     return applied.obligations_reassessed if applied else 0

@@ -3,7 +3,7 @@
 from datetime import date
 
 from api import tokens
-from filings import obligations
+from filings.lifecycle import obligations
 from tests.factories import MembershipFactory
 
 

@@ -59,7 +59,7 @@ class ReviewerFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def _in_the_reviewers_group(obj, create, extracted, **kwargs):
-        from filings.reviewer_group import ensure_reviewer_group
+        from filings.review.reviewer_group import ensure_reviewer_group
 
         if create:
             obj.user.groups.add(ensure_reviewer_group())

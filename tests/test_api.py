@@ -16,9 +16,9 @@ from django.utils import timezone
 from api import tokens
 from api.models import ApiToken
 from api.urls import ALL_STEPS
-from filings import services
 from filings.documents import attachments
 from filings.law.steps import STEPS_BY_KIND
+from filings.lifecycle import services
 from filings.models import Document, Filing, FilingVersion, RecognitionSystem
 from tests.api_helpers import bearer, organization_with_tokens
 from tests.factories import MembershipFactory

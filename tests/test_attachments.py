@@ -16,8 +16,8 @@ from django.urls import reverse
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
-from filings import services
 from filings.documents import attachments
+from filings.lifecycle import services
 from filings.models import Attachment
 from filings.models.filings import name_for_type
 from tests.factories import MembershipFactory

@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from filings import memberships, services
 from filings.calendar import calendars
 from filings.documents import attachments
+from filings.lifecycle import memberships, services
 from filings.models import AuditEntry, CalendarYear, Jurisdiction, Reviewer
 from filings.registry import audit
 from tests.factories import MembershipFactory, UserFactory, login_with_second_factor

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from filings import obligations
 from filings.documents import bulk_declarations
+from filings.lifecycle import obligations
 from filings.models import Obligation, RecognitionSystem, SystemDeclaration
 from tests.factories import MembershipFactory, UserFactory
 
@@ -413,8 +413,8 @@ def test_the_dashboard_links_the_bulk_declaration_for_editors(filer, member):
 
 
 def test_after_filing_a_bulk_update_prompts_a_change_filing_as_the_form_does(client):
-    from filings import services
     from filings.documents import attachments
+    from filings.lifecycle import services
     from tests.filing_data import complete_filing, mark_complete
     from tests.pdfs import pdf_bytes
 

@@ -9,8 +9,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from filings import deadlines, obligations
 from filings.calendar import calendars
+from filings.lifecycle import deadlines, obligations
 from filings.models import CalendarPeriod, CalendarYear, DeadlineChange, Obligation
 from notifications.models import Notification
 from tests.factories import MembershipFactory, login_with_second_factor
@@ -280,8 +280,8 @@ def test_a_new_year_moves_the_filings_deadline_and_review_due_date_too(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from filings import services
     from filings.documents import attachments
+    from filings.lifecycle import services
     from filings.models import Filing
     from tests.filing_data import complete_filing, mark_complete
     from tests.pdfs import pdf_bytes
@@ -357,7 +357,7 @@ def test_a_new_years_eve_trigger_is_due_after_the_make_up_days_then_moves_with_t
 def test_an_answered_duty_is_provisional_no_longer_once_its_year_is_entered(client):
     """A change filed while its deadline reached into an unannounced year: once the year is
     entered, its page shows the date without "provisional"."""
-    from filings import services
+    from filings.lifecycle import services
     from tests.filing_data import complete_filing, mark_complete
 
     membership = MembershipFactory(role="admin", user__language="zh-hans")

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from filings import services
 from filings.documents import attachments, documents
 from filings.law import checks
+from filings.lifecycle import services
 from filings.models import Document, FilingEvent
 from filings.tasks import render_document, requeue_documents
 from notifications import emails

@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from filings import exports
 from filings.documents import spreadsheets
 from filings.models import Filing, Jurisdiction
-from filings.review_scope import filings_visible_to
+from filings.review import exports
+from filings.review.review_scope import filings_visible_to
 from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

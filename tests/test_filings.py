@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from filings import obligations, services
+from filings.lifecycle import obligations, services
 from filings.models import Attachment, Filing, FilingEvent, FilingVersion, Obligation
 from tests.factories import MembershipFactory
 from tests.filing_data import complete_filing, mark_complete
@@ -858,7 +858,7 @@ def test_a_duty_answered_by_a_filing_under_review_says_so_not_fulfilled(
 
 
 def test_the_facial_data_step_starts_from_the_people_declared(client):
-    from filings import obligations
+    from filings.lifecycle import obligations
 
     member = MembershipFactory(role="admin")
     client.force_login(member.user)

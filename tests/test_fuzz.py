@@ -23,9 +23,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from filings import obligations, services
 from filings.documents import attachments
 from filings.law import steps
+from filings.lifecycle import obligations, services
 from filings.models import Filing
 from tests.factories import MembershipFactory, sign_in
 from tests.filing_data import complete_filing, mark_complete

@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from filings import memberships, obligations, services
 from filings.documents import attachments
 from filings.law.regimes import CAC_2023_DRAFT, CAC_2025_MEASURES
+from filings.lifecycle import memberships, obligations, services
 from filings.models import (
     AppliedRegime,
     Filing,
@@ -814,7 +814,7 @@ def test_retiring_the_only_system_opens_the_cancellation_duty(settings, regime):
     assert duty.next_reminder_on is not None
     assert duty.events.get().action == ObligationEvent.Action.CANCELLATION_PROMPTED
     # Reminders follow, and, once past the deadline, the overdue list.
-    from filings import overdue, reminders
+    from filings.lifecycle import overdue, reminders
     from filings.models import Reminder
 
     reminders.sweep(duty.next_reminder_on)

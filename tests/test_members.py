@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from filings import memberships
+from filings.lifecycle import memberships
 from filings.models import Invitation, Membership
 from notifications.models import Notification
 from tests.factories import MembershipFactory, UserFactory

@@ -9,7 +9,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
-from filings import services
+from filings.lifecycle import services
 from filings.models import Filing, FilingEvent
 from tests.factories import sign_in
 from tests.test_outcomes import member_in, submitted, upload

@@ -12,8 +12,8 @@ from celery.signals import task_failure
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from filings import reminders, services
 from filings.documents import attachments
+from filings.lifecycle import reminders, services
 from filings.models import Document, Jurisdiction, Obligation
 from portal.celery import app as celery_app
 from portal.metrics import FAILED_TASKS_KEY, _broker

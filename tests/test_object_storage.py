@@ -13,9 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from filings import exports, services
 from filings.documents import attachments, documents
+from filings.lifecycle import services
 from filings.models import Attachment, Document, ExportJob, Filing, FilingEvent
+from filings.review import exports
 from portal.storage import PrivateObjectStorage
 from tests.factories import MembershipFactory
 from tests.filing_data import complete_filing, mark_complete

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from filings import obligations
 from filings.law.regimes import CAC_2023_DRAFT, CAC_2025_MEASURES
+from filings.lifecycle import obligations
 from filings.models import Obligation, RecognitionSystem, SystemDeclaration
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 

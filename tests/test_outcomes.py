@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from filings import obligations, reminders, services
 from filings.documents import attachments
 from filings.law import materials
+from filings.lifecycle import obligations, reminders, services
 from filings.models import (
     CorrectionOrder,
     Document,

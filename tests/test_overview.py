@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from filings import obligations, services
+from filings.lifecycle import obligations, services
 from filings.models import Obligation, Reminder
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 

@@ -3,7 +3,7 @@ office and sees what that office reviews."""
 
 import pytest
 
-from filings.review_scope import may_review
+from filings.review.review_scope import may_review
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from filings import services
+from filings.lifecycle import services
 from filings.models import Filing
 from filings.models.filings import review_urgency
 from tests.factories import UserFactory, login_with_second_factor
@@ -92,7 +92,7 @@ def test_a_reviewers_office_is_read_with_the_appointment_once_a_request(
     client, queue, city_reviewer, django_assert_num_queries
 ):
     from accounts.models import User
-    from filings.review_scope import filings_visible_to, office_of
+    from filings.review.review_scope import filings_visible_to, office_of
 
     user = User.objects.get(pk=city_reviewer.pk)  # nothing read yet
     with django_assert_num_queries(1):
@@ -430,7 +430,7 @@ def test_history_notes_are_shown_in_the_readers_language(client, queue, city_rev
 @vacuumable
 def test_a_deep_page_is_found_by_its_keys_and_holds_what_djangos_slice_would(queue, city_reviewer):
     from filings.admin.review import BoundedCountPaginator, FilingAdmin
-    from filings.review_scope import filings_visible_to
+    from filings.review.review_scope import filings_visible_to
 
     add_filings(130, 0)
     ordered = filings_visible_to(

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from filings import deadlines
+from filings.lifecycle import deadlines
 from notifications import emails
 from notifications.models import Notification
 from notifications.tasks import requeue_unsent

@@ -8,8 +8,8 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from filings import deadlines, obligations, reminders, services
 from filings.calendar import calendars
+from filings.lifecycle import deadlines, obligations, reminders, services
 from filings.models import CalendarPeriod, CalendarYear, Jurisdiction, Obligation, Reminder
 from notifications.models import Notification
 from tests.factories import MembershipFactory, reviewer_of

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from filings import services
 from filings.documents import attachments
+from filings.lifecycle import services
 from filings.models import Document, Filing, FilingEvent, Jurisdiction, Organization
 from tests.factories import MembershipFactory, UserFactory, login_with_second_factor, reviewer_of
 from tests.filing_data import complete_filing, mark_complete

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from filings import self_check
 from filings.law.regimes import get_regime
+from filings.lifecycle import self_check
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from filings import obligations, services, statistics
+from filings.lifecycle import obligations, services
 from filings.models import Filing, FilingVersion, Jurisdiction
-from filings.review_scope import filings_visible_to
+from filings.review import statistics
+from filings.review.review_scope import filings_visible_to
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, reviewer_of
 from tests.test_filings import complete_draft
 

@@ -4,8 +4,8 @@ for the forms, the admin's search and filters and any API, on SQLite and Postgre
 import pytest
 from django.urls import reverse
 
-from filings import services
 from filings.forms.filing_steps import PurposeStep
+from filings.lifecycle import services
 from filings.models import Filing
 from tests.factories import MembershipFactory, login_with_second_factor
 

@@ -11,8 +11,8 @@ import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 
-from filings import obligations, services
 from filings.documents import documents, verification
+from filings.lifecycle import obligations, services
 from filings.models import Filing
 from filings.views import verify as verify_view
 from tests.factories import MembershipFactory
@@ -439,7 +439,7 @@ def test_the_page_stays_up_when_the_cache_is_away(client, filed, monkeypatch, ca
 
 
 def test_the_example_number_is_one_that_can_never_be_issued(client):
-    from filings.services import next_number
+    from filings.lifecycle.services import next_number
     from filings.views.verify import EXAMPLE_NUMBER
 
     html = client.get(reverse("verify")).content.decode()

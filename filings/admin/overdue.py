@@ -14,10 +14,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from filings import overdue, services
 from filings.admin.review import BoundedCountPaginator, ReadOnlyReviewAdmin
+from filings.lifecycle import overdue, services
 from filings.models import CorrectionOrder, OverdueDuty
-from filings.review_scope import may_review, obligations_visible_to
+from filings.review.review_scope import may_review, obligations_visible_to
 
 
 class CorrectionOrderForm(forms.Form):

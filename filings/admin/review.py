@@ -18,9 +18,9 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from filings import services
 from filings.documents import comparisons, documents, summary
 from filings.law import compliance
+from filings.lifecycle import services
 from filings.models import (
     Attachment,
     AuditEntry,
@@ -33,14 +33,14 @@ from filings.models import (
 )
 from filings.models.filings import review_urgency
 from filings.registry import audit
-from filings.review_scope import (
+from filings.review.review_scope import (
     filings_visible_to,
     may_review,
     offices_in_jurisdiction,
     offices_visible_to,
 )
-from filings.reviewer_group import ensure_reviewer_group
-from filings.statistics import city_name
+from filings.review.reviewer_group import ensure_reviewer_group
+from filings.review.statistics import city_name
 from portal import storage
 from portal.admin_site import ReadOnlyAdmin
 
@@ -525,14 +525,14 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
         return self.get_changelist_instance(request).get_queryset(request)
 
     def export_csv(self, request):
-        from filings import exports
+        from filings.review import exports
 
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         return exports.csv_response(self._changelist_queryset(request), f"filings-{stamp}.csv")
 
     def export_xlsx(self, request):
         """A small selection is written now; a large one by a worker, with its progress shown."""
-        from filings import exports
+        from filings.review import exports
 
         queryset = self._changelist_queryset(request)
         limit = exports.DIRECT_XLSX_LIMIT
@@ -550,7 +550,7 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
         return get_object_or_404(ExportJob, pk=job_id, user=request.user)
 
     def export_job(self, request, job_id):
-        from filings import exports
+        from filings.review import exports
 
         job = self._job(request, job_id)
         exports.requeue_if_stuck(job)
@@ -576,7 +576,7 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
         )
 
     def statistics(self, request):
-        from filings import statistics
+        from filings.review import statistics
 
         if not self.has_view_permission(request):
             raise Http404

@@ -10,8 +10,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from filings import deadlines
 from filings.calendar import calendars
+from filings.lifecycle import deadlines
 from filings.models import (
     AuditEntry,
     CalendarPeriod,

@@ -1,4 +1,4 @@
-"""The public self-check's questions (filings.self_check): a few answers, no identity."""
+"""The public self-check's questions (filings.lifecycle.self_check): a few answers, no identity."""
 
 from datetime import timedelta
 
@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from filings.forms.organizations import division_name
 from filings.forms.systems import MAX_PEOPLE
 from filings.forms.widgets import IsoDateInput
+from filings.lifecycle.self_check import Answers
 from filings.registry import jurisdictions
-from filings.self_check import Answers
 
 
 def city_choices() -> list:

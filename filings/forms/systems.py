@@ -3,8 +3,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filings.forms.widgets import IsoDateInput
+from filings.lifecycle.obligations import total_errors
 from filings.models import RecognitionSystem
-from filings.obligations import total_errors
 
 MAX_PEOPLE = (
     2_000_000_000  # more than the population of any country; catches typos, fits the column

@@ -29,7 +29,7 @@ class Filing(models.Model):
 
     While it is a draft (or returned for correction) its content lives in ``data``, a JSON document
     whose shape filings/law/vocabulary.py describes. Each submission freezes ``data`` into an
-    immutable FilingVersion. The status changes only in filings/services.py.
+    immutable FilingVersion. The status changes only in filings/lifecycle/services.py.
     """
 
     class Kind(models.TextChoices):

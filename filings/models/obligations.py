@@ -92,7 +92,7 @@ class Obligation(models.Model):
         LIFTED = "lifted", _("Lifted")
         # A change declared while the initial filing is submitted but not yet filed: there is no
         # filing to change yet. Opened when the initial filing is approved
-        # (``filings.obligations.open_waiting_changes``).
+        # (``filings.lifecycle.obligations.open_waiting_changes``).
         WAITING = "waiting", _("Waiting for the filing it changes")
 
     organization = models.ForeignKey(

@@ -5,10 +5,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from filings import obligations, services
 from filings.calendar import calendars
 from filings.law import rules_text
 from filings.law.regimes import current_regime, get_regime
+from filings.lifecycle import obligations, services
 from filings.models import (
     CorrectionOrder,
     Filing,
@@ -18,7 +18,7 @@ from filings.models import (
     SystemDeclaration,
 )
 from filings.registry.access import membership_or_404
-from filings.review_scope import may_review
+from filings.review.review_scope import may_review
 from portal.pagination import OnePassPaginator
 
 DUTIES_PER_PAGE = 20

@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from filings import obligations, services
 from filings.documents import attachments, comparisons, documents, summary
 from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentFormSet
 from filings.forms.uploads import AttachmentForm
 from filings.law import compliance, materials, outcomes, steps
+from filings.lifecycle import obligations, services
 from filings.models import Attachment, Document, Filing, FilingEvent
 from filings.registry.access import editor_membership, membership_or_404
 from portal import storage

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from filings import memberships
 from filings.forms.organizations import InvitationForm, InvitationSignupForm, RoleForm
+from filings.lifecycle import memberships
 from filings.models import Invitation, Membership
 from filings.registry import audit
 from filings.registry.access import admin_membership, membership_or_404

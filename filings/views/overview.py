@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings import reminders
 from filings.calendar import calendars
 from filings.law import rules_text
+from filings.lifecycle import reminders
 from filings.models import (
     Filing,
     FilingEvent,

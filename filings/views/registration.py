@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import throttling
-from filings import memberships
 from filings.forms.organizations import (
     AccountForm,
     OrganizationForm,
@@ -22,6 +21,7 @@ from filings.forms.organizations import (
     is_province,
     municipality_hint,
 )
+from filings.lifecycle import memberships
 from filings.models import Membership
 from filings.registry import jurisdictions
 from filings.registry.access import admin_membership, membership_or_404

@@ -4,9 +4,9 @@ before registering; the answers are carried over to the registration and the fir
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from filings import self_check
 from filings.forms.self_check import SelfCheckForm
 from filings.law.regimes import current_regime
+from filings.lifecycle import self_check
 
 # The answers kept for the registration and the first declared system.
 SESSION_KEY = "self_check"

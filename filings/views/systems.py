@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from filings import obligations
 from filings.documents import bulk_declarations
 from filings.forms.systems import BulkDeclarationForm, RetireSystemForm, SystemForm, TotalForm
+from filings.lifecycle import obligations
 from filings.models import RecognitionSystem
 from filings.registry.access import editor_membership
 from filings.views.self_check import carried_over
@@ -53,7 +53,7 @@ def declare(request, org_id, system_id=None):
 @login_required
 def retire(request, org_id, system_id):
     """Declare that the organization stopped using a system: after filing, this opens the
-    change or the cancellation duty (filings.obligations.retire_system)."""
+    change or the cancellation duty (filings.lifecycle.obligations.retire_system)."""
     membership = editor_membership(request.user, org_id)
     organization = membership.organization
     system = get_object_or_404(

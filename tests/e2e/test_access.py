@@ -18,8 +18,8 @@ from django.utils.translation import gettext
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-from filings import obligations, services
 from filings.documents import attachments
+from filings.lifecycle import obligations, services
 from filings.models import Filing
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.factories import MembershipFactory

@@ -5,7 +5,7 @@ storing off the device when it is stored off the device."""
 import pytest
 from playwright.sync_api import expect
 
-from filings import services
+from filings.lifecycle import services
 from tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

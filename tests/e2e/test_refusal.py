@@ -16,8 +16,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from playwright.sync_api import expect
 
-from filings import obligations, services
 from filings.documents import attachments
+from filings.lifecycle import obligations, services
 from filings.models import Filing, Obligation
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_access import logged_in_page, strings_in

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from filings import services
+from filings.lifecycle import services
 from filings.models import Filing, FilingVersion
 from tests.factories import MembershipFactory, reviewer_of
 from tests.filing_data import complete_filing, mark_complete

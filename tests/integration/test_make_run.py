@@ -21,7 +21,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from filings import services
+from filings.lifecycle import services
 from filings.models import Document, Filing
 from notifications.models import Notification
 from portal import embedded_redis

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from filings import reminders
+from filings.lifecycle import reminders
 from filings.models import Jurisdiction, Obligation, Reminder
 from notifications.models import Notification
 from tests.factories import MembershipFactory

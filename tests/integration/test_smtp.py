@@ -27,10 +27,10 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from filings import deadlines, memberships, obligations, reminders, services
 from filings.calendar import calendars
 from filings.documents import attachments
 from filings.law.regimes import get_regime
+from filings.lifecycle import deadlines, memberships, obligations, reminders, services
 from filings.models import (
     CalendarPeriod,
     CalendarYear,

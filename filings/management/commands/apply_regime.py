@@ -8,8 +8,8 @@ is applied even when nobody runs it. A second run does nothing.
 
 from django.core.management.base import BaseCommand
 
-from filings import obligations
 from filings.law.regimes import current_regime
+from filings.lifecycle import obligations
 
 
 class Command(BaseCommand):

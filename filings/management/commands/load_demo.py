@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from accounts import two_factor
 from accounts.models import User
-from filings import obligations, services
 from filings.documents import attachments
 from filings.law import materials
 from filings.law.regimes import current_regime
+from filings.lifecycle import obligations, services
 from filings.models import Filing, Membership, Organization, Reviewer
-from filings.reviewer_group import ensure_reviewer_group
+from filings.review.reviewer_group import ensure_reviewer_group
 
 DEMO_USERS = [
     # (email, password, name, is_staff, is_superuser)

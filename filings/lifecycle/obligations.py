@@ -20,9 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from filings import reminders
 from filings.calendar import calendars
 from filings.law.regimes import Regime, current_regime, get_regime
+from filings.lifecycle import reminders
 from filings.models import (
     AppliedRegime,
     Filing,

@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import throttling
-from filings import obligations, reminders
 from filings.calendar import calendars
 from filings.documents import attachments, comparisons, documents
 from filings.law import compliance, materials, outcomes, steps, vocabulary
 from filings.law.regimes import current_regime, get_regime
+from filings.lifecycle import obligations, reminders
 from filings.models import (
     Attachment,
     AuditEntry,

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
 
-from filings import obligations
 from filings.law import rules_text
 from filings.law.regimes import Regime
+from filings.lifecycle import obligations
 from filings.models import Obligation
 from filings.registry import jurisdictions
 

@@ -20,8 +20,8 @@ from openpyxl.styles import Font
 
 from filings.calendar import calendars
 from filings.documents.spreadsheets import csv_cell, xlsx_cell
-from filings.exports import XLSX_CONTENT_TYPE
 from filings.models import Obligation
+from filings.review.exports import XLSX_CONTENT_TYPE
 
 COLUMNS = [
     ("organization", _("Organization")),

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from filings import obligations
+from filings.lifecycle import obligations
 from filings.models import AuditEntry, Invitation, Membership, Organization
 from filings.models.organizations import ORGANIZATION_FIELDS
 from filings.registry import audit
@@ -29,7 +29,7 @@ from notifications import emails
 
 User = get_user_model()
 
-CONFIRMATION_SALT = "filings.memberships.confirm_email"
+CONFIRMATION_SALT = "filings.lifecycle.memberships.confirm_email"
 CONFIRMATION_MAX_AGE = timedelta(days=3)
 INVITATION_VALIDITY = timedelta(days=getattr(settings, "INVITATION_VALID_DAYS", 7))
 

@@ -33,7 +33,7 @@ from openpyxl.utils import get_column_letter
 from filings.documents.spreadsheets import csv_cell, xlsx_cell
 from filings.models import ExportJob, Filing, Organization
 from filings.models.exports import export_path
-from filings.statistics import city_name, city_of
+from filings.review.statistics import city_name, city_of
 from portal.queueing import queue_after_commit, queue_now
 
 logger = logging.getLogger(__name__)

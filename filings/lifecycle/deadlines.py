@@ -7,11 +7,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from filings import reminders
 from filings.calendar import calendars
 from filings.law.regimes import get_regime
+from filings.lifecycle import reminders
+from filings.lifecycle.obligations import days_to_file
 from filings.models import DeadlineChange, Filing, Membership, Obligation
-from filings.obligations import days_to_file
 from notifications import emails
 from portal.queueing import queue_after_commit
 

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from filings.calendar import calendars
 from filings.calendar.workdays import WorkdayIndex
 from filings.models import Filing, Membership, Obligation, Reminder, Reviewer, ReviewerDigest
-from filings.review_scope import filings_visible_to
+from filings.review.review_scope import filings_visible_to
 from notifications import emails
 
 DEFAULT_SCHEDULE = {"before": (10, 5, 1), "overdue_every": 5, "overdue_max": 6}
