@@ -19,6 +19,29 @@ then does not fail at start), under ``if TYPE_CHECKING``. Read from the bottom u
     foundation      settings, the Celery app and the one helper that queues    portal.settings,
                     a task by name after commit (portal.queueing)              portal.queueing ...
 
+The domain app ``filings`` is also cut the other way, into wings by subject, and a wing imports only
+from itself and the wings below it (WINGS, bottom first):
+
+    wing        what it holds                                         imports from
+    ----------  ----------------------------------------------------  ------------------------------
+    lifecycle   the service verbs and what they start: duties,        everything below
+                deadlines, reminders, overdue follow-up, members,
+                the public self-check
+    review      the offices' side: scope, statistics, exports         documents, law, calendar,
+                                                                      registry
+    documents   files in and out: attachments, the PDFs, notice       law, calendar, registry
+                verification, a filing's summary and diffs,
+                spreadsheets and bulk declarations
+    law         what the rule sets say: regimes, rule texts,          calendar, registry
+                compliance, materials, outcomes, words, the steps
+    calendar    working days, holidays, the years an administrator    registry
+                enters
+    registry    who and where: identifiers, division codes and        nothing
+                offices, access, the audit trail
+
+The models, forms, views, admin, tasks, urls and commands stay beside the wings (they serve all of
+them); the layers above say how they and the wings' modules stand to each other.
+
 Tasks are queued by name (``portal.queueing.queue_after_commit("filings.tasks.x", id)``), so no
 service imports a tasks module. Apps are independent where INDEPENDENT says so: the notifications
 app asks about the PDFs it attaches through ``settings.NOTIFICATION_ATTACHMENTS`` and never imports
@@ -159,6 +182,23 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
 ]
 
+# The wings of filings, bottom first: a wing's modules import only their own wing and those below.
+WINGS = ("registry", "calendar", "law", "documents", "review", "lifecycle")
+
+# What stays beside the wings, serving all of them.
+BESIDE_THE_WINGS = (
+    "filings.models*",
+    "filings.forms*",
+    "filings.views*",
+    "filings.admin*",
+    "filings.management*",
+    "filings.templatetags*",
+    "filings.tasks",
+    "filings.urls",
+    "filings.*_urls",
+    "filings.apps",
+)
+
 # (app, app it must not import): an app that stands on its own.
 INDEPENDENT = [("notifications", "filings"), ("accounts", "filings")]
 
@@ -291,6 +331,26 @@ def upward_imports(graph, layers=LAYERS) -> list[str]:
     return found
 
 
+def wing_of(module: str, wings=WINGS, package: str = "filings") -> str | None:
+    """``filings.law.regimes`` -> ``law``; None for a module beside the wings."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == package and parts[1] in wings else None
+
+
+def imports_against_the_wings(graph, wings=WINGS, package: str = "filings") -> list[str]:
+    rank = {wing: position for position, wing in enumerate(wings)}
+    found = []
+    for module, edges in sorted(graph.items()):
+        here = wing_of(module, wings, package)
+        if here is None:
+            continue
+        for target, line in sorted(edges.items()):
+            there = wing_of(target, wings, package)
+            if there is not None and rank[there] > rank[here]:
+                found.append(f"{module}:{line} ({here}) imports {target} ({there})")
+    return found
+
+
 def crossings(graph, independent=INDEPENDENT) -> list[str]:
     return [
         f"{module}:{line} imports {target}"
@@ -332,6 +392,22 @@ def test_no_import_circle(graph):
 def test_no_import_points_upward(graph):
     found = upward_imports(graph)
     assert not found, "imports against the layers:\n" + "\n".join(found)
+
+
+def test_every_module_of_filings_is_in_a_wing_or_beside_them(graph):
+    loose = [
+        module
+        for module in graph
+        if module.startswith("filings.")
+        and module.split(".")[1] not in WINGS
+        and not any(fnmatch.fnmatchcase(module, pattern) for pattern in BESIDE_THE_WINGS)
+    ]
+    assert not loose, f"put each in a wing of filings (WINGS) or say why it stays beside: {loose}"
+
+
+def test_each_wing_imports_only_the_wings_below_it(graph):
+    found = imports_against_the_wings(graph)
+    assert not found, "imports against the wings' order:\n" + "\n".join(found)
 
 
 def test_notifications_and_accounts_know_nothing_of_filings(graph):
@@ -434,3 +510,22 @@ def test_the_checker_reads_relative_imports_and_names_from_a_package(tmp_path):
 
     assert graph["app"] == {"app.models": 1}
     assert graph["app.sub.views"] == {"app.models": 1, "app.sub": 3}
+
+
+def test_the_checker_finds_an_import_from_a_higher_wing(tmp_path):
+    """A calendar module that asks the lifecycle about a duty points upward."""
+    write_package(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/calendar/__init__.py": "",
+            "app/calendar/workdays.py": "def add(day, n):\n    from app.lifecycle import duties\n",
+            "app/lifecycle/__init__.py": "",
+            "app/lifecycle/duties.py": "from app.calendar import workdays\n",
+        },
+    )
+    graph = import_graph(tmp_path, ["app"])
+
+    assert imports_against_the_wings(graph, ("calendar", "lifecycle"), "app") == [
+        "app.calendar.workdays:2 (calendar) imports app.lifecycle.duties (lifecycle)"
+    ]
