@@ -36,7 +36,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
 import django
 django.setup()
 from django.core.files.uploadedfile import SimpleUploadedFile
-from filings import bulk_declarations
+from filings.documents import bulk_declarations
 
 
 def status(field):

@@ -47,7 +47,7 @@ from datetime import date
 from accounts.models import User
 from api import tokens
 from api.models import ApiToken
-from filings import obligations, services
+from filings.lifecycle import obligations, services
 from filings.models import Membership, Organization
 
 def organization(uscc, email, name):

@@ -25,7 +25,7 @@ SWEEP = """
 import os, sys, time, django
 from datetime import date
 django.setup()
-from filings import reminders
+from filings.lifecycle import reminders
 while time.time() < float(os.environ["START_AT"]):
     time.sleep(0.005)
 print(reminders.sweep(date(2026, 2, 10)))
