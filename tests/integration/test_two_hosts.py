@@ -220,6 +220,11 @@ def portal(tmp_path) -> Portal:
     shared.update(
         {
             "DATABASE_URL": database_url_of_test_database(),
+            # A broker of their own when given: the suite's session worker
+            # (tests/integration/conftest.py), still running on the suite's broker, would
+            # otherwise take the two hosts' tasks.
+            "CELERY_BROKER_URL": os.environ.get("TWO_HOSTS_BROKER_URL")
+            or settings.CELERY_BROKER_URL,
             "SECRET_KEY": settings.SECRET_KEY,
             "SITE_URL": f"https://127.0.0.1:{tls_port}",
             "BEHIND_TLS_PROXY": "1",
