@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from celery.signals import task_failure
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from filings.documents import attachments
@@ -165,3 +166,80 @@ def test_reminders_sent(scrape, django_capture_on_commit_callbacks):
     with time_machine.travel(day, tick=False), django_capture_on_commit_callbacks(execute=True):
         reminders.sweep(day)
     assert figure(scrape(), "portal_reminders_sent_total", kind="before_1") == 1
+
+
+def test_after_a_story_one_scrape_shows_every_figure(
+    client, scrape, django_capture_on_commit_callbacks
+):
+    """A day of the portal, then one scrape, as the operator reads it: each figure of the issue
+    (latency by view, queue depth, failed tasks, documents pending and failed, reviews past due,
+    reminders sent) says what the story did."""
+    from filings import tasks
+
+    queue = celery_app.conf.task_default_queue
+    before = scrape()
+    failed_before = figure(
+        before, "portal_celery_tasks_failed_total", task=tasks.recompute_deadlines.name
+    )
+    depth_before = figure(before, "portal_celery_queue_depth", queue=queue)
+
+    # People use the site; one filing is rendered, one waits for the worker, one failed for good.
+    client.get("/")
+    client.get(reverse("verify"), {"number": "网信人脸备440300202600001号"})
+    rendered = submitted(django_capture_on_commit_callbacks, render=True)
+    waiting = submitted(django_capture_on_commit_callbacks, render=False)
+    broken = submitted(django_capture_on_commit_callbacks, render=False)
+    Document.objects.filter(filing=broken).update(status=Document.Status.FAILED, attempts=3)
+    assert Document.objects.filter(filing=waiting, status=Document.Status.PENDING).exists()
+    # A worker's task raises: counted in the broker, for every host to report.
+    outcome = tasks.recompute_deadlines.apply(args=["not a year"], throw=False)
+    assert outcome.failed()
+    # The sweep sends a reminder of a deadline one working day away.
+    organization = MembershipFactory(role="admin").organization
+    Obligation.objects.create(
+        organization=organization, kind=Obligation.Kind.INITIAL, regime="cac-2023-draft",
+        office=Jurisdiction.objects.get(code="440300"), trigger_date=date(2026, 1, 16),
+        deadline=date(2026, 3, 2), deadline_final=True,
+        next_reminder_on=reminders.first_look(date(2026, 3, 2)),
+    )  # fmt: skip
+    day = date(2026, 2, 28)
+    with time_machine.travel(day, tick=False), django_capture_on_commit_callbacks(execute=True):
+        reminders.sweep(day)
+
+    # A message waits in the queue for a worker.
+    celery_app.conf.task_always_eager = False  # put back by the suite's fixture after the test
+    celery_app.send_task("portal.no_such_task")
+
+    # The operator scrapes the day after the rendered filing's review was due.
+    late = timezone.make_aware(
+        timezone.datetime.combine(
+            rendered.review_due + timedelta(days=1), timezone.datetime.min.time()
+        )
+    )
+    try:
+        with time_machine.travel(late, tick=False):
+            text = scrape()
+    finally:
+        _broker().lpop(queue)
+        _broker().hincrby(FAILED_TASKS_KEY, tasks.recompute_deadlines.name, -1)
+
+    latency = "portal_request_duration_seconds_count"
+    assert figure(text, latency, view="home", method="GET", status="200") >= 1
+    assert figure(text, latency, view="verify", method="GET", status="200") >= 1
+    buckets = "portal_request_duration_seconds_bucket"
+    assert figure(text, buckets, view="verify", method="GET", status="200", le="+Inf") >= 1
+    assert figure(text, "portal_celery_queue_depth", queue=queue) == depth_before + 1
+    assert (
+        figure(text, "portal_celery_tasks_failed_total", task=tasks.recompute_deadlines.name)
+        == failed_before + 1
+    )
+    assert (
+        figure(text, "portal_documents", status="pending")
+        == Document.objects.filter(filing=waiting).count()
+    )
+    assert (
+        figure(text, "portal_documents", status="failed")
+        == Document.objects.filter(filing=broken).count()
+    )
+    assert figure(text, "portal_reviews_past_due") == 3  # all three were submitted the same day
+    assert figure(text, "portal_reminders_sent_total", kind="before_1") == 1
