@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from filings import obligations, services
+from filings.lifecycle import obligations, services
 from filings.models import Attachment, Document, Filing
 from tests.factories import MembershipFactory
 from tests.integration.conftest import ROOT, database_url_of_test_database

@@ -44,7 +44,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from filings import reminders, services
+from filings.lifecycle import reminders, services
 from filings.models import Attachment, Document, Filing, Jurisdiction, Obligation, Reminder
 from notifications.models import Notification
 from portal import storage
