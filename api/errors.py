@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.middleware import stored_file_refused
+from portal.storage import FileDamaged, FileMissing
+
 NOT_FOUND = _("Not found: no such object in your organization.")
 logger = logging.getLogger("django.request")
 
@@ -56,6 +59,15 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+class StoredFileRefused(exceptions.APIException):
+    """A download whose stored file is damaged (its SHA-256 no longer matches) or gone from
+    storage: refused, with what happened, in the error shape. Not a 5xx: the file will not come
+    back by asking again, and portal.storage has logged it for the operator."""
+
+    status_code = 409
+    default_code = "file_damaged"
+
+
 class ServerError(exceptions.APIException):
     status_code = 500
     default_detail = _("Something went wrong on the portal's side; it has been logged.")
@@ -75,6 +87,11 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.messages)
+    elif isinstance(exc, FileDamaged):
+        exc = StoredFileRefused(
+            stored_file_refused(exc),
+            code="file_missing" if isinstance(exc, FileMissing) else "file_damaged",
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         request = context.get("request")

@@ -42,6 +42,7 @@ from filings.forms.systems import RetireSystemForm, SystemForm
 from filings.forms.uploads import AttachmentForm
 from filings.models import Document, Filing, FilingEvent, Obligation, RecognitionSystem
 from filings.regimes import current_regime
+from portal import storage
 from portal.middleware import MAX_QUERY_VALUE, NUL_REFUSED, too_long_query, unstorable_request
 
 ERRORS = {
@@ -53,6 +54,12 @@ ERRORS = {
     429: OpenApiResponse(s.ErrorResponse, description="Too many calls with this token"),
 }
 READ_ERRORS = {code: ERRORS[code] for code in (401, 404, 429)}
+# A download's file that storage no longer holds as it was stored (api.errors.StoredFileRefused).
+FILE_REFUSED = (
+    "the stored file is not served: its bytes no longer match the SHA-256 recorded when it was "
+    "stored (`file_damaged`), or it is missing from storage (`file_missing`). Logged for the "
+    "portal's operator; asking again will not help."
+)
 UPDATED_SINCE = OpenApiParameter(
     "updated_since",
     OpenApiTypes.DATETIME,
@@ -589,20 +596,21 @@ class AttachmentFile(ApiBase):
             )
             for content_type in ("application/pdf", "image/jpeg", "image/png")
         }
-        | READ_ERRORS,
+        | READ_ERRORS
+        | {409: OpenApiResponse(s.ErrorResponse, description="The " + FILE_REFUSED[4:])},
     )
     def get(self, request, pk, attachment_id):
         filing = _filing(self, pk)
         attachment = get_object_or_404(services.current_attachments(filing), pk=attachment_id)
+        # Checked against its SHA-256 before anything is recorded or sent, as on the pages.
+        content = storage.verified(attachment.file, attachment.sha256)
         FilingEvent.objects.create(
             filing=filing,
             action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
             actor=request.user,
             facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
         )
-        return documents.file_response(
-            attachment.file.open("rb"), attachment.download_name, attachment.content_type
-        )
+        return documents.file_response(content, attachment.download_name, attachment.content_type)
 
 
 class Withdraw(ApiBase):
@@ -751,7 +759,11 @@ class DocumentFile(ApiBase):
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF"),
             **READ_ERRORS,
-            409: ERRORS[409],
+            409: OpenApiResponse(
+                s.ErrorResponse,
+                description="The document is not ready yet (`document_not_ready`), or "
+                + FILE_REFUSED,
+            ),
         },
     )
     def get(self, request, pk):

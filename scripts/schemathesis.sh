@@ -96,8 +96,11 @@ include-path-regex = '^/api/v1/duties/\\{id\\}/'
 parameters = { "path.id" = $DUTY_ID }
 TOML
 
+# --capture-output: a daemon's stdout and stderr go to /dev/null otherwise, and with them the
+# portal's own log (tracebacks of any 500 included); gunicorn.log then holds both.
 .venv/bin/gunicorn portal.wsgi --bind "127.0.0.1:$PORT" --workers 2 --timeout 30 \
-  --pid "$VAR_DIR/schemathesis-gunicorn.pid" --error-logfile "$report/gunicorn.log" --daemon
+  --pid "$VAR_DIR/schemathesis-gunicorn.pid" --error-logfile "$report/gunicorn.log" \
+  --capture-output --daemon
 stop_server() {
   if [[ -f $VAR_DIR/schemathesis-gunicorn.pid ]]; then
     pid=$(cat "$VAR_DIR/schemathesis-gunicorn.pid")
