@@ -463,6 +463,22 @@ class FilingDetail(ApiBase):
     def get(self, request, pk):
         return _detail(_filing(self, pk))
 
+    @extend_schema(
+        operation_id="filings_delete_draft",
+        request=None,
+        responses={204: None, **ERRORS},
+        description="Delete a draft that was never submitted, with the files uploaded to it (the "
+        "web's draft page does the same); the duty it answered stays open. 409 for any other "
+        "status: a submitted filing is withdrawn instead.",
+    )
+    def delete(self, request, pk):
+        filing = _filing(self, pk)
+        try:
+            services.delete_draft(filing.pk, request.user)
+        except services.FilingError as error:
+            raise Conflict(error.message, code="not_a_draft") from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class StepView(ApiBase):
     """One step of a filing, validated by the web form of that step and saved by the same verb."""

@@ -124,6 +124,8 @@ def endpoints(w):
         ("get", f"{v1}/filings/{f}/messages/", None, True, 200),
         ("post", f"{v1}/filings/{f}/withdraw/", {"reason": "信息有误"}, True, 200),
         ("post", f"{v1}/filings/{f}/refile/", None, True, 201),
+        # Only a draft is deleted (tests/test_draft_deletion.py): this one was submitted.
+        ("delete", f"{v1}/filings/{f}/", None, True, 409),
         # Retired last: a retired system is no longer updated.
         ("post", f"{v1}/systems/{w['system'].pk}/retire/", {"retired_on": "2026-02-27"}, True, 200),
     ]
