@@ -119,7 +119,9 @@ def exception_handler(exc, context):
 # --- Answers Django gives before or outside the API's views (portal/urls.py's handlers) ---------
 
 
-def _django_error(request, status, code, message):
+def api_error_response(request, status, code, message):
+    """The API's error shape for an answer Django gives outside the API's views, or None for a
+    request outside ``/api/``."""
     if not request.path.startswith("/api/"):
         return None
     from api.views import activate_language
@@ -131,7 +133,7 @@ def _django_error(request, status, code, message):
 def bad_request(request, exception=None):
     from django.views import defaults
 
-    return _django_error(
+    return api_error_response(
         request, 400, "bad_request", _("The request cannot be read.")
     ) or defaults.bad_request(request, exception)
 
@@ -139,7 +141,7 @@ def bad_request(request, exception=None):
 def permission_denied(request, exception=None):
     from django.views import defaults
 
-    return _django_error(
+    return api_error_response(
         request, 403, "permission_denied", exceptions.PermissionDenied.default_detail
     ) or defaults.permission_denied(request, exception)
 
@@ -147,7 +149,7 @@ def permission_denied(request, exception=None):
 def page_not_found(request, exception=None):
     from django.views import defaults
 
-    return _django_error(request, 404, "not_found", NOT_FOUND) or defaults.page_not_found(
+    return api_error_response(request, 404, "not_found", NOT_FOUND) or defaults.page_not_found(
         request, exception
     )
 
@@ -155,6 +157,6 @@ def page_not_found(request, exception=None):
 def server_error(request):
     from django.views import defaults
 
-    return _django_error(
+    return api_error_response(
         request, 500, ServerError.default_code, ServerError.default_detail
     ) or defaults.server_error(request)
