@@ -275,4 +275,3 @@ def remove_files(names) -> None:
             default_storage.delete(name)
         except Exception:
             logger.exception("Could not remove %s from storage; it is no longer referred to", name)
-

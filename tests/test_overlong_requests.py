@@ -1,6 +1,6 @@
 """A request line or a header field too long is answered by the portal, in the API's error shape
 under /api/ (414, 431), not by gunicorn's HTML page: gunicorn.conf.py lets such requests through
-up to gunicorn's own hard maximum, and portal.middleware.OverlongRequestMiddleware refuses them.
+up to gunicorn's own hard maximum, and api.middleware.OverlongRequestMiddleware refuses them.
 Past gunicorn's maximum (a request line over 8190 bytes) gunicorn answers, as README says."""
 
 import os
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.middleware import MAX_HEADER_FIELD, MAX_REQUEST_LINE
+from api.middleware import MAX_HEADER_FIELD, MAX_REQUEST_LINE
 
 ROOT = Path(__file__).resolve().parent.parent
 
