@@ -44,7 +44,7 @@ fi
 $PY manage.py migrate --noinput -v 0
 # Two organizations, each with a system, a duty and a draft with an attachment; tokens of the
 # first, and the ids of both, printed as shell assignments. Run again, it makes new tokens for the
-# same organizations (and their draft is the one already there). The hooks
+# same organizations (their draft is the one already there, or a new one). The hooks
 # (scripts/schemathesis_hooks.py) put these ids into the paths: the first organization's must
 # work, the second's must be a 404 carrying none of its data.
 eval "$($PY manage.py shell -v 0 -c "

@@ -49,8 +49,10 @@ def pool(kind: str, method: str) -> list:
     else:
         foreign = FOREIGN.get(kind, [])
     if kind == "filings" and method == "DELETE":
-        # The organization's one draft is what every other operation works on: deleting it is
-        # tested by tests/test_draft_deletion.py, not here; here only that another's is a 404.
+        # The organization's one draft is what every other operation works on: generated cases
+        # do not delete it (tests/test_draft_deletion.py does), only try another's, a 404. The
+        # stateful phase may still delete it by following a link (a 204 the schema describes);
+        # the operations after that meet a 404, and the next run seeds a new draft.
         own = []
     return own + foreign
 
