@@ -57,6 +57,15 @@ def test_generated_ids_become_ids_of_both_organizations(hooks):
     assert pairs == {(1, 12), (2, 23), (1, 23)}
 
 
+def test_an_id_the_stateful_phase_took_from_an_answer_is_kept(hooks):
+    linked = case("/api/v1/systems/{id}/", id=7)
+    linked.meta = SimpleNamespace(phase=SimpleNamespace(name="stateful"))
+    assert hooks.map_case(None, linked).path_parameters["id"] == 7
+    generated = case("/api/v1/systems/{id}/", id=7)
+    generated.meta = SimpleNamespace(phase=SimpleNamespace(name="fuzzing"))
+    assert hooks.map_case(None, generated).path_parameters["id"] in {1, 2, 3}
+
+
 def test_ids_that_are_no_id_are_left_for_the_404(hooks):
     for value in (-1, "AAA", None, True):
         mapped = hooks.map_case(None, case("/api/v1/duties/{id}/", id=value))
