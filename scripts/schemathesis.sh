@@ -6,7 +6,7 @@
 # which also checks the other's are never found). Exits non-zero on any failure:
 # a 5xx, an answer the schema does not describe, a valid request refused or an invalid one
 # accepted. Bounded in time: SCHEMATHESIS_SECONDS for the write and the read token each, half of
-# it without a token (default 60; CI gives 50: about 3.7 minutes in all on a busy 2-core machine
+# it without a token (default 60; CI gives 45: about 3.5 minutes in all on a busy 2-core machine
 # with a new database, of which a minute is creating and migrating it).
 #
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal_api \
