@@ -4,22 +4,19 @@ Schemathesis database kept across runs while its bucket was new: a row whose fil
 refused with the API's error shape and a 409, never a 500, and no download is written in the
 history."""
 
-import hashlib
 import logging
 
 import pytest
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 
 from filings import services
-from filings.models import Attachment, Document, FilingEvent, FilingVersion
+from filings.models import Attachment, FilingEvent
 from portal.storage import PrivateObjectStorage
-from tests.api_helpers import bearer, organization_with_tokens
-from tests.pdfs import pdf_bytes, png_bytes
+from tests.api_helpers import bearer, organization_with_tokens, ready_document
+from tests.pdfs import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -125,21 +122,7 @@ def test_an_attachment_gone_from_storage_is_refused_in_the_error_shape(client, u
 def test_a_document_gone_from_storage_is_refused_in_the_error_shape(client, where):
     admin, secrets = organization_with_tokens()
     filing = services.start_initial_filing(admin.organization, admin.user)
-    version = FilingVersion.objects.create(
-        filing=filing, number=1, data={}, on_time=True, submitted_at=timezone.now()
-    )
-    content = pdf_bytes()
-    document = Document(
-        filing=filing,
-        version=version,
-        kind=Document.Kind.FORM,
-        language="zh-hans",
-        status=Document.Status.READY,
-        sha256=hashlib.sha256(content).hexdigest(),
-        size=len(content),
-    )
-    document.file.save("form.pdf", ContentFile(content), save=False)
-    document.save()
+    document = ready_document(filing)
     default_storage.delete(document.file.name)
 
     response = client.get(f"/api/v1/documents/{document.pk}/file/", **bearer(secrets["read"]))

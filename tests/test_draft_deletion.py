@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from filings import attachments, obligations, services
+from filings import attachments, services
 from filings.models import Attachment, AuditEntry, Filing, FilingEvent, Obligation
 from tests.api_helpers import bearer, organization_with_tokens
 from tests.factories import MembershipFactory
@@ -31,16 +31,8 @@ def _frozen_today():
 @pytest.fixture
 def member():
     """An organization's administrator, with a system over the threshold: a duty to file."""
-    membership = MembershipFactory(role="admin", organization__address_division="440300")
-    obligations.declare_system(
-        membership.organization,
-        membership.user,
-        name="门禁",
-        people_stored=12_000,
-        used_in_public_place=False,
-        count_reached_on=date(2026, 2, 2),
-    )
-    return membership
+    admin, _secrets = organization_with_tokens()
+    return admin
 
 
 def draft_with_files(member) -> tuple[Filing, list[Attachment]]:
