@@ -1,5 +1,5 @@
-"""Requests too long to be read: refused before anything reads them, in the API's error shape
-under /api/ and with a plain page elsewhere (the middleware is the API's because its answer is)."""
+"""API requests too long to be read: refused before anything reads them, in the API's error
+shape. The pages keep their own checks (portal.middleware: a query value over MAX_QUERY_VALUE)."""
 
 from django.utils.translation import gettext_noop as _noop
 
@@ -29,16 +29,18 @@ def longest_header_field(request) -> int:
 
 
 class OverlongRequestMiddleware:
-    """A request line longer than MAX_REQUEST_LINE bytes is a 414, a header field longer than
-    MAX_HEADER_FIELD a 431: in the API's error shape under /api/, a plain page elsewhere. These
-    were gunicorn's limits, answered with gunicorn's HTML page before the portal saw the request;
-    gunicorn.conf.py raises them to gunicorn's hard maximum so that the portal answers instead
-    (beyond that maximum gunicorn still answers: README, REST API)."""
+    """Under /api/, a request line longer than MAX_REQUEST_LINE bytes is a 414, a header field
+    longer than MAX_HEADER_FIELD a 431, in the API's error shape. These were gunicorn's limits,
+    answered with gunicorn's HTML page before the portal saw the request; gunicorn.conf.py raises
+    them to gunicorn's hard maximum so that the portal answers instead (beyond that maximum
+    gunicorn still answers: README, REST API)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
         if request_line_length(request) > MAX_REQUEST_LINE:
             return self.refuse(
                 request,
@@ -59,18 +61,13 @@ class OverlongRequestMiddleware:
 
     @staticmethod
     def refuse(request, status, code, text, limit):
-        from django.http import HttpResponse
         from django.utils.translation import gettext
 
         from api.errors import api_error_response
         from api.views import activate_language
 
-        if request.path.startswith("/api/"):
-            activate_language(request)  # the API follows Accept-Language, the pages the cookie
-        message = gettext(text) % {"limit": limit}
-        return api_error_response(request, status, code, message) or HttpResponse(
-            message, status=status, content_type="text/plain; charset=utf-8"
-        )
+        activate_language(request)
+        return api_error_response(request, status, code, gettext(text) % {"limit": limit})
 
 
 # Marked for makemessages: translated in refuse(), once the reader's language is known.
