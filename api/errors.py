@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.middleware import stored_file_refused
+from portal.storage import FileDamaged, FileMissing
+
 NOT_FOUND = _("Not found: no such object in your organization.")
 logger = logging.getLogger("django.request")
 
@@ -56,6 +59,15 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+class StoredFileRefused(exceptions.APIException):
+    """A download whose stored file is damaged (its SHA-256 no longer matches) or gone from
+    storage: refused, with what happened, in the error shape. Not a 5xx: the file will not come
+    back by asking again, and portal.storage has logged it for the operator."""
+
+    status_code = 409
+    default_code = "file_damaged"
+
+
 class ServerError(exceptions.APIException):
     status_code = 500
     default_detail = _("Something went wrong on the portal's side; it has been logged.")
@@ -75,6 +87,11 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.messages)
+    elif isinstance(exc, FileDamaged):
+        exc = StoredFileRefused(
+            stored_file_refused(exc),
+            code="file_missing" if isinstance(exc, FileMissing) else "file_damaged",
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         request = context.get("request")
@@ -102,7 +119,9 @@ def exception_handler(exc, context):
 # --- Answers Django gives before or outside the API's views (portal/urls.py's handlers) ---------
 
 
-def _django_error(request, status, code, message):
+def api_error_response(request, status, code, message):
+    """The API's error shape for an answer Django gives outside the API's views, or None for a
+    request outside ``/api/``."""
     if not request.path.startswith("/api/"):
         return None
     from api.views import activate_language
@@ -114,7 +133,7 @@ def _django_error(request, status, code, message):
 def bad_request(request, exception=None):
     from django.views import defaults
 
-    return _django_error(
+    return api_error_response(
         request, 400, "bad_request", _("The request cannot be read.")
     ) or defaults.bad_request(request, exception)
 
@@ -122,7 +141,7 @@ def bad_request(request, exception=None):
 def permission_denied(request, exception=None):
     from django.views import defaults
 
-    return _django_error(
+    return api_error_response(
         request, 403, "permission_denied", exceptions.PermissionDenied.default_detail
     ) or defaults.permission_denied(request, exception)
 
@@ -130,7 +149,7 @@ def permission_denied(request, exception=None):
 def page_not_found(request, exception=None):
     from django.views import defaults
 
-    return _django_error(request, 404, "not_found", NOT_FOUND) or defaults.page_not_found(
+    return api_error_response(request, 404, "not_found", NOT_FOUND) or defaults.page_not_found(
         request, exception
     )
 
@@ -138,6 +157,6 @@ def page_not_found(request, exception=None):
 def server_error(request):
     from django.views import defaults
 
-    return _django_error(
+    return api_error_response(
         request, 500, ServerError.default_code, ServerError.default_detail
     ) or defaults.server_error(request)

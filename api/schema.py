@@ -14,6 +14,8 @@ ALWAYS = {
     "401": "No token, or a bad or revoked one",
     "405": "Method not allowed (the Allow header lists those that are)",
     "406": "Not acceptable: the API answers in JSON (and downloads as their files)",
+    "414": "The request line is longer than 4094 bytes",
+    "431": "A request header is longer than 8190 bytes",
     "429": "Too many calls with this token or this organization (see Retry-After)",
 }
 WRITES = {

@@ -45,6 +45,7 @@ from filings.law import steps
 from filings.law.regimes import current_regime
 from filings.lifecycle import obligations, self_check, services
 from filings.models import Document, Filing, FilingEvent, Obligation, RecognitionSystem
+from portal import storage
 from portal.middleware import MAX_QUERY_VALUE, NUL_REFUSED, too_long_query, unstorable_request
 
 ERRORS = {
@@ -56,6 +57,12 @@ ERRORS = {
     429: OpenApiResponse(s.ErrorResponse, description="Too many calls with this token"),
 }
 READ_ERRORS = {code: ERRORS[code] for code in (401, 404, 429)}
+# A download's file that storage no longer holds as it was stored (api.errors.StoredFileRefused).
+FILE_REFUSED = (
+    "the stored file is not served: its bytes no longer match the SHA-256 recorded when it was "
+    "stored (`file_damaged`), or it is missing from storage (`file_missing`). Logged for the "
+    "portal's operator; asking again will not help."
+)
 UPDATED_SINCE = OpenApiParameter(
     "updated_since",
     OpenApiTypes.DATETIME,
@@ -459,6 +466,22 @@ class FilingDetail(ApiBase):
     def get(self, request, pk):
         return _detail(_filing(self, pk))
 
+    @extend_schema(
+        operation_id="filings_delete_draft",
+        request=None,
+        responses={204: None, **ERRORS},
+        description="Delete a draft that was never submitted, with the files uploaded to it (the "
+        "web's draft page does the same); the duty it answered stays open. 409 for any other "
+        "status: a submitted filing is withdrawn instead.",
+    )
+    def delete(self, request, pk):
+        filing = _filing(self, pk)
+        try:
+            services.delete_draft(filing.pk, request.user)
+        except services.FilingError as error:
+            raise Conflict(error.message, code="not_a_draft") from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class StepView(ApiBase):
     """One step of a filing, validated by the web form of that step and saved by the same verb."""
@@ -592,20 +615,21 @@ class AttachmentFile(ApiBase):
             )
             for content_type in ("application/pdf", "image/jpeg", "image/png")
         }
-        | READ_ERRORS,
+        | READ_ERRORS
+        | {409: OpenApiResponse(s.ErrorResponse, description="The " + FILE_REFUSED[4:])},
     )
     def get(self, request, pk, attachment_id):
         filing = _filing(self, pk)
         attachment = get_object_or_404(services.current_attachments(filing), pk=attachment_id)
+        # Checked against its SHA-256 before anything is recorded or sent, as on the pages.
+        content = storage.verified(attachment.file, attachment.sha256)
         FilingEvent.objects.create(
             filing=filing,
             action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
             actor=request.user,
             facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
         )
-        return documents.file_response(
-            attachment.file.open("rb"), attachment.download_name, attachment.content_type
-        )
+        return documents.file_response(content, attachment.download_name, attachment.content_type)
 
 
 class Withdraw(ApiBase):
@@ -754,7 +778,11 @@ class DocumentFile(ApiBase):
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF"),
             **READ_ERRORS,
-            409: ERRORS[409],
+            409: OpenApiResponse(
+                s.ErrorResponse,
+                description="The document is not ready yet (`document_not_ready`), or "
+                + FILE_REFUSED,
+            ),
         },
     )
     def get(self, request, pk):

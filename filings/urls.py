@@ -79,6 +79,11 @@ urlpatterns = [
         name="filing_withdraw",
     ),
     path(
+        "organizations/<int:org_id>/filings/<int:filing_id>/delete/",
+        filings.delete_draft,
+        name="filing_delete_draft",
+    ),
+    path(
         "organizations/<int:org_id>/filings/<int:filing_id>/refile/",
         filings.refile,
         name="filing_refile",

@@ -187,8 +187,9 @@ class ContentSecurityPolicyMiddleware:
 
 class DamagedFileMiddleware:
     """A download whose stored bytes no longer match their recorded SHA-256 (portal.storage) is
-    refused with a page that says so, from the filer's pages, the review workspace and the API
-    alike; portal.storage has logged it for the operator."""
+    refused with a page that says so, from the filer's pages and the review workspace (the API
+    answers in its own error shape, api/errors.py); portal.storage has logged it for the
+    operator."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -198,21 +199,33 @@ class DamagedFileMiddleware:
 
     def process_exception(self, request, exception):
         from django.http import HttpResponse
-        from django.utils.translation import gettext
 
         from portal.storage import FileDamaged
 
         if not isinstance(exception, FileDamaged):
             return None
         return HttpResponse(
-            gettext(
-                "This file is damaged in storage (its SHA-256 no longer matches the one recorded "
-                "when it was stored), so it is not served. This has been logged; please tell the "
-                "portal's administrator."
-            ),
-            status=500,
-            content_type="text/plain; charset=utf-8",
+            stored_file_refused(exception), status=500, content_type="text/plain; charset=utf-8"
         )
+
+
+def stored_file_refused(exception) -> str:
+    """What a reader is told of a stored file that is not served (portal.storage): damaged, or
+    no longer in storage at all."""
+    from django.utils.translation import gettext
+
+    from portal.storage import FileMissing
+
+    if isinstance(exception, FileMissing):
+        return gettext(
+            "This file is missing from storage, so it cannot be served. This has been logged; "
+            "please tell the portal's administrator."
+        )
+    return gettext(
+        "This file is damaged in storage (its SHA-256 no longer matches the one recorded "
+        "when it was stored), so it is not served. This has been logged; please tell the "
+        "portal's administrator."
+    )
 
 
 class RequestIdMiddleware:

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.ChineseFirstLocaleMiddleware",
+    # Before anything reads the request: a request line or a header too long is refused whole.
+    "api.middleware.OverlongRequestMiddleware",
     # Before the session cookie is read, and before any view or query sees a parameter.
     "portal.middleware.RefuseUnstorableTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -101,6 +101,16 @@ class FileDamaged(Exception):
         self.name, self.expected, self.found = name, expected, found
 
 
+class FileMissing(FileDamaged):
+    """A row names a stored file that the storage no longer has (a bucket emptied or replaced
+    while the database was kept, a disk restored without its files): refused like a damaged
+    one, never a server error."""
+
+    def __init__(self, name: str, expected: str):
+        Exception.__init__(self, f"{name}: not in storage, where SHA-256 {expected} was recorded")
+        self.name, self.expected, self.found = name, expected, None
+
+
 def sha256_of(storage, name: str) -> str:
     digest = hashlib.sha256()
     with storage.open(name, "rb") as stored:
@@ -111,8 +121,8 @@ def sha256_of(storage, name: str) -> str:
 
 def verified(field_file, sha256: str):
     """The stored file as a binary file positioned at its start, once its SHA-256 is the one
-    recorded. A mismatch is logged and raised (FileDamaged): a damaged or replaced file is never
-    served."""
+    recorded. A mismatch is logged and raised (FileDamaged), and so is a file the storage no
+    longer has (FileMissing): a damaged, replaced or lost file is never served."""
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - returned open
     digest = hashlib.sha256()
     try:
@@ -120,6 +130,12 @@ def verified(field_file, sha256: str):
             for chunk in iter(lambda: stored.read(CHUNK), b""):
                 digest.update(chunk)
                 spool.write(chunk)
+    except FileNotFoundError:
+        # The local disk and django-storages' S3 backend both say so this way.
+        spool.close()
+        missing = FileMissing(field_file.name, sha256)
+        logger.error("Refused to serve a missing file: %s", missing)
+        raise missing from None
     except BaseException:
         spool.close()
         raise

@@ -1,6 +1,10 @@
 """Organizations with API tokens, for the API's tests."""
 
+import hashlib
 from datetime import date
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from api import tokens
 from filings.lifecycle import obligations
@@ -33,3 +37,26 @@ def organization_with_tokens():
 
 def bearer(secret: str) -> dict:
     return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+def ready_document(filing):
+    """A filing form ready to download, as the PDF task leaves it (with a version 1)."""
+    from filings.models import Document, FilingVersion
+    from tests.pdfs import pdf_bytes
+
+    version = FilingVersion.objects.create(
+        filing=filing, number=1, data={}, on_time=True, submitted_at=timezone.now()
+    )
+    content = pdf_bytes()
+    document = Document(
+        filing=filing,
+        version=version,
+        kind=Document.Kind.FORM,
+        language="zh-hans",
+        status=Document.Status.READY,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+    )
+    document.file.save("form.pdf", ContentFile(content), save=False)
+    document.save()
+    return document

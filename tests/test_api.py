@@ -7,11 +7,9 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
-from django.utils import timezone
 
 from api import tokens
 from api.models import ApiToken
@@ -19,8 +17,8 @@ from api.urls import ALL_STEPS
 from filings.documents import attachments
 from filings.law.steps import STEPS_BY_KIND
 from filings.lifecycle import services
-from filings.models import Document, Filing, FilingVersion, RecognitionSystem
-from tests.api_helpers import bearer, organization_with_tokens
+from filings.models import Filing, RecognitionSystem
+from tests.api_helpers import bearer, organization_with_tokens, ready_document
 from tests.factories import MembershipFactory
 from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes, png_bytes
@@ -57,21 +55,7 @@ def world():
     extra = attachments.store(
         filing, admin.user, "other", SimpleUploadedFile("photo.png", png_bytes())
     )
-    version = FilingVersion.objects.create(
-        filing=filing, number=1, data={}, on_time=True, submitted_at=timezone.now()
-    )
-    content = pdf_bytes()
-    document = Document(
-        filing=filing,
-        version=version,
-        kind=Document.Kind.FORM,
-        language="zh-hans",
-        status=Document.Status.READY,
-        sha256=hashlib.sha256(content).hexdigest(),
-        size=len(content),
-    )
-    document.file.save("form.pdf", ContentFile(content), save=False)
-    document.save()
+    document = ready_document(filing)
     other = MembershipFactory(role="admin")
     _row, secrets["other"] = tokens.create_token(
         other.organization, other.user, name="B", scope="write"
@@ -125,6 +109,8 @@ def endpoints(w):
         ("get", f"{v1}/filings/{f}/messages/", None, True, 200),
         ("post", f"{v1}/filings/{f}/withdraw/", {"reason": "信息有误"}, True, 200),
         ("post", f"{v1}/filings/{f}/refile/", None, True, 201),
+        # Only a draft is deleted (tests/test_draft_deletion.py): this one was submitted.
+        ("delete", f"{v1}/filings/{f}/", None, True, 409),
         # Retired last: a retired system is no longer updated.
         ("post", f"{v1}/systems/{w['system'].pk}/retire/", {"retired_on": "2026-02-27"}, True, 200),
     ]

@@ -262,3 +262,16 @@ def attachment_facts(attachment: Attachment) -> dict:
         "size": attachment.size,
         "sha256": attachment.sha256,
     }
+
+
+def remove_files(names) -> None:
+    """Remove stored files no row refers to any more (a deleted draft's uploads). Called after
+    commit: a file that cannot be removed now (the bucket unreachable) is logged and left, never
+    a failure of what was already done."""
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:
+            logger.exception("Could not remove %s from storage; it is no longer referred to", name)

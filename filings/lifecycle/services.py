@@ -739,6 +739,47 @@ def withdraw_attachment(attachment: Attachment, actor) -> None:
     )
 
 
+@transaction.atomic
+def delete_draft(filing_id: int, actor) -> dict:
+    """Delete a draft that was never submitted (the web's draft page and ``DELETE`` on the API):
+    its rows go, the audit trail keeps who deleted what, and the files uploaded to it leave
+    storage after commit, unless another filing still holds them (a change or a filing again
+    shares its original's files). The duty it answered stays open, with its deadline: the next
+    draft answers it. Returns the facts written in the audit trail."""
+    filing = _lock(filing_id)
+    if filing.status != S.DRAFT:
+        raise TransitionNotAllowed(
+            _("This filing is %(status)s: only a draft that was never submitted can be deleted.")
+            % {"status": filing.get_status_display()}
+        )
+    rows = list(filing.attachment_rows.order_by("pk"))
+    facts = {
+        "kind": filing.kind,
+        "created_at": filing.created_at.isoformat(),
+        "steps": filing.completed_steps,
+        "attachments": [row.original_name for row in rows if row.withdrawn_at is None],
+    }
+    names = {row.file.name for row in rows}
+    shared = set(
+        Attachment.objects.filter(file__in=names)
+        .exclude(filing=filing)
+        .values_list("file", flat=True)
+    )
+    audit.record(
+        AuditEntry.Action.DRAFT_DELETED,
+        actor=actor,
+        obj=filing,
+        organization=filing.organization,
+        object_repr=str(filing),
+        before=facts,
+    )
+    filing.attachment_rows.all().delete()
+    filing.events.all().delete()
+    filing.delete()
+    transaction.on_commit(lambda: attachments.remove_files(sorted(names - shared)))
+    return facts
+
+
 # --- Messages between the office and the organization ---------------------------------------------
 
 

@@ -26,6 +26,7 @@ class AuditEntry(models.Model):
         ROLE_CHANGED = "role_changed", _("Role changed")
         ATTACHMENT_UPLOADED = "attachment_uploaded", _("Attachment uploaded")
         ATTACHMENT_WITHDRAWN = "attachment_withdrawn", _("Attachment withdrawn")
+        DRAFT_DELETED = "draft_deleted", _("Draft deleted")
         REVIEWER_APPOINTED = "reviewer_appointed", _("Reviewer appointed")
         REVIEWER_CHANGED = "reviewer_changed", _("Reviewer's office changed")
         REVIEWER_REMOVED = "reviewer_removed", _("Reviewer's appointment ended")

@@ -29,6 +29,9 @@ LABELS = {
     "size": _("size"),
     "filing": _("filing"),
     "user": _("account"),
+    "attachments": _("attachments"),
+    "steps": _("steps completed"),
+    "created_at": _("started on"),
 }
 # Values never kept in full in the trail.
 MASKED = {"responsible_person_id_number": mask_ric}

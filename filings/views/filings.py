@@ -110,6 +110,7 @@ def detail(request, org_id, filing_id):
             if outcome
             else [],
             "can_withdraw": membership.can_edit and filing.status == Filing.Status.SUBMITTED,
+            "can_delete": membership.can_edit and filing.status == Filing.Status.DRAFT,
             "can_refile": membership.can_edit
             and filing.status in services.ENDED
             and not filing.refilings.exists(),
@@ -450,6 +451,22 @@ def withdraw_filing(request, org_id, filing_id):
             request, _("The filing is withdrawn. Your duty to file is open again on the dashboard.")
         )
     return redirect("filing_detail", org_id=org_id, filing_id=filing.pk)
+
+
+@require_POST
+def delete_draft(request, org_id, filing_id):
+    membership = editor_membership(request.user, org_id)
+    filing = _filing(membership, filing_id)
+    try:
+        services.delete_draft(filing.pk, request.user)
+    except services.FilingError as error:
+        messages.error(request, error.message)
+        return redirect("filing_detail", org_id=org_id, filing_id=filing.pk)
+    messages.success(
+        request,
+        _("The draft is deleted with its uploaded files. Your duty to file stays open."),
+    )
+    return redirect("dashboard", org_id=org_id)
 
 
 @require_POST
