@@ -29,6 +29,7 @@ LABELS = {
     "size": _("size"),
     "filing": _("filing"),
     "user": _("account"),
+    "holder": _("handled by"),
 }
 # Values never kept in full in the trail.
 MASKED = {"responsible_person_id_number": mask_ric}
