@@ -522,3 +522,16 @@ def test_a_return_for_correction_needs_one_signature_even_where_decisions_need_t
     shenzhen.refresh_from_db()
     assert shenzhen.status == Filing.Status.RETURNED
     assert shenzhen.events.get(action=FilingEvent.Action.RETURNED).actor == city_reviewer
+
+
+def test_once_decided_a_filing_is_no_longer_read_only_for_the_other_reviewers(
+    client, shenzhen, city_reviewer, colleague
+):
+    services.start_review(shenzhen.pk, city_reviewer)
+    services.approve_filing(shenzhen.pk, city_reviewer)
+    login_with_second_factor(client, colleague)
+    html = page_of(client, shenzhen)
+    assert "正在办理此备案" not in html
+    assert 'value="ask_reassignment"' not in html
+    assert 'name="body"' in html  # a message to the organization, as before
+    assert 'value="revoke"' in html

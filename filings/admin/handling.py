@@ -83,9 +83,10 @@ class HandlingAdminMixin:
     def handling_context(self, request, filing) -> dict:
         user = request.user
         reviewer = may_review(user)
-        held_by_other = bool(filing.holder_id) and filing.holder_id != user.pk
         lead = handling.is_lead(user)
         handled = filing.status in assignment.HELD_WHILE
+        # Read-only for the others while the filing is being handled; once decided, it is history.
+        held_by_other = handled and bool(filing.holder_id) and filing.holder_id != user.pk
         return {
             "holder": filing.holder,
             "holds_it": filing.holder_id == user.pk,
@@ -95,7 +96,10 @@ class HandlingAdminMixin:
             "can_release": handled
             and bool(filing.holder_id)
             and (filing.holder_id == user.pk or lead),
-            "can_ask_reassignment": reviewer and handled and held_by_other and not lead,
+            "can_ask_reassignment": reviewer
+            and held_by_other
+            and not lead
+            and not filing.proposed_decision,
             "colleagues": list(handling.reviewers_for(filing.office)[:100])
             if lead and handled
             else [],

@@ -53,20 +53,26 @@ def propose_decision(filing_id: int, handler, decision: str, reasons: str = "") 
             services._move(filing, "start_review", handler)
         if filing.holder_id is None:
             services._hand(filing, handler, handler, A.TAKEN)
+    filing.proposed_by = handler
+    filing.signed_off_by = None
+    return _set_proposal(filing, decision, reasons, A.PROPOSED, handler, reasons)
+
+
+def _set_proposal(filing, decision: str, reasons: str, action: str, actor, note: str) -> Filing:
+    """Write the proposal (``decision`` "" clears it) and its event, on a locked filing."""
+    event_decision = decision or filing.proposed_decision
     filing.proposed_decision = decision
     filing.proposed_reasons = reasons
-    filing.proposed_by = handler
-    filing.proposed_at = timezone.now()
-    filing.signed_off_by = None
+    filing.proposed_at = timezone.now() if decision else None
     filing.save(update_fields=[*PROPOSAL_FIELDS, "signed_off_by", "updated_at"])
     FilingEvent.objects.create(
         filing=filing,
-        action=A.PROPOSED,
+        action=action,
         from_status=filing.status,
         to_status=filing.status,
-        actor=handler,
-        note=reasons,
-        facts={"proposal": decision},
+        actor=actor,
+        note=note,
+        facts={"proposal": event_decision},
     )
     return filing
 
@@ -115,18 +121,4 @@ def send_back(filing_id: int, signer, note: str) -> Filing:
     if not note:
         raise services.FilingError(_("Say why the proposal goes back: the handler will read it."))
     filing = _lock_proposal(filing_id, signer)
-    decision = filing.proposed_decision
-    filing.proposed_decision = P.NONE
-    filing.proposed_reasons = ""
-    filing.proposed_at = None
-    filing.save(update_fields=[*PROPOSAL_FIELDS, "updated_at"])
-    FilingEvent.objects.create(
-        filing=filing,
-        action=A.SENT_BACK,
-        from_status=filing.status,
-        to_status=filing.status,
-        actor=signer,
-        note=note,
-        facts={"proposal": decision},
-    )
-    return filing
+    return _set_proposal(filing, P.NONE, "", A.SENT_BACK, signer, note)
