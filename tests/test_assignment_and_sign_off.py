@@ -535,3 +535,26 @@ def test_once_decided_a_filing_is_no_longer_read_only_for_the_other_reviewers(
     assert 'value="ask_reassignment"' not in html
     assert 'name="body"' in html  # a message to the organization, as before
     assert 'value="revoke"' in html
+
+
+def test_the_organization_sees_the_offices_decision_not_its_workings(
+    client, shenzhen, city_reviewer, signer, two_signatures
+):
+    """Who handles the filing, the proposals and a signer's note stay inside the office: the
+    organization's history (and its API notifications) show the decision and its reasons, in the
+    office's name."""
+    sign_off.propose_decision(shenzhen.pk, city_reviewer, "refuse", "内部初稿理由")
+    sign_off.send_back(shenzhen.pk, signer, "内部意见：理由不充分")
+    sign_off.propose_decision(shenzhen.pk, city_reviewer, "refuse", "缺少单独同意的证明")
+    sign_off.sign_off(shenzhen.pk, signer)
+    client.force_login(shenzhen.created_by)
+    url = reverse("filing_detail", args=[shenzhen.organization_id, shenzhen.pk])
+    html = client.get(url).content.decode()
+    assert "缺少单独同意的证明" in html
+    for internal in ("内部初稿理由", "内部意见", "赵签发", city_reviewer.get_full_name(), "提请"):
+        assert internal not in html, internal
+    visible = shenzhen.events.exclude(action__in=FilingEvent.OFFICE_INTERNAL)
+    assert not visible.filter(action__in=["taken", "proposed", "sent_back"]).exists()
+    refused = shenzhen.events.get(action="refused")
+    assert refused.organization_description == "缺少单独同意的证明"
+    assert "赵签发" in refused.description  # the office's own history names both

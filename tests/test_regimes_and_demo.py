@@ -118,8 +118,8 @@ def test_under_the_measures_the_demo_is_valid_and_a_provincial_reviewer_approves
 ):
     """`FILING_REGIME=cac-2025-measures make run`: the demo files under the law in force, with
     every material the measures' offices list, and 广东省网信办's reviewer decides."""
-    from filings.law import materials
     from accounts.models import User
+    from filings.law import materials
     from filings.lifecycle import services, sign_off
 
     settings.FILING_REGIME = "cac-2025-measures"

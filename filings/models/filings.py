@@ -334,6 +334,17 @@ class FilingEvent(models.Model):
         PROPOSED = "proposed", _("Decision proposed for sign-off")
         SENT_BACK = "sent_back", _("Sent back to the handler")
 
+    # The office's own workings: who handles the filing, proposals and their sign-off. Never shown
+    # to the organization (its history, dashboard and API), which sees the office's decisions.
+    OFFICE_INTERNAL = (
+        Action.TAKEN,
+        Action.ASSIGNED,
+        Action.RELEASED,
+        Action.REASSIGNMENT_ASKED,
+        Action.PROPOSED,
+        Action.SENT_BACK,
+    )
+
     filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="events")
     version = models.ForeignKey(
         FilingVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -358,6 +369,14 @@ class FilingEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def organization_description(self) -> str:
+        """The description as the organization reads it: a decision is the office's, so the
+        staff who proposed and signed it are not named."""
+        if "signed_off_by" in (self.facts or {}):
+            return self.note
+        return self.description
 
     @property
     def description(self) -> str:
