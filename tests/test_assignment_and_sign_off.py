@@ -558,3 +558,17 @@ def test_the_organization_sees_the_offices_decision_not_its_workings(
     refused = shenzhen.events.get(action="refused")
     assert refused.organization_description == "缺少单独同意的证明"
     assert "赵签发" in refused.description  # the office's own history names both
+
+    from api import tokens
+    from filings.models import Membership
+    from tests.api_helpers import bearer
+
+    Membership.objects.filter(user=shenzhen.created_by).update(role="admin")
+    _row, secret = tokens.create_token(
+        shenzhen.organization, shenzhen.created_by, name="tool", scope="read"
+    )
+    rows = client.get("/api/v1/notifications/", **bearer(secret)).json()["results"]
+    assert {row["action"] for row in rows} == {"created", "submitted", "review_started", "refused"}
+    assert [row["description"] for row in rows if row["action"] == "refused"] == [
+        "缺少单独同意的证明"
+    ]
