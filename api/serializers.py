@@ -330,7 +330,7 @@ class FilingCreateSerializer(serializers.Serializer):
 class NotificationSerializer(serializers.ModelSerializer):
     receipt_number = serializers.CharField(source="filing.receipt_number", allow_null=True)
     action_display = serializers.CharField(source="get_action_display")
-    description = serializers.CharField()
+    description = serializers.CharField(source="organization_description")
 
     class Meta:
         model = FilingEvent

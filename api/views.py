@@ -814,6 +814,7 @@ class NotificationList(ApiBase, generics.ListAPIView):
         rows = (
             FilingEvent.objects.filter(filing__organization=self.organization)
             .exclude(action__endswith="_downloaded")
+            .exclude(action__in=FilingEvent.OFFICE_INTERNAL)
             .select_related("filing")
         )
         since = self.updated_since()

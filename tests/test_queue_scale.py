@@ -108,7 +108,10 @@ def test_a_reviewers_office_is_read_with_the_appointment_once_a_request(
     login_with_second_factor(client, city_reviewer)
     sql = queries_of(client, QUEUE)
     assert not [query for query in sql if query.startswith('SELECT "filings_jurisdiction"."id"')]
-    assert len([query for query in sql if 'FROM "filings_reviewer"' in query]) == 1
+    # The appointment is read once; the "handled by" filter lists the office's reviewers in a
+    # query of its own (issue 28), which is not a look-up of the user's office.
+    appointment = [q for q in sql if 'FROM "filings_reviewer"' in q and "LIMIT 100" not in q]
+    assert len(appointment) == 1
 
 
 def test_a_city_reviewer_is_offered_its_own_office_only(client, queue, city_reviewer):

@@ -118,8 +118,9 @@ def test_under_the_measures_the_demo_is_valid_and_a_provincial_reviewer_approves
 ):
     """`FILING_REGIME=cac-2025-measures make run`: the demo files under the law in force, with
     every material the measures' offices list, and 广东省网信办's reviewer decides."""
+    from accounts.models import User
     from filings.law import materials
-    from filings.lifecycle import services
+    from filings.lifecycle import services, sign_off
 
     settings.FILING_REGIME = "cac-2025-measures"
     call_command("load_demo", stdout=StringIO())
@@ -142,8 +143,18 @@ def test_under_the_measures_the_demo_is_valid_and_a_provincial_reviewer_approves
     change = filer.organization.filings.get(kind=Filing.Kind.CHANGE)
     assert change.status == Filing.Status.SUBMITTED
     services.start_review(change.pk, reviewer.user)
-    approved = services.approve_filing(change.pk, reviewer.user)
+    # A provincial office under the measures decides with two signatures (issue 28): the
+    # reviewer proposes, the demo administrator signs off (as the demo's own approval did).
+    with pytest.raises(services.SignOffRequired):
+        services.approve_filing(change.pk, reviewer.user)
+    sign_off.propose_decision(change.pk, reviewer.user, Filing.Proposal.APPROVE)
+    administrator = User.objects.get(email="admin@demo.example")
+    approved = sign_off.sign_off(change.pk, administrator)
     assert approved.status == Filing.Status.FILED
+    assert filed.events.get(action="approved").facts == {
+        "proposed_by": reviewer.user.get_full_name(),
+        "signed_off_by": administrator.get_full_name(),
+    }
     # Every rule set's demo loads once, and a second run changes nothing.
     out = StringIO()
     call_command("load_demo", stdout=out)

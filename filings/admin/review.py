@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from filings.admin.handling import HandlingAdminMixin, HolderFilter
 from filings.documents import comparisons, documents, summary
 from filings.law import compliance
 from filings.lifecycle import services
@@ -155,7 +156,7 @@ def _choice_labels(language: str) -> tuple[dict, dict]:
 
 
 @admin.register(Filing)
-class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
+class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
     list_display = (
         "receipt",
         "organization_name",
@@ -163,15 +164,24 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
         "city",
         "kind",
         "status",
+        "holder_name",
         "submitted_at",
         "review_due_flagged",
         "late_flag",
         "warning_count",
     )
     list_display_links = ("receipt",)
-    list_filter = ("status", "kind", OverdueFilter, OfficeFilter, HasWarningsFilter, "regime")
+    list_filter = (
+        "status",
+        HolderFilter,
+        "kind",
+        OverdueFilter,
+        OfficeFilter,
+        HasWarningsFilter,
+        "regime",
+    )
     search_fields = ("organization__name", "organization__uscc", "receipt_number", "filing_number")
-    list_select_related = ("organization",)
+    list_select_related = ("organization", "holder")
     paginator = BoundedCountPaginator
     show_full_result_count = False
     list_per_page = 50
@@ -263,7 +273,8 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
             '<tr><th class="field-receipt"><a href="{}">{}</a></th>'
             '<td class="field-organization_name">{}</td><td class="field-uscc">{}</td>'
             '<td class="field-city">{}</td><td class="field-kind">{}</td>'
-            '<td class="field-status">{}</td><td class="field-submitted_at nowrap">{}</td>'
+            '<td class="field-status">{}</td><td class="field-holder_name">{}</td>'
+            '<td class="field-submitted_at nowrap">{}</td>'
             '<td class="field-review_due_flagged">{}</td><td class="field-late_flag">{}</td>'
             '<td class="field-warning_count">{}</td></tr>',
             change_url,
@@ -273,6 +284,7 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
             self.city(filing),
             kinds.get(filing.kind, filing.kind),
             statuses.get(filing.status, filing.status),
+            self.holder_name(filing) or empty,
             submitted,
             self.review_due_flagged(filing),
             self.late_flag(filing),
@@ -319,6 +331,7 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
                 name="filings_filing_export_job_download",
             ),
             path("statistics/", wrap(self.statistics), name="filings_filing_statistics"),
+            *self.handling_urls(),
             *super().get_urls(),
         ]
 
@@ -326,7 +339,9 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise Http404
         return get_object_or_404(
-            self.get_queryset(request).defer(None).select_related("office", "original", "duty"),
+            self.get_queryset(request)
+            .defer(None)
+            .select_related("office", "original", "duty", "holder", "proposed_by"),
             pk=pk,
         )
 
@@ -404,6 +419,7 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
             "overdue": filing.status in OPEN
             and filing.review_due
             and filing.review_due < timezone.localdate(),
+            **self.handling_context(request, filing),
         }
         return TemplateResponse(request, "admin/filings/filing/review.html", context)
 

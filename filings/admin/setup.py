@@ -186,12 +186,21 @@ def _calendar_facts(calendar_year: CalendarYear) -> dict:
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "name_en", "level", "office_name")
-    list_filter = ("level",)
+    list_display = ("code", "name", "name_en", "level", "office_name", "sign_off")
+    list_filter = ("level", "sign_off")
     search_fields = ("code", "name", "name_en", "office_name")
     list_select_related = ("province",)
     readonly_fields = ("code", "name", "name_en", "level", "province")
-    fields = ("code", "name", "name_en", "level", "province", "office_name", "office_name_en")
+    fields = (
+        "code",
+        "name",
+        "name_en",
+        "level",
+        "province",
+        "office_name",
+        "office_name_en",
+        "sign_off",
+    )
 
     def has_add_permission(self, request):
         return False

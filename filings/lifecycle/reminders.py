@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from filings.calendar import calendars
 from filings.calendar.workdays import WorkdayIndex
 from filings.models import Filing, Membership, Obligation, Reminder, Reviewer, ReviewerDigest
+from filings.review import handling
 from filings.review.review_scope import filings_visible_to
 from notifications import emails
 
@@ -200,8 +201,9 @@ def notify(obligation: Obligation, reminder: Reminder, today: date, index: Workd
 
 
 def send_digests(today: date | None = None) -> int:
-    """One email a day to each reviewer whose queue holds filings near or past their review due
-    date; nothing when there is nothing to say."""
+    """One email a day to each reviewer whose share of the queue (``handling.digest_share``: their
+    own filings; for the office lead also the unassigned and the overdue) holds filings near or
+    past their review due date; nothing when there is nothing to say."""
     today = today or timezone.localdate()
     horizon = calendars.add_working_days(today, DIGEST_HORIZON).date
     sent = 0
@@ -209,6 +211,7 @@ def send_digests(today: date | None = None) -> int:
         filings = list(
             filings_visible_to(reviewer.user)
             .filter(
+                handling.digest_share(reviewer.user, reviewer.office, today),
                 status__in=[Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW],
                 review_due__lte=horizon,
             )

@@ -31,6 +31,7 @@ from filings.models import (
 )
 from filings.models.organizations import ORGANIZATION_FIELDS
 from filings.registry import audit
+from filings.review import handling
 from notifications import emails
 
 S = Filing.Status
@@ -79,6 +80,27 @@ class FilingInProgress(FilingError):
         self.filing = filing
 
 
+class FilingHeld(FilingError):
+    """Another reviewer handles the filing: only they (or whom the office lead assigns) decide."""
+
+    def __init__(self, holder):
+        super().__init__(
+            _("%(name)s handles this filing: ask the office lead to reassign it.")
+            % {"name": handling.person(holder)}
+        )
+        self.holder = holder
+
+
+class SignOffRequired(FilingError):
+    def __init__(self):
+        super().__init__(
+            _(
+                "This office's decisions are signed off by a second person: propose the decision "
+                "with its reasons, and a signer signs it off."
+            )
+        )
+
+
 class SubmissionBlocked(FilingError):
     def __init__(self, findings):
         super().__init__(_("The filing cannot be submitted until the errors are fixed."))
@@ -100,7 +122,48 @@ def _guard(filing: Filing, verb: str) -> str:
             _("This filing is %(status)s now; it can no longer be changed this way.")
             % {"status": filing.get_status_display()}
         )
+    if filing.proposed_decision:
+        # Awaiting the second signature: only the signer moves it on (filings/lifecycle/sign_off).
+        raise TransitionNotAllowed(
+            _("A decision on this filing awaits sign-off (%(decision)s); the signer decides now.")
+            % {"decision": filing.get_proposed_decision_display()}
+        )
     return target
+
+
+def _guard_holder(filing: Filing, actor) -> None:
+    """A filing that a reviewer handles is decided by that reviewer alone."""
+    if filing.holder_id and filing.holder_id != getattr(actor, "pk", None):
+        raise FilingHeld(filing.holder)
+
+
+def _hand(filing: Filing, holder, actor, action: str, *, note: str = "") -> FilingEvent:
+    """Give the filing to ``holder`` (None: to no one), with its event and its audit entry. Call
+    on a locked row inside the verb's transaction."""
+    previous = filing.holder
+    filing.holder = holder
+    filing.save(update_fields=["holder", "updated_at"])
+    event = FilingEvent.objects.create(
+        filing=filing,
+        action=action,
+        actor=actor,
+        note=note,
+        facts={"holder": handling.person(holder), "previous": handling.person(previous)},
+    )
+    audit.record(
+        {
+            A.TAKEN: AuditEntry.Action.FILING_TAKEN,
+            A.ASSIGNED: AuditEntry.Action.FILING_ASSIGNED,
+            A.RELEASED: AuditEntry.Action.FILING_RELEASED,
+        }[action],
+        actor=actor,
+        obj=filing,
+        organization=filing.organization,
+        object_repr=filing.receipt_number or "",
+        before={"holder": handling.person(previous)},
+        after={"holder": handling.person(holder)},
+    )
+    return event
 
 
 def _move(filing, verb, actor, *, fields=(), note="", facts=None, version=None) -> FilingEvent:
@@ -436,8 +499,12 @@ def _required_reasons(reasons: str) -> str:
 
 @transaction.atomic
 def start_review(filing_id: int, reviewer) -> Filing:
+    """The reviewer opens the review; a filing no one handles yet is theirs from now."""
     filing = _lock(filing_id)
+    _guard_holder(filing, reviewer)
     _move(filing, "start_review", reviewer)
+    if filing.holder_id is None:
+        _hand(filing, reviewer, reviewer, A.TAKEN)
     return filing
 
 
@@ -446,6 +513,7 @@ def return_filing(filing_id: int, reviewer, reasons: str) -> Filing:
     reasons = _required_reasons(reasons)
     filing = _lock(filing_id)
     _guard(filing, "return")
+    _guard_holder(filing, reviewer)
     regime = get_regime(filing.regime)
     today = timezone.localdate()
     deadline = calendars.add_working_days(today, regime.correction_days)
@@ -481,14 +549,26 @@ def refuse_filing(filing_id: int, reviewer, reasons: str) -> Filing:
     again with its original deadline (so it may be overdue at once), reminders included."""
     reasons = _required_reasons(reasons)
     filing = _lock(filing_id)
+    _guard_decision_by_one(filing, "refuse", reviewer)
     return _end_filing(filing, "refuse", reviewer, reasons, Document.Kind.REFUSAL_NOTICE)
 
 
-def _end_filing(filing: Filing, verb: str, reviewer, reasons: str, notice_kind: str, fields=()):
+def _guard_decision_by_one(filing: Filing, verb: str, reviewer) -> None:
+    """A decision taken by one person: allowed by the transition, by whoever handles the filing,
+    at an office that does not ask for a second signature."""
+    _guard(filing, verb)
+    _guard_holder(filing, reviewer)
+    if handling.requires_sign_off(filing):
+        raise SignOffRequired()
+
+
+def _end_filing(
+    filing: Filing, verb: str, reviewer, reasons: str, notice_kind: str, fields=(), facts=None
+):
     """What a decision that ends a filing does (a refusal, a revocation): the event, the duty open
     again, the notice with the reasons, and the email that carries it with what to do next
     (templates/emails/filing_refused-*, filing_revoked-*). Inside the verb's transaction."""
-    event = _move(filing, verb, reviewer, fields=fields, note=reasons)
+    event = _move(filing, verb, reviewer, fields=fields, note=reasons, facts=facts)
     duty = reopen_duty(filing)
     notice = documents.request(_latest_version(filing), notice_kind, event)
     outcome = documents.OUTCOMES[notice_kind]
@@ -586,13 +666,29 @@ def revoke_filing(filing_id: int, reviewer, reasons: str) -> Filing:
     reasons = _required_reasons(reasons)
     filing = _lock(filing_id)
     _guard(filing, "revoke")
+    check_revocable(filing)
+    if handling.requires_sign_off(filing):
+        raise SignOffRequired()
+    return _revoke(filing, reviewer, reasons)
+
+
+def check_revocable(filing: Filing) -> None:
     if filing.kind != Filing.Kind.INITIAL:
         raise FilingError(
             _("Only an initial filing's record can be revoked; a change lapses with it.")
         )
+
+
+def _revoke(filing: Filing, reviewer, reasons: str, facts=None) -> Filing:
     filing.revoked_at = timezone.now()
     return _end_filing(
-        filing, "revoke", reviewer, reasons, Document.Kind.REVOCATION_NOTICE, ["revoked_at"]
+        filing,
+        "revoke",
+        reviewer,
+        reasons,
+        Document.Kind.REVOCATION_NOTICE,
+        ["revoked_at"],
+        facts=facts,
     )
 
 
@@ -691,7 +787,13 @@ def filing_number_for(filing: Filing) -> str:
 @transaction.atomic
 def approve_filing(filing_id: int, reviewer, note: str = "") -> Filing:
     filing = _lock(filing_id)
-    _guard(filing, "approve")
+    _guard_decision_by_one(filing, "approve", reviewer)
+    return _approve(filing, reviewer, note)
+
+
+def check_approvable(filing: Filing) -> None:
+    """A change or cancellation of a record revoked meanwhile has nothing left to change. Locks
+    the original (call inside the verb's transaction)."""
     if filing.kind != Filing.Kind.INITIAL:
         filing.original = Filing.objects.select_for_update().get(pk=filing.original_id)
         if filing.original.status == S.REVOKED:
@@ -701,9 +803,18 @@ def approve_filing(filing_id: int, reviewer, note: str = "") -> Filing:
                     "left to change or cancel. Refuse it with that reason."
                 )
             )
+
+
+def _approve(filing: Filing, reviewer, note: str = "", facts=None) -> Filing:
+    """The approval itself, on a locked filing whose guards passed: the number, the notice, the
+    cancelled original, the email."""
+    _guard(filing, "approve")
+    check_approvable(filing)
     filing.filing_number = filing_number_for(filing)
     filing.filed_at = timezone.now()
-    event = _move(filing, "approve", reviewer, fields=["filing_number", "filed_at"], note=note)
+    event = _move(
+        filing, "approve", reviewer, fields=["filing_number", "filed_at"], note=note, facts=facts
+    )
     notice = documents.request(_latest_version(filing), Document.Kind.NOTICE, event)
     if filing.kind == Filing.Kind.INITIAL:
         # A change declared while this filing awaited its decision is now a change duty.

@@ -34,6 +34,9 @@ class AuditEntry(models.Model):
         CALENDAR_YEAR_CHANGED = "calendar_year_changed", _("Calendar year changed")
         CALENDAR_YEAR_DELETED = "calendar_year_deleted", _("Calendar year deleted")
         CALENDAR_IMPORTED = "calendar_imported", _("Calendar periods imported")
+        FILING_TAKEN = "filing_taken", _("Filing taken by a reviewer")
+        FILING_ASSIGNED = "filing_assigned", _("Filing assigned by the office lead")
+        FILING_RELEASED = "filing_released", _("Filing released")
 
     action = models.CharField(_("action"), max_length=30, choices=Action.choices)
     actor = models.ForeignKey(

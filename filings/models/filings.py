@@ -48,6 +48,15 @@ class Filing(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         REVOKED = "revoked", _("Revoked")
 
+    class Proposal(models.TextChoices):
+        """A decision the handler proposes and a second person signs off (签发): the filing keeps
+        its status meanwhile (under review, or filed for a revocation) and waits in 待签发."""
+
+        NONE = "", "—"
+        APPROVE = "approve", _("Approval")
+        REFUSE = "refuse", _("Refusal")
+        REVOKE = "revoke", _("Revocation")
+
     organization = models.ForeignKey(
         "filings.Organization", on_delete=models.PROTECT, related_name="filings"
     )
@@ -120,6 +129,42 @@ class Filing(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # The reviewer who handles the filing (承办人): taken, assigned or released only through
+    # filings/lifecycle/assignment.py.
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # A decision awaiting the second signature (filings/lifecycle/sign_off.py).
+    proposed_decision = models.CharField(
+        _("decision awaiting sign-off"),
+        max_length=8,
+        choices=Proposal.choices,
+        default=Proposal.NONE,
+        blank=True,
+    )
+    proposed_reasons = models.TextField(_("proposed reasons"), blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed off by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -156,6 +201,25 @@ class Filing(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="initial") | Q(original__isnull=False),
                 name="follow_up_points_at_its_filing",
+            ),
+            # A proposal waits on a filing under review (approval, refusal) or filed (revocation),
+            # and names who proposed it.
+            models.CheckConstraint(
+                condition=Q(proposed_decision="")
+                | Q(
+                    status="under_review",
+                    proposed_decision__in=["approve", "refuse"],
+                    proposed_by__isnull=False,
+                )
+                | Q(status="filed", proposed_decision="revoke", proposed_by__isnull=False),
+                name="proposal_waits_on_an_open_decision",
+            ),
+            # Four eyes: the one who proposed a decision never signs it off.
+            models.CheckConstraint(
+                condition=Q(signed_off_by__isnull=True)
+                | Q(proposed_by__isnull=True)
+                | ~Q(signed_off_by=F("proposed_by")),
+                name="proposer_never_signs_off",
             ),
         ]
         indexes = [
@@ -194,12 +258,22 @@ class Filing(models.Model):
                 condition=~Q(status="draft"),
                 name="filing_office_last_change",
             ),
+            # The decisions awaiting sign-off (the queue's filter "awaiting my signature"): a few
+            # rows an office, found without reading its queue.
+            models.Index(
+                F("office"),
+                F("proposed_at"),
+                condition=~Q(proposed_decision=""),
+                name="filing_awaiting_sign_off",
+            ),
         ]
         permissions = [
             (
                 "review_filing",
                 "Can decide on filings (start review, approve, return, refuse, revoke)",
-            )
+            ),
+            ("assign_filing", "Can assign the office's filings to its reviewers (office lead)"),
+            ("sign_off_filing", "Can sign off decisions another reviewer proposed (signer)"),
         ]
 
     def __str__(self):
@@ -253,6 +327,23 @@ class FilingEvent(models.Model):
         MESSAGE_FROM_ORGANIZATION = "message_from_organization", _("Message from the organization")
         ATTACHMENT_DOWNLOADED = "attachment_downloaded", _("Attachment downloaded")
         DOCUMENT_DOWNLOADED = "document_downloaded", _("Document downloaded")
+        TAKEN = "taken", _("Taken by a reviewer")
+        ASSIGNED = "assigned", _("Assigned by the office lead")
+        RELEASED = "released", _("Released")
+        REASSIGNMENT_ASKED = "reassignment_asked", _("Reassignment asked of the office lead")
+        PROPOSED = "proposed", _("Decision proposed for sign-off")
+        SENT_BACK = "sent_back", _("Sent back to the handler")
+
+    # The office's own workings: who handles the filing, proposals and their sign-off. Never shown
+    # to the organization (its history, dashboard and API), which sees the office's decisions.
+    OFFICE_INTERNAL = (
+        Action.TAKEN,
+        Action.ASSIGNED,
+        Action.RELEASED,
+        Action.REASSIGNMENT_ASKED,
+        Action.PROPOSED,
+        Action.SENT_BACK,
+    )
 
     filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="events")
     version = models.ForeignKey(
@@ -280,6 +371,14 @@ class FilingEvent(models.Model):
         return f"{self.get_action_display()} · {self.created_at:%Y-%m-%d %H:%M}"
 
     @property
+    def organization_description(self) -> str:
+        """The description as the organization reads it: a decision is the office's, so the
+        staff who proposed and signed it are not named."""
+        if "signed_off_by" in (self.facts or {}):
+            return self.note
+        return self.description
+
+    @property
     def description(self) -> str:
         """The note, or the facts in the current language."""
         from filings.models.documents import Document
@@ -298,6 +397,24 @@ class FilingEvent(models.Model):
             }
         if "cancelled_by" in facts:
             return _("Cancelled by %(number)s") % {"number": facts["cancelled_by"]}
+        if "signed_off_by" in facts:
+            line = _("Proposed by %(proposer)s, signed off by %(signer)s") % {
+                "proposer": facts.get("proposed_by", "?"),
+                "signer": facts["signed_off_by"],
+            }
+            return f"{line} · {self.note}" if self.note else line
+        if "proposal" in facts:
+            decision = dict(Filing.Proposal.choices).get(facts["proposal"], facts["proposal"])
+            return f"{decision} · {self.note}" if self.note else str(decision)
+        if "holder" in facts:
+            line = (
+                _("Handled by %(name)s") % {"name": facts["holder"]}
+                if facts["holder"]
+                else _("No one handles it now")
+            )
+            if facts.get("previous"):
+                line = _("%(line)s (before: %(name)s)") % {"line": line, "name": facts["previous"]}
+            return f"{line} · {self.note}" if self.note else line
         return self.note
 
 

@@ -10,6 +10,11 @@ class Jurisdiction(models.Model):
         PROVINCE = "province", _("Provincial level")
         PREFECTURE = "prefecture", _("Prefecture level")
 
+    class SignOff(models.TextChoices):
+        DEFAULT = "default", _("As the rule set says (provincial offices under the 2025 measures)")
+        REQUIRED = "required", _("Required")
+        NOT_REQUIRED = "not_required", _("Not required")
+
     code = models.CharField(_("division code"), max_length=6, unique=True)
     name = models.CharField(_("name"), max_length=50)
     name_en = models.CharField(_("English name"), max_length=100)
@@ -25,6 +30,18 @@ class Jurisdiction(models.Model):
     )
     office_name = models.CharField(_("office name"), max_length=100)
     office_name_en = models.CharField(_("office name in English"), max_length=150)
+    # Whether approvals, refusals and revocations wait for a second person's signature (签发):
+    # filings/review/handling.py reads it (``sign_off_required``).
+    sign_off = models.CharField(
+        _("second signature"),
+        max_length=12,
+        choices=SignOff.choices,
+        default=SignOff.DEFAULT,
+        help_text=_(
+            "Approvals, refusals and revocations proposed by the reviewer who handles a filing "
+            "are signed off by another person with the sign-off role."
+        ),
+    )
 
     class Meta:
         verbose_name = _("jurisdiction")

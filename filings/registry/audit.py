@@ -32,6 +32,7 @@ LABELS = {
     "attachments": _("attachments"),
     "steps": _("steps completed"),
     "created_at": _("started on"),
+    "holder": _("handled by"),
 }
 # Values never kept in full in the trail.
 MASKED = {"responsible_person_id_number": mask_ric}

@@ -22,3 +22,24 @@ def ensure_reviewer_group(**kwargs) -> Group:
     ]
     group.permissions.set([p for p in permissions if p is not None])
     return group
+
+
+# The office's roles beside reviewing (filings/review/handling.py): a group each, with the one
+# permission that grants the role. An administrator adds a reviewer to a group in the users' page.
+LEAD_GROUP = "处室负责人"
+SIGNER_GROUP = "签发人"
+ROLE_PERMISSIONS = {LEAD_GROUP: "assign_filing", SIGNER_GROUP: "sign_off_filing"}
+
+
+def ensure_role_groups(**kwargs) -> dict[str, Group]:
+    """Idempotent, like ensure_reviewer_group: the lead's and the signer's groups."""
+    groups = {}
+    for name, codename in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        permission = Permission.objects.filter(
+            content_type__app_label="filings", codename=codename
+        ).first()
+        if permission is not None:
+            group.permissions.set([permission])
+        groups[name] = group
+    return groups

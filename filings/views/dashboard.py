@@ -104,6 +104,7 @@ def organization_dashboard(request, org_id):
             Prefetch(
                 "events",
                 queryset=FilingEvent.objects.exclude(action__endswith="_downloaded")
+                .exclude(action__in=FilingEvent.OFFICE_INTERNAL)
                 .select_related("actor")
                 .order_by("-created_at", "-pk"),
             )

@@ -72,7 +72,11 @@ def detail(request, org_id, filing_id):
     membership = membership_or_404(request.user, org_id)
     filing = _filing(membership, filing_id)
     versions = list(filing.versions.order_by("number"))
-    events = filing.events.select_related("actor").order_by("created_at", "pk")
+    events = (
+        filing.events.exclude(action__in=FilingEvent.OFFICE_INTERNAL)
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
     last_return = _last_return(filing)
     changes = comparisons.changes_shown(filing, versions)
     outcome = (

@@ -27,6 +27,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from filings.calendar import calendars
 from filings.models import Filing, Obligation
+from filings.review.reviewer_group import SIGNER_GROUP, ensure_role_groups
 from tests import factories
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.pdfs import pdf_bytes
@@ -75,6 +76,8 @@ TYPED = {
         "cancellation_detail": "门店停止使用后，人脸信息已全部删除",
         "report": "个人信息保护影响评估报告.pdf",
         "reviewer_name": "深圳审核员",
+        "signer_name": "广东签发人",
+        "proposal_note": "六项材料齐全，核查无误，建议予以备案。",
     },
     "en": {
         "organization": "Shenzhen Example Retail Co., Ltd.",
@@ -106,6 +109,8 @@ TYPED = {
         "cancellation_detail": "All facial information was deleted when the stores stopped",
         "report": "impact-assessment.pdf",
         "reviewer_name": "Shenzhen reviewer",
+        "signer_name": "Guangdong signer",
+        "proposal_note": "The six materials are complete and checked; approval proposed.",
     },
 }
 
@@ -517,10 +522,12 @@ class Story:
         expect(link).to_be_visible()
         return self.download(link)
 
-    def reviewer_logs_in(self):
+    def reviewer_logs_in(self, email: str | None = None):
+        """The reviewer (or, with ``email``, another member of the office, whose page is returned)
+        logs in to the review workspace in a browser of their own."""
         reviewer = self.new_context_page()
         self.goto("/admin/", page=reviewer)
-        reviewer.fill("#id_username", self.reviewer_email)
+        reviewer.fill("#id_username", email or self.reviewer_email)
         reviewer.fill("#id_password", PASSWORD)
         self.check("admin-login", reviewer)
         reviewer.locator("input[type=submit]").click()
@@ -530,8 +537,11 @@ class Story:
         self.check("admin-second-factor", reviewer)
         self.click(self.t("Continue"), page=reviewer)
         expect(reviewer.get_by_role("link", name=self.t("Open the review queue"))).to_be_visible()
+        if email:
+            return reviewer
         self.check("admin-index", reviewer)
         self.reviewer = reviewer
+        return reviewer
 
     def reviewer_opens(self, filing: Filing, name: str):
         reviewer = self.reviewer
@@ -636,6 +646,58 @@ class Story:
         assert filing.status == Filing.Status.FILED
         expect(reviewer.get_by_text(filing.filing_number).first).to_be_visible()
         self.check(f"admin-{name}-approved", reviewer)
+        self.expect_mail(2, {self.filer_email, self.colleague_email}, [filing.filing_number])
+        return filing
+
+    def approval_with_two_signatures(self, filing_id, signer_email: str) -> Filing:
+        """The handler proposes the approval with a note; the filing waits in 待签发, the proposer
+        offered no signature; a signer, in a browser of their own, finds it under "awaiting my
+        signature", reads the proposal and signs it off: the number is issued, and the history
+        names both people."""
+        reviewer, data = self.reviewer, self.data
+        filing = Filing.objects.get(pk=filing_id)
+        self.reviewer_opens(filing, "admin-two-signatures")
+        expect(reviewer.locator(".sign-off-note")).to_be_visible()
+        self.fill("#approve-note", data["proposal_note"], page=reviewer)
+        self.click(self.t("Propose approval for sign-off"), page=reviewer)
+        self.expect_message_admin(self.t("Proposed for sign-off: a signer decides now."))
+        expect(reviewer.locator("#sign-off")).to_contain_text(self.t("Awaiting sign-off"))
+        expect(reviewer.locator("#handling")).to_contain_text(data["reviewer_name"])
+        sign = reviewer.get_by_role("button", name=self.t("Sign off"), exact=True)
+        expect(sign).to_have_count(0)
+        self.check("admin-proposed", reviewer)
+        filing.refresh_from_db()
+        assert filing.status == Filing.Status.UNDER_REVIEW
+        assert filing.proposed_decision == Filing.Proposal.APPROVE
+        assert filing.filing_number is None
+
+        signer = self.reviewer_logs_in(signer_email)
+        self.goto("/admin/filings/filing/?holder=to_sign", page=signer)
+        row = signer.locator("#result_list tr").filter(has_text=filing.receipt_number)
+        expect(row).to_contain_text(self.t("Awaiting sign-off"))
+        expect(row).to_contain_text(data["reviewer_name"])
+        self.check("admin-queue-to-sign", signer)
+        signer.get_by_role("link", name=filing.receipt_number).click()
+        expect(signer.locator("#sign-off")).to_contain_text(data["proposal_note"])
+        self.check("admin-sign-off", signer)
+        signer.once("dialog", lambda dialog: dialog.accept())
+        signer.get_by_role("button", name=self.t("Sign off"), exact=True).click()
+        expect(
+            signer.locator("ul.messagelist").get_by_text(
+                self.t("Approved: the filing number is issued, the organization emailed.")
+            )
+        ).to_be_visible()
+        filing.refresh_from_db()
+        assert filing.status == Filing.Status.FILED
+        assert filing.signed_off_by.email == signer_email
+        expect(signer.get_by_text(filing.filing_number).first).to_be_visible()
+        both = self.t(
+            "Proposed by %(proposer)s, signed off by %(signer)s",
+            proposer=data["reviewer_name"],
+            signer=data["signer_name"],
+        )
+        expect(signer.locator("ol.events")).to_contain_text(both)
+        self.check("admin-signed-off", signer)
         self.expect_mail(2, {self.filer_email, self.colleague_email}, [filing.filing_number])
         return filing
 
@@ -813,8 +875,9 @@ def test_the_life_of_a_filing_under_the_2025_measures(
     settings, live_server, page, browser, auditor_for, mailbox, tmp_path
 ):
     """Under the law in force, in Chinese: 100,000 people declared, the filing goes with the six
-    materials the measures' offices list, 广东省网信办 (provincial level) approves, the notice
-    cites the measures, and /verify/ confirms the number."""
+    materials the measures' offices list, 广东省网信办 (provincial level) approves with two
+    signatures (the reviewer proposes, a signer signs off), the notice cites the measures, and
+    /verify/ confirms the number."""
     from filings.law import materials
 
     settings.FILING_REGIME = "cac-2025-measures"
@@ -843,9 +906,14 @@ def test_the_life_of_a_filing_under_the_2025_measures(
     assert story.filing().office.code == "440000"
 
     reviewer_of("440000", story.reviewer_email, story.data["reviewer_name"], language)
-    story.auditor.typed.append(story.reviewer_email)
+    # The provincial office decides with two signatures under the measures (issue 28): the
+    # reviewer proposes, a signer (签发人) signs off.
+    signer_email = "signer-zh@cac.example"
+    signer = reviewer_of("440000", signer_email, story.data["signer_name"], language)
+    signer.groups.add(ensure_role_groups()[SIGNER_GROUP])
+    story.auditor.typed.extend([story.reviewer_email, signer_email])
     story.reviewer_logs_in()
-    filed = story.reviewer_approves(story.filing_id, "approve")
+    filed = story.approval_with_two_signatures(story.filing_id, signer_email)
     assert filed.filing_number.startswith("网信人脸备440000")
     story.sees_the_number(version=1)
     story.verify(filed.filing_number, story.t("This filing is valid."), "verify-valid")
