@@ -8,8 +8,8 @@ Every file keeps its name (the database refers to it by name), so a portal moved
 disk to object storage, or back, finds each file where its row says. A file already at the other
 side with the same size is left alone: a second run copies nothing, and an interrupted run is
 finished by running it again. Files are copied as they are stored, sealed (portal.crypto): the
-copy needs no key and changes nothing. The bucket is the one the AWS_* settings name; the local store is
-``--dir``, by default the private files of this VAR_DIR.
+copy needs no key and changes nothing. The bucket is the one the AWS_* settings name; the local
+store is ``--dir``, by default the private files of this VAR_DIR.
 """
 
 from django.conf import settings
