@@ -11,7 +11,8 @@ setup:
 run: setup
 	@exec $(PY) -m portal.launcher --prepare "$(PY) manage.py migrate --noinput -v 0" \
 		--prepare "$(PY) manage.py load_demo --demo-totp" \
-		--prepare "$(PY) manage.py apply_regime" --prepare scripts/banner.sh
+		--prepare "$(PY) manage.py apply_regime" --prepare "$(PY) manage.py rotate_keys -v 0" \
+		--prepare scripts/banner.sh
 
 test: setup
 	VAR_DIR=var/test $(PY) -m pytest $(PYTEST_ARGS)

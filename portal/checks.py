@@ -51,9 +51,48 @@ def one_host_settings_on_a_shared_database(app_configs=None, **kwargs) -> list[E
     return errors
 
 
+@register()
+def encryption_keys(app_configs=None, **kwargs) -> list[Error]:
+    """Personal data and files are sealed with the ring of ENCRYPTION_KEYS (portal.crypto). A
+    development ring is generated into VAR_DIR; an https:// site gets none and must be given one,
+    and may not turn encryption off."""
+    from portal import crypto
+
+    hint = (
+        "Set ENCRYPTION_KEYS=<id>:<base64 of 32 random bytes> (newest first, comma-separated), "
+        "kept apart from the database and its backups; see the README's Security section."
+    )
+    if not settings.ENCRYPTION_KEYS:
+        return [
+            Error(
+                "No encryption keys: ID numbers, mobile numbers and files cannot be sealed.",
+                hint=hint,
+                id="portal.E003",
+            )
+        ]
+    try:
+        crypto.parse_ring(settings.ENCRYPTION_KEYS)
+        if settings.ENCRYPTION_CIPHER not in crypto.ALGORITHMS:
+            raise ImproperlyConfigured(
+                f"ENCRYPTION_CIPHER must be one of {', '.join(crypto.ALGORITHMS)}"
+            )
+    except ImproperlyConfigured as error:
+        return [Error(str(error), hint=hint, id="portal.E003")]
+    if settings.HTTPS and not settings.ENCRYPTION_AT_REST:
+        return [
+            Error(
+                "ENCRYPTION_AT_REST=0 on an https:// site: personal data would be stored in "
+                "plain form.",
+                hint="ENCRYPTION_AT_REST=0 is for benchmarks only; remove it.",
+                id="portal.E004",
+            )
+        ]
+    return []
+
+
 def refuse_unsafe_at_start() -> None:
     """For the processes that run no system checks of their own (gunicorn, the Celery worker)."""
-    errors = one_host_settings_on_a_shared_database()
+    errors = one_host_settings_on_a_shared_database() + encryption_keys()
     if errors:
         raise ImproperlyConfigured(
             "\n".join(f"{error.id}: {error.msg} HINT: {error.hint}" for error in errors)

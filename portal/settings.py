@@ -15,6 +15,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from portal import embedded_redis
+from portal.crypto import ring_from_file as crypto_ring_from_file
 from portal.env import env_bool, env_date, env_int, env_list, env_str, secret_key_from_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -351,6 +352,16 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+# Encryption at rest (portal.crypto): ID and mobile numbers in the database, every private file.
+# The ring is "<id>:<base64 of 32 bytes>", comma-separated, newest first: the newest seals, every
+# one opens. Unset, a development ring is generated once into VAR_DIR (as the SECRET_KEY); an
+# https:// site (production) gets none, and the checks then refuse to start (portal.E003).
+ENCRYPTION_KEYS = env_str("ENCRYPTION_KEYS") or (
+    "" if HTTPS else crypto_ring_from_file(VAR_DIR / "encryption_keys")
+)
+ENCRYPTION_CIPHER = env_str("ENCRYPTION_CIPHER", "aes-256-gcm")
+# Off only to measure what encryption costs (bench/bench_encryption.py); refused in production.
+ENCRYPTION_AT_REST = env_bool("ENCRYPTION_AT_REST", True)
 # Behind the documented TLS proxy, the client address is the last hop of X-Forwarded-For (the one
 # the proxy added); anything before it was written by the client.
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)

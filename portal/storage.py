@@ -5,12 +5,18 @@ streams the bytes after checking them against the SHA-256 recorded when the file
 
 import hashlib
 import logging
+import os
 import tempfile
 import threading
 import weakref
+from pathlib import Path
 
+from django.core.files import File
 from django.core.files.storage import FileSystemStorage
 from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
+
+from portal import crypto
 
 logger = logging.getLogger("portal.storage")
 
@@ -20,15 +26,75 @@ CHUNK = 64 * 1024
 SPOOL_IN_MEMORY = 1024 * 1024
 
 
-class PrivateStorage(FileSystemStorage):
+class SealedFiles:
+    """Every file is sealed before it reaches the storage (envelope encryption, portal.crypto)
+    and opened when read: what lies on the disk or in the bucket is ciphertext, what the portal
+    reads (and hashes, and serves) is the plain file. A file stored before encryption is read as
+    it is, until ``manage.py rotate_keys`` seals it."""
+
+    def _save(self, name, content):
+        if getattr(content, "stored_as_is", False) or not crypto.ring().enabled:
+            return super()._save(name, content)
+        if hasattr(content, "seek"):
+            content.seek(0)
+        with crypto.seal_file(content) as sealed:
+            return super()._save(name, File(sealed, name=name))
+
+    def _open(self, name, mode="rb"):
+        if "w" in mode or "a" in mode:
+            raise ValueError("private files are written whole through save(), never in place")
+        with super()._open(name, "rb") as stored:
+            header = crypto.read_header(stored)
+            if header is None:
+                plain = crypto._spool()
+                for chunk in iter(lambda: stored.read(CHUNK), b""):
+                    plain.write(chunk)
+                plain.seek(0)
+            else:
+                plain = crypto.open_file(stored, header)
+        return File(plain, name=name)
+
+    def open_stored(self, name) -> File:
+        """The bytes as stored (sealed), for a copy to another store: save() keeps them as they
+        are, so copying needs no key and changes nothing."""
+        stored = File(super()._open(name, "rb"), name=name)
+        stored.stored_as_is = True
+        return stored
+
+    def header(self, name) -> dict | None:
+        """The seal of a stored file (key, cipher), or None for a plain one."""
+        with super()._open(name, "rb") as stored:
+            return crypto.read_header(stored)
+
+    def reseal(self, name) -> bool:
+        """Seal the file with the ring's newest key in place, under the same name (rows share
+        names): False when it already is. Replaced at once, never deleted first."""
+        with super()._open(name, "rb") as stored:
+            header = crypto.read_header(stored)
+            if not crypto.file_needs_resealing(header):
+                return False
+            with crypto.reseal_file(stored, header) as resealed:
+                self._replace(name, resealed)
+        return True
+
+
+class PrivateStorage(SealedFiles, FileSystemStorage):
     """Uploads and generated documents: on disk, never at a URL. They are served only by views
     that check who is asking."""
+
+    def _replace(self, name, content) -> None:
+        target = Path(self.path(name))
+        with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as partial:
+            for chunk in iter(lambda: content.read(CHUNK), b""):
+                partial.write(chunk)
+        os.chmod(partial.name, self.file_permissions_mode or 0o600)
+        os.replace(partial.name, target)  # atomic: the old file or the new, never neither
 
     def url(self, name):
         raise ValueError("private files have no URL; serve them through a permission-checked view")
 
 
-class PrivateObjectStorage(S3Storage):
+class PrivateObjectStorage(SealedFiles, S3Storage):
     """The same files in a private bucket, shared by every web and worker host. No object gets an
     ACL of its own (the bucket's private default applies), a name is never overwritten, and no URL
     is handed out, presigned or not: a link that can be forwarded would bypass the permission
@@ -70,6 +136,11 @@ class PrivateObjectStorage(S3Storage):
 
     def url(self, name, parameters=None, expire=None, http_method=None):
         raise ValueError("private files have no URL; serve them through a permission-checked view")
+
+    def _replace(self, name, content) -> None:
+        # A PUT on an existing key replaces the object whole: readers see the old or the new.
+        obj = self.bucket.Object(self._normalize_name(clean_name(name)))
+        obj.upload_fileobj(content, ExtraArgs=self._get_write_parameters(name, content))
 
 
 def _close(opened: list, ended_threads_only: bool = False) -> None:
@@ -130,18 +201,22 @@ def verified(field_file, sha256: str):
             for chunk in iter(lambda: stored.read(CHUNK), b""):
                 digest.update(chunk)
                 spool.write(chunk)
+        found = digest.hexdigest()
     except FileNotFoundError:
         # The local disk and django-storages' S3 backend both say so this way.
         spool.close()
         missing = FileMissing(field_file.name, sha256)
         logger.error("Refused to serve a missing file: %s", missing)
         raise missing from None
+    except crypto.DecryptionFailed as error:
+        # A sealed file whose bytes were changed (its tag no longer matches): damaged as well.
+        spool.close()
+        found = f"none: {error}"
     except BaseException:
         spool.close()
         raise
-    found = digest.hexdigest()
     if found != sha256:
-        spool.close()
+        spool.close()  # closing twice is harmless
         damaged = FileDamaged(field_file.name, sha256, found)
         logger.error("Refused to serve a damaged file: %s", damaged)
         raise damaged

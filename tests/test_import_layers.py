@@ -70,6 +70,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "portal.celery",
             "portal.queueing",
             "portal.storage",
+            # Encryption at rest: the ciphers and key ring, the fields that use them, the rotation.
+            "portal.crypto",
+            "portal.encrypted_fields",
+            "portal.rotation",
             # Reads the settings only; the worker (portal.celery) runs it at start.
             "portal.checks",
             "portal.logs",

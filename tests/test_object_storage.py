@@ -35,6 +35,12 @@ def object_bytes(name: str) -> bytes:
     return stored["Body"].read()
 
 
+def plain_bytes(name: str) -> bytes:
+    """What the portal reads back: the file opened (decrypted) by the storage."""
+    with default_storage.open(name) as stored:
+        return stored.read()
+
+
 def replace_object(name: str, content: bytes) -> None:
     bucket_client().put_object(Bucket=settings.AWS_STORAGE_BUCKET_NAME, Key=name, Body=content)
 
@@ -59,8 +65,9 @@ def test_an_upload_goes_to_the_bucket_and_is_streamed_after_the_permission_check
 ):
     assert isinstance(storages["default"], PrivateObjectStorage)
     _membership, attachment, url = uploaded(client)
-    # In the bucket, not on this host's disk.
-    assert object_bytes(attachment.file.name) == pdf_bytes()
+    # In the bucket, sealed (tests/test_encryption_at_rest.py), not on this host's disk.
+    assert object_bytes(attachment.file.name).startswith(b"PFENC1\n")
+    assert plain_bytes(attachment.file.name) == pdf_bytes()
     assert not (settings.PRIVATE_ROOT / attachment.file.name).exists()
 
     response = client.get(url)
@@ -139,7 +146,7 @@ def test_a_generated_document_is_rendered_into_the_bucket_and_checked_when_serve
     with django_capture_on_commit_callbacks(execute=True):
         services.submit_filing(filing.pk, membership.user)
     document = Document.objects.get(filing=filing, kind="form", status="ready")
-    assert object_bytes(document.file.name).startswith(b"%PDF-")
+    assert plain_bytes(document.file.name).startswith(b"%PDF-")
 
     client.force_login(membership.user)
     url = reverse("document_download", args=[membership.organization.pk, filing.pk, document.pk])
@@ -157,7 +164,7 @@ def test_an_export_is_written_to_the_bucket(object_storage):
     assert exports.build_job(job.pk, lambda user, query: Filing.objects.none())
     job.refresh_from_db()
     assert job.status == ExportJob.Status.READY
-    assert object_bytes(job.file.name).startswith(b"PK")  # an XLSX is a zip archive
+    assert plain_bytes(job.file.name).startswith(b"PK")  # an XLSX is a zip
 
 
 def test_copy_files_moves_a_local_store_into_the_bucket_and_back_idempotently(

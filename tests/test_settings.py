@@ -26,6 +26,8 @@ PRODUCTION = {
     "CACHE_URL": "redis://cache.internal:6379/2",
     "AWS_STORAGE_BUCKET_NAME": "portal-files",
     "AWS_S3_ENDPOINT_URL": "https://oss-cn-shenzhen.aliyuncs.com",
+    # Production generates no key of its own (portal.E003): a fixed test key, never a real one.
+    "ENCRYPTION_KEYS": "prod1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
 }
 
 

@@ -25,7 +25,7 @@ from filings.models import (
     Organization,
 )
 from filings.models.organizations import ORGANIZATION_FIELDS
-from filings.registry import audit
+from filings.registry import audit, identifiers
 
 
 class CalendarPeriodFormSet(BaseInlineFormSet):
@@ -238,9 +238,21 @@ class MembershipInline(admin.TabularInline):
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "uscc", "address_division", "contact_name", "created_at")
     search_fields = ("name", "uscc")
+    search_help_text = _(
+        "Name, unified social credit code, or the responsible person's full ID number."
+    )
     inlines = [MembershipInline, HeadcountInline]
     exclude = ("responsible_person_id_number",)
     readonly_fields = ("masked_responsible_person_id_number", "created_at", "audit_trail")
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            number = identifiers.clean_ric(search_term)
+        except ValidationError:
+            return results, duplicates
+        found = queryset.filter(Organization.with_responsible_person_id_number(number))
+        return results | found, duplicates
 
     @admin.display(description=_("responsible person's ID number"))
     def masked_responsible_person_id_number(self, obj):

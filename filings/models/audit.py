@@ -4,6 +4,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from filings.registry.identifiers import SEALED_KEYS
+from portal.encrypted_fields import EncryptedJSONField
+
 
 class AuditEntry(models.Model):
     """Who did what to which object, when, with what it was before and after: every actor's action
@@ -62,8 +65,9 @@ class AuditEntry(models.Model):
     # What the object was called when it was acted on (an email, a year, a file name): data, not
     # words of the portal, so it reads the same in every language and outlives the object.
     object_repr = models.CharField(pgettext_lazy("audit", "object"), max_length=200, blank=True)
-    before = models.JSONField(_("before"), default=dict, blank=True)
-    after = models.JSONField(_("after"), default=dict, blank=True)
+    # An organization's edit records its contact's mobile number: sealed like the organization's.
+    before = EncryptedJSONField(_("before"), default=dict, blank=True, sealed_keys=SEALED_KEYS)
+    after = EncryptedJSONField(_("after"), default=dict, blank=True, sealed_keys=SEALED_KEYS)
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
 
     class Meta:

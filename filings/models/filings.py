@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from filings.law.regimes import REGIME_CHOICES
+from filings.registry.identifiers import SEALED_KEYS
+from portal.encrypted_fields import EncryptedJSONField
 
 OPEN_FOR_REVIEW = ("submitted", "under_review")
 # Never in an office's queue: the organization's own draft, and a filing it withdrew before review.
@@ -103,7 +105,7 @@ class Filing(models.Model):
         blank=True,
         related_name="refilings",
     )
-    data = models.JSONField(_("content"), default=dict, blank=True)
+    data = EncryptedJSONField(_("content"), default=dict, blank=True, sealed_keys=SEALED_KEYS)
     completed_steps = models.JSONField(default=list, blank=True)
     receipt_number = models.CharField(
         _("receipt number"), max_length=30, unique=True, null=True, blank=True
@@ -289,7 +291,7 @@ class FilingVersion(models.Model):
 
     filing = models.ForeignKey(Filing, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveSmallIntegerField(_("version"))
-    data = models.JSONField(_("content"))
+    data = EncryptedJSONField(_("content"), sealed_keys=SEALED_KEYS)
     findings = models.JSONField(_("check results"), default=list)
     attachments = models.JSONField(_("attachments"), default=list)
     on_time = models.BooleanField(_("on time"))

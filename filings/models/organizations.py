@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filings.registry.identifiers import mask_ric
+from portal.encrypted_fields import BlindIndexField, EncryptedTextField
 
 
 class Organization(models.Model):
@@ -19,11 +20,13 @@ class Organization(models.Model):
     street_address = models.CharField(_("street address"), max_length=200)
     legal_representative = models.CharField(_("legal representative"), max_length=100)
     responsible_person = models.CharField(_("responsible person"), max_length=100)
-    responsible_person_id_number = models.CharField(
+    # Sealed in the database (portal.crypto); found by its blind index, never by decrypting rows.
+    responsible_person_id_number = EncryptedTextField(
         _("responsible person's ID number"), max_length=18
     )
+    responsible_person_id_digest = BlindIndexField(source="responsible_person_id_number")
     contact_name = models.CharField(_("contact person"), max_length=100)
-    contact_mobile = models.CharField(_("contact mobile number"), max_length=11)
+    contact_mobile = EncryptedTextField(_("contact mobile number"), max_length=11)
     contact_email = models.EmailField(_("contact email"))
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
 
@@ -34,6 +37,12 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def with_responsible_person_id_number(cls, number: str) -> models.Q:
+        """The organizations whose responsible person holds this ID number: an exact lookup of
+        its keyed hash (the number itself is sealed and cannot be compared)."""
+        return cls._meta.get_field("responsible_person_id_digest").lookup(number)
 
     @property
     def masked_responsible_person_id_number(self) -> str:

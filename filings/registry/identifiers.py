@@ -22,6 +22,9 @@ USCC_LENGTH = 18
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015: no I, O, S, V, Z
 RIC_LENGTH = 18
 MOBILE_LENGTH = 11
+# The keys of a filing's content (and of the audit trail's facts) whose values are sealed in the
+# database (portal.crypto): the personal identifiers the PIPL calls sensitive, and mobile numbers.
+SEALED_KEYS = ("contact_mobile", "responsible_person_id_number")
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)  # no living card holder was born earlier
 
 _SEPARATORS = re.compile(r"[\s\-]+")

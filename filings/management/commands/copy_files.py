@@ -7,23 +7,16 @@ python manage.py copy_files --to-local --dir /srv/restore
 Every file keeps its name (the database refers to it by name), so a portal moved from one host's
 disk to object storage, or back, finds each file where its row says. A file already at the other
 side with the same size is left alone: a second run copies nothing, and an interrupted run is
-finished by running it again. The bucket is the one the AWS_* settings name; the local store is
-``--dir``, by default the private files of this VAR_DIR.
+finished by running it again. Files are copied as they are stored, sealed (portal.crypto): the
+copy needs no key and changes nothing. The bucket is the one the AWS_* settings name; the local
+store is ``--dir``, by default the private files of this VAR_DIR.
 """
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from portal.rotation import stored_names
 from portal.storage import PrivateObjectStorage, PrivateStorage, close_connections
-
-
-def stored_names(storage, folder=""):
-    """Every file's name under the folder, depth first, in a stable order."""
-    folders, files = storage.listdir(folder)
-    for name in sorted(files):
-        yield f"{folder}/{name}" if folder else name
-    for sub in sorted(folders):
-        yield from stored_names(storage, f"{folder}/{sub}" if folder else sub)
 
 
 def copy_all(source, target) -> tuple[int, int]:
@@ -36,7 +29,8 @@ def copy_all(source, target) -> tuple[int, int]:
                 present += 1
                 continue
             target.delete(name)  # a partial copy of an interrupted run
-        with source.open(name, "rb") as content:
+        opener = getattr(source, "open_stored", None) or source.open
+        with opener(name) as content:
             saved = target.save(name, content)
         if saved != name:
             raise CommandError(f"{name} was stored as {saved}")
