@@ -33,6 +33,7 @@ class AuditEntry(models.Model):
         CALENDAR_YEAR_CHANGED = "calendar_year_changed", _("Calendar year changed")
         CALENDAR_YEAR_DELETED = "calendar_year_deleted", _("Calendar year deleted")
         CALENDAR_IMPORTED = "calendar_imported", _("Calendar periods imported")
+        FILING_TRANSFERRED = "filing_transferred", _("Filing transferred to another office")
 
     action = models.CharField(_("action"), max_length=30, choices=Action.choices)
     actor = models.ForeignKey(
