@@ -134,6 +134,7 @@ def city_figures(offices: list[Jurisdiction], since: date, until: date, today: d
         .order_by()
         .values_list("filing__office", "action", "created_at", "first", "note")
     )
+    index = calendars.current_index()  # once: each module-level call reads its revision
     for office_id, action, decided_at, first_at, note in decisions:
         city = figures[office_id]
         if action == FilingEvent.Action.APPROVED:
@@ -144,7 +145,7 @@ def city_figures(offices: list[Jurisdiction], since: date, until: date, today: d
         if first_at is not None:
             city.days_to_decision.append(
                 max(
-                    calendars.working_days_between(
+                    index.working_days_between(
                         first_at.astimezone(LOCAL_TZ).date(), decided_at.astimezone(LOCAL_TZ).date()
                     ),
                     0,
