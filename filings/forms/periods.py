@@ -5,6 +5,8 @@ from datetime import date, timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from filings.forms.widgets import IsoDateInput
+
 LONGEST = timedelta(days=366 * 5)
 
 
@@ -14,8 +16,8 @@ def default_period(today: date) -> tuple[date, date]:
 
 
 class PeriodForm(forms.Form):
-    since = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("From"), widget=IsoDateInput())
+    until = forms.DateField(label=_("To"), widget=IsoDateInput())
 
     def clean(self):
         cleaned = super().clean()
