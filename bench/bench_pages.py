@@ -380,7 +380,8 @@ def pages(ids: dict, large: bool) -> list[tuple[str, str, str, float]]:
     queue = "/admin/filings/filing/"
     return [
         ("admin review queue", "reviewer", queue, 0.15),
-        (f"queue, page {deep}", "reviewer", f"{queue}?p={deep}", 0.15),
+        # The whole queue's deep page (the queue opens on "needs action", a fifth of it).
+        (f"queue, page {deep}", "reviewer", f"{queue}?view=all&p={deep}", 0.15),
         ("queue, ?q= name", "reviewer", f"{queue}?q=测试科技有限公司1234", 0.15),
         ("queue, ?q= USCC", "reviewer", f"{queue}?q=914400000000001234", 0.15),
         ("queue, status filter", "reviewer", f"{queue}?status__exact=submitted", 0.15),

@@ -3,23 +3,21 @@ opens on what needs action (overdue first, in red), the lead's overdue reviews a
 on the day a review is missed, the province's page of its cities, and the take-over of a city's
 filing by the provincial lead."""
 
-import copy
 import csv
 import io
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from filings.calendar import calendars
-from filings.documents import attachments
 from filings.lifecycle import escalation, services, transfers
 from filings.models import (
     AuditEntry,
@@ -32,9 +30,9 @@ from filings.models import (
 )
 from filings.review.reviewer_group import OFFICE_LEAD_GROUP, ensure_office_lead_group
 from notifications.models import Notification
-from tests.factories import MembershipFactory, UserFactory, login_with_second_factor, reviewer_of
-from tests.filing_data import complete_filing, mark_complete
-from tests.pdfs import pdf_bytes
+from tests.factories import UserFactory, login_with_second_factor, reviewer_of
+from tests.filing_data import complete_filing
+from tests.test_review import submitted
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -52,20 +50,8 @@ def lead_of(code: str, email: str):
 
 
 def submitted_filing(address: str, name: str) -> Filing:
-    """A filing submitted through the verb (its emails and PDFs are left uncommitted)."""
-    membership = MembershipFactory(
-        organization__address_division=address, organization__name=name, user__language="zh-hans"
-    )
-    filing = services.start_initial_filing(membership.organization, membership.user)
-    filing.data = copy.deepcopy(complete_filing())
-    mark_complete(filing)
-    attachments.store(
-        filing, membership.user, "assessment_report", SimpleUploadedFile("r.pdf", pdf_bytes())
-    )
-    services.submit_filing(filing.pk, membership.user)
-    filing.refresh_from_db()
-    filing.filer = membership.user
-    return filing
+    """A filing submitted through the verb; its emails and PDFs stay uncommitted (not rendered)."""
+    return submitted(address, lambda execute: nullcontext(), name)
 
 
 def resubmit(filing: Filing) -> None:
@@ -239,9 +225,9 @@ def test_the_decision_buttons_have_keys(client, city_reviewer):
     login_with_second_factor(client, city_reviewer)
     html = client.get(reverse("admin:filings_filing_change", args=[filing.pk])).content.decode()
     for key, verb in (("s", "start_review"), ("r", "return"), ("f", "refuse")):
-        assert f'accesskey="{key}"' in html, verb
-    assert 'accesskey="a"' in html
-    assert 'accesskey="w"' in html
+        assert f'data-key="{key}"' in html, verb
+    assert 'data-key="a"' in html
+    assert 'data-key="w"' in html
     assert 'id="decision-keys"' in html
 
 
