@@ -48,6 +48,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+# Several people benching on one server: their own database names and web port.
+DATABASE_PREFIX = os.environ.get("BENCH_DATABASE_PREFIX", "bench_pages")
+PORT = int(os.environ.get("BENCH_PORT", "0"))
 SHENZHEN = "440300"
 ADMINISTRATOR = "administrator@bench.example"
 # Cities of the other organizations (prefecture-level divisions with an office of their own).
@@ -63,7 +66,7 @@ class Size:
 
     @property
     def database(self) -> str:
-        return f"bench_pages_{self.name}"
+        return f"{DATABASE_PREFIX}_{self.name}"
 
 
 def parse_args():
@@ -112,7 +115,7 @@ def use_database(name: str) -> None:
 
 
 def setup_django(var_dir: str) -> None:
-    os.environ["DATABASE_URL"] = f"{SERVER}/bench_pages_small"
+    os.environ["DATABASE_URL"] = f"{SERVER}/{DATABASE_PREFIX}_small"
     os.environ["VAR_DIR"] = var_dir
     os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
@@ -377,7 +380,8 @@ def pages(ids: dict, large: bool) -> list[tuple[str, str, str, float]]:
     queue = "/admin/filings/filing/"
     return [
         ("admin review queue", "reviewer", queue, 0.15),
-        (f"queue, page {deep}", "reviewer", f"{queue}?p={deep}", 0.15),
+        # The whole queue's deep page (the queue opens on "needs action", a fifth of it).
+        (f"queue, page {deep}", "reviewer", f"{queue}?view=all&p={deep}", 0.15),
         ("queue, ?q= name", "reviewer", f"{queue}?q=测试科技有限公司1234", 0.15),
         ("queue, ?q= USCC", "reviewer", f"{queue}?q=914400000000001234", 0.15),
         ("queue, status filter", "reviewer", f"{queue}?status__exact=submitted", 0.15),
@@ -430,6 +434,8 @@ def query_count(path: str, email: str) -> tuple[int, int]:
 
 
 def free_port() -> int:
+    if PORT:
+        return PORT
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

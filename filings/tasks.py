@@ -2,7 +2,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from filings.documents import documents
-from filings.lifecycle import deadlines, obligations, reminders
+from filings.lifecycle import deadlines, escalation, obligations, reminders
 
 
 @shared_task(autoretry_for=(DatabaseError,), max_retries=3, retry_backoff=60)
@@ -42,8 +42,13 @@ def requeue_documents() -> int:
 
 @shared_task
 def send_reminders() -> dict:
-    """Daily (09:00 Asia/Shanghai by default): deadline reminders, then the reviewers' digests."""
-    return {"reminders": reminders.sweep(), "digests": reminders.send_digests()}
+    """Daily (09:00 Asia/Shanghai by default): deadline reminders, then the reviewers' digests,
+    then the leads' escalations of the reviews missed since the last run."""
+    return {
+        "reminders": reminders.sweep(),
+        "digests": reminders.send_digests(),
+        "escalations": escalation.escalate_missed_reviews(),
+    }
 
 
 @shared_task(acks_late=True)

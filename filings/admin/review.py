@@ -15,10 +15,13 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from filings.admin.handling import HandlingAdminMixin, HolderFilter
+from filings.admin.province_urls import province_urls
+from filings.admin.queue_filters import QueueStatusFilter, QueueViewFilter
 from filings.documents import comparisons, documents, summary
 from filings.law import compliance
 from filings.lifecycle import services
@@ -37,10 +40,11 @@ from filings.registry import audit
 from filings.review.review_scope import (
     filings_visible_to,
     may_review,
+    office_of,
     offices_in_jurisdiction,
     offices_visible_to,
 )
-from filings.review.reviewer_group import ensure_reviewer_group
+from filings.review.reviewer_group import ensure_reviewer_group, is_office_lead
 from filings.review.statistics import city_name
 from portal import storage
 from portal.admin_site import ReadOnlyAdmin
@@ -172,7 +176,8 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
     )
     list_display_links = ("receipt",)
     list_filter = (
-        "status",
+        QueueViewFilter,
+        QueueStatusFilter,
         HolderFilter,
         "kind",
         OverdueFilter,
@@ -189,8 +194,14 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # Django would title it "Select filing to view"; the link to it says 审核队列.
+        office = office_of(request.user)
+        pages = {
+            # Both read what the request has already read: the permissions and the office.
+            "shows_overdue_reviews": is_office_lead(request.user),
+            "shows_province": office is not None and office.level == office.Level.PROVINCE,
+        }
         return super().changelist_view(
-            request, {"title": gettext("Review queue"), **(extra_context or {})}
+            request, {"title": gettext("Review queue"), **pages, **(extra_context or {})}
         )
 
     def get_queryset(self, request):
@@ -240,11 +251,20 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
     def city(self, filing):
         return city_name(filing.organization.address_division)
 
+    @staticmethod
+    def review_overdue(filing) -> bool:
+        """Past its review due date with the decision still to take: red in the queue."""
+        return (
+            filing.status in OPEN
+            and filing.review_due is not None
+            and filing.review_due < timezone.localdate()
+        )
+
     @admin.display(description=_("review due"), ordering="review_due")
     def review_due_flagged(self, filing):
         if filing.review_due is None:
             return "—"
-        if filing.status in OPEN and filing.review_due < timezone.localdate():
+        if self.review_overdue(filing):
             return format_html(
                 '<strong class="overdue">{} · {}</strong>',
                 filing.review_due.isoformat(),
@@ -269,14 +289,16 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
             if filing.submitted_at
             else empty
         )
+        overdue = self.review_overdue(filing)
         return format_html(
-            '<tr><th class="field-receipt"><a href="{}">{}</a></th>'
+            '<tr{}><th class="field-receipt"><a href="{}">{}</a></th>'
             '<td class="field-organization_name">{}</td><td class="field-uscc">{}</td>'
             '<td class="field-city">{}</td><td class="field-kind">{}</td>'
             '<td class="field-status">{}</td><td class="field-holder_name">{}</td>'
             '<td class="field-submitted_at nowrap">{}</td>'
             '<td class="field-review_due_flagged">{}</td><td class="field-late_flag">{}</td>'
             '<td class="field-warning_count">{}</td></tr>',
+            mark_safe(' class="review-overdue"') if overdue else "",
             change_url,
             self.receipt(filing) or empty,
             self.organization_name(filing),
@@ -332,6 +354,7 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
             ),
             path("statistics/", wrap(self.statistics), name="filings_filing_statistics"),
             *self.handling_urls(),
+            *province_urls(self),
             *super().get_urls(),
         ]
 

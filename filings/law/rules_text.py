@@ -79,6 +79,17 @@ WHO_FILES = {
     ),
 }
 
+# The office's review period and its pause (filings/lifecycle/review_period.py). Neither rule set
+# names a review period for this filing, nor says what a return for correction does to it.
+REVIEW_PERIOD = _(
+    "The office decides within 30 working days of a submission (the period of the CAC's "
+    "algorithm filing: neither rule set names one for this filing). While a filing is returned "
+    "for correction the period pauses: the resubmission is due after the working days that were "
+    "left when it was returned, counted from the day after the resubmission; a filing returned "
+    "after its due date comes back as many working days late. The source is silent on this "
+    "pause: it is this portal's rule."
+)
+
 FOOTER = {
     DRAFT: _(
         "For organizations that use facial recognition in public places or store the facial "

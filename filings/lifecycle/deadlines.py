@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from filings.calendar import calendars
 from filings.law.regimes import get_regime
-from filings.lifecycle import reminders
+from filings.lifecycle import reminders, review_period
 from filings.lifecycle.obligations import days_to_file
 from filings.models import DeadlineChange, Filing, Membership, Obligation
 from notifications import emails
@@ -111,7 +111,10 @@ def _recompute_review_due(year: int, index) -> None:
     )
     for filing in waiting:
         submitted_on = timezone.localdate(filing.submitted_at)
-        due = index.add_working_days(submitted_on, get_regime(filing.regime).review_days)
+        period = filing.review_period_days
+        if period is None:
+            period = get_regime(filing.regime).review_days
+        due = review_period.due_after(submitted_on, period, index)
         if (due.date, due.final) != (filing.review_due, filing.review_due_final):
             Filing.objects.filter(pk=filing.pk).update(
                 review_due=due.date, review_due_final=due.final

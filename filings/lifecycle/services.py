@@ -16,7 +16,7 @@ from filings.calendar import calendars
 from filings.documents import attachments, comparisons, documents
 from filings.law import compliance, materials, outcomes, steps, vocabulary
 from filings.law.regimes import current_regime, get_regime
-from filings.lifecycle import obligations, reminders
+from filings.lifecycle import obligations, reminders, review_period
 from filings.models import (
     Attachment,
     AuditEntry,
@@ -456,8 +456,13 @@ def submit_filing(filing_id: int, actor) -> Filing:
         # The declaration is made for this submission: a corrected filing is declared afresh.
         filing.data = {**filing.data, "declaration": {}}
         filing.submitted_at = now
-        review_due = calendars.add_working_days(today, regime.review_days)
+        # A resubmission continues the review period paused at the return (review_period).
+        period = regime.review_days
+        if resubmission and filing.review_period_days is not None:
+            period = filing.review_period_days
+        review_due = review_period.due_after(today, period)
         filing.review_due, filing.review_due_final = review_due.date, review_due.final
+        filing.review_period_days = period
         filing.warning_count = len(compliance.warnings(findings))
         _move(
             filing,
@@ -470,6 +475,7 @@ def submit_filing(filing_id: int, actor) -> Filing:
                 "submitted_at",
                 "review_due",
                 "review_due_final",
+                "review_period_days",
                 "warning_count",
             ],
             version=version,
@@ -518,6 +524,11 @@ def return_filing(filing_id: int, reviewer, reasons: str) -> Filing:
     today = timezone.localdate()
     deadline = calendars.add_working_days(today, regime.correction_days)
     filing.correction_deadline = deadline.date
+    # The review period pauses while the organization corrects: its next submission gets the
+    # working days that are left now (review_period).
+    filing.review_period_days = review_period.days_left(
+        filing.review_due, today, regime.review_days
+    )
     # The filing's next submission fulfils this duty, as its first one fulfilled the filing duty.
     filing.obligation = Obligation.objects.create(
         organization=filing.organization,
@@ -531,7 +542,11 @@ def return_filing(filing_id: int, reviewer, reasons: str) -> Filing:
         next_reminder_on=reminders.first_look(deadline.date),
     )
     event = _move(
-        filing, "return", reviewer, fields=["correction_deadline", "obligation"], note=reasons
+        filing,
+        "return",
+        reviewer,
+        fields=["correction_deadline", "obligation", "review_period_days"],
+        note=reasons,
     )
     notice = documents.request(_latest_version(filing), Document.Kind.RETURN_NOTICE, event)
     _notify_organization(

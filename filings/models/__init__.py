@@ -17,7 +17,7 @@ from filings.models.obligations import (
     SystemDeclaration,
 )
 from filings.models.organizations import Invitation, Membership, Organization
-from filings.models.reminders import Reminder, ReviewerDigest
+from filings.models.reminders import Reminder, ReviewerDigest, ReviewEscalation
 from filings.models.reviewers import Reviewer
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "OverdueDuty",
     "RecognitionSystem",
     "Reminder",
+    "ReviewEscalation",
     "Reviewer",
     "ReviewerDigest",
     "SystemDeclaration",

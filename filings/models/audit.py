@@ -40,6 +40,7 @@ class AuditEntry(models.Model):
         FILING_TAKEN = "filing_taken", _("Filing taken by a reviewer")
         FILING_ASSIGNED = "filing_assigned", _("Filing assigned by the office lead")
         FILING_RELEASED = "filing_released", _("Filing released")
+        FILING_TRANSFERRED = "filing_transferred", _("Filing transferred to another office")
 
     action = models.CharField(_("action"), max_length=30, choices=Action.choices)
     actor = models.ForeignKey(

@@ -3,8 +3,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from filings.law.regimes import REGIME_CHOICES
 from filings.registry.identifiers import SEALED_KEYS
@@ -122,6 +122,11 @@ class Filing(models.Model):
         default=True,
         help_text=_("False while the review period reaches into a year not announced yet."),
     )
+    # The working days of review counted from the last submission: the regime's review_days for
+    # a first submission; for a resubmission, what was left when the filing was returned (the
+    # review period pauses while the organization corrects, filings/lifecycle/review_period.py).
+    # While returned, the days the next submission will get. Negative when returned past due.
+    review_period_days = models.SmallIntegerField(_("review working days"), null=True, blank=True)
     correction_deadline = models.DateField(_("correction deadline"), null=True, blank=True)
     warning_count = models.PositiveSmallIntegerField(_("warnings"), default=0)
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
@@ -276,6 +281,10 @@ class Filing(models.Model):
             ),
             ("assign_filing", "Can assign the office's filings to its reviewers (office lead)"),
             ("sign_off_filing", "Can sign off decisions another reviewer proposed (signer)"),
+            (
+                "lead_office",
+                "Leads an office (overdue reviews, missed reviews, a city's filing taken over)",
+            ),
         ]
 
     def __str__(self):
@@ -335,6 +344,7 @@ class FilingEvent(models.Model):
         REASSIGNMENT_ASKED = "reassignment_asked", _("Reassignment asked of the office lead")
         PROPOSED = "proposed", _("Decision proposed for sign-off")
         SENT_BACK = "sent_back", _("Sent back to the handler")
+        TRANSFERRED = "transferred", _("Transferred to another office")
 
     # The office's own workings: who handles the filing, proposals and their sign-off. Never shown
     # to the organization (its history, dashboard and API), which sees the office's decisions.
@@ -397,6 +407,20 @@ class FilingEvent(models.Model):
                 "receipt": facts["refiled_from"],
                 "status": status,
             }
+        if "to_office" in facts:
+            from filings.registry.jurisdictions import load_divisions
+
+            def name(code):
+                division = load_divisions().get(code)
+                if division is None:
+                    return code
+                return division.name_en if get_language() == "en" else division.name
+
+            moved = _("From %(from)s to %(to)s") % {
+                "from": name(facts.get("from_office", "")),
+                "to": name(facts["to_office"]),
+            }
+            return f"{moved}: {self.note}" if self.note else moved
         if "cancelled_by" in facts:
             return _("Cancelled by %(number)s") % {"number": facts["cancelled_by"]}
         if "signed_off_by" in facts:

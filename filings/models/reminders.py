@@ -49,3 +49,27 @@ class ReviewerDigest(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.day}"
+
+
+class ReviewEscalation(models.Model):
+    """A review past its due date, told to an office lead: once per (filing, due date, lead), the
+    unique key being the claim, so two digests on one day or a retried task tell it once."""
+
+    filing = models.ForeignKey(
+        "filings.Filing", on_delete=models.CASCADE, related_name="review_escalations"
+    )
+    review_due = models.DateField(_("review due"))
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField(_("sent on"))
+
+    class Meta:
+        verbose_name = _("review escalation")
+        verbose_name_plural = _("review escalations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["filing", "review_due", "lead"], name="one_escalation_per_due_and_lead"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.filing_id} · {self.review_due}"

@@ -111,7 +111,9 @@ def cached_summary(filings, today: date, offices) -> dict:
 def last_change(offices) -> datetime | None:
     """The latest ``updated_at`` among the offices' filings, drafts aside: every change that moves
     the figures saves a filing (a submission, a decision, a withdrawal, which takes a filing out of
-    the figures but not out of this), and filings are never deleted nor move to another office.
+    the figures but not out of this), and filings are never deleted. A filing taken over by the
+    province (``transfers``) moves the province's latest change, not its city's: the city's
+    figures may count it until CACHED_FOR has passed.
     One probe of the index ``filing_office_last_change`` per office, however many filings each
     holds, where counting them took 9 ms for Shenzhen's 30,000."""
     latest = (

@@ -19,6 +19,7 @@ def rules(request):
         {
             "regime": in_force,
             "rules_applied": rules_text.rules_applied(in_force),
+            "review_period": rules_text.REVIEW_PERIOD,
             "regimes": [
                 {
                     "regime": regime,

@@ -116,3 +116,24 @@ document.addEventListener("submit", (event) => {
   }
   request.send(data);
 });
+
+// The decision buttons of a filing's review page answer Alt+Shift and a letter (data-key): a
+// button is pressed as a click would press it (the confirmation of data-confirm included), a
+// field is focused. Handled here, not by accesskey, so that every browser takes the same keys.
+document.addEventListener("keydown", (event) => {
+  if (!event.altKey || !event.shiftKey || event.ctrlKey || event.metaKey) {
+    return;
+  }
+  const letter = event.code?.startsWith("Key") ? event.code.slice(3).toLowerCase() : "";
+  const target = letter && document.querySelector(`[data-key="${letter}"]`);
+  if (!target) {
+    return;
+  }
+  event.preventDefault();
+  if (target.tagName === "TEXTAREA" || target.tagName === "INPUT" && target.type === "text") {
+    target.focus();
+  } else {
+    target.focus();
+    target.click();
+  }
+});
