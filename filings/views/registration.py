@@ -70,8 +70,9 @@ def register(request):
         request,
         "filings/registration/register.html",
         {
-            "account_form": account_form,
+            # In the page's order: the error summary lists the errors in this order.
             "organization_form": organization_form,
+            "account_form": account_form,
             "error_count": sum(len(form.errors) for form in forms) if data is not None else 0,
         },
     )

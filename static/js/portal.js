@@ -116,3 +116,22 @@ document.addEventListener("submit", (event) => {
   }
   request.send(data);
 });
+
+// The error summary (GOV.UK's pattern): the focus moves to it when the page opens, so a screen
+// reader reads the list first; each link moves the focus to its field, its label in view.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelector("[data-error-summary]")?.focus();
+});
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("a[data-error-target]");
+  const field = link && document.getElementById(link.dataset.errorTarget);
+  if (!field) {
+    return;
+  }
+  event.preventDefault();
+  const label = document.querySelector(`label[for="${field.id}"]`);
+  const legend = field.closest("fieldset")?.querySelector("legend");
+  (label || legend || field).scrollIntoView();
+  field.focus({ preventScroll: true });
+});

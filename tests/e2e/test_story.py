@@ -269,12 +269,12 @@ class Story:
         uscc_error = self.t(
             "The check character is wrong: please re-read the code from the business licence."
         )
-        alert = page.get_by_role("alert").first
-        expect(alert).to_contain_text(
-            self.tn("Please correct the error below.", "Please correct the errors below.", 1)
-        )
+        # The error summary (GOV.UK's pattern) has the focus and leads to the field.
+        summary = page.locator("[data-error-summary]")
+        expect(summary).to_be_focused()
+        expect(summary.get_by_role("link", name=uscc_error)).to_have_attribute("href", "#id_uscc")
         # The password is the one thing the filer types again, and the page says so.
-        expect(alert).to_contain_text(
+        expect(page.locator("main")).to_contain_text(
             self.t(
                 "What you typed is kept, except the password: browsers do not keep it, so type "
                 "it again in both password fields."
