@@ -135,3 +135,11 @@ document.addEventListener("click", (event) => {
   (label || legend || field).scrollIntoView();
   field.focus({ preventScroll: true });
 });
+
+// A link to a folded section (…#withdraw) opens it.
+document.addEventListener("DOMContentLoaded", () => {
+  const target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (target instanceof HTMLDetailsElement) {
+    target.open = true;
+  }
+});
