@@ -277,7 +277,7 @@ def test_the_receipt_waits_for_its_pdf_and_then_carries_it(submitted_filing):
     """notifications asks filings about the PDF through settings.NOTIFICATION_ATTACHMENTS."""
     _membership, filing = submitted_filing("en")
     document = Document.objects.get(filing=filing, kind="form")
-    receipt = Notification.objects.get(document=document)
+    receipt = Notification.objects.get(document_id=document.pk)
     assert receipt.status == "sent"  # rendered first, then sent, in the fixture
     with translation.override("en"):
         assert mail.outbox[-1].attachments[0][0] == document.download_name
