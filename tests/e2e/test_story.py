@@ -281,7 +281,7 @@ class Story:
             )
         )
         expect(page.locator("#id_uscc")).to_have_attribute("aria-invalid", "true")
-        expect(page.get_by_text(uscc_error)).to_be_visible()
+        expect(page.locator("main form").get_by_text(uscc_error)).to_be_visible()
         # What was typed is kept; the city is still the chosen one.
         expect(page.locator("#id_city")).to_have_value("440300")
         self.mailbox.nothing_new()
@@ -508,11 +508,12 @@ class Story:
     def wait_for_document(self, kind: str, version: int = 1) -> bytes:
         """The documents panel polls until the PDF is ready; then it is downloaded."""
         panel = self.page.locator("#documents")
-        row = panel.locator("div").filter(
-            has_text=re.compile(
-                re.escape(kind) + r".*" + re.escape(self.t("version %(n)s", n=version))
-            )
-        )
+        # The form is listed by its version; a notice by the day it was issued (the newest first).
+        if kind == self.t("Filing form"):
+            label = self.t("%(kind)s · version %(n)s", kind=kind, n=version)
+        else:
+            label = f"{kind} · "
+        row = panel.locator("div.d-flex").filter(has_text=re.compile(re.escape(label)))
         link = row.get_by_role("link", name=self.t("Download PDF")).first
         expect(link).to_be_visible()
         return self.download(link)
