@@ -3,7 +3,9 @@ import logging
 from axes.utils import reset as reset_login_failures
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import two_factor
 from accounts.models import LoginFailures, User
+from portal.admin_site import PermissionsInReadersLanguage
 
 logger = logging.getLogger("accounts.security")
 
@@ -22,8 +25,17 @@ for device_model in (TOTPDevice, StaticDevice):
         admin.site.unregister(device_model)
 
 
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(PermissionsInReadersLanguage, DjangoGroupAdmin):
+    pass
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PermissionsInReadersLanguage, DjangoUserAdmin):
     ordering = ("email",)
     list_display = (
         "email",
@@ -35,6 +47,8 @@ class UserAdmin(DjangoUserAdmin):
         "last_login",
     )
     search_fields = ("email", "name")
+    # Recorded by the portal, never typed: read-only (their date and time inputs had no names).
+    readonly_fields = ("last_login", "date_joined")
     actions = ("reset_two_factor", "unlock_login")
     fieldsets = (
         (None, {"fields": ("email", "password")}),

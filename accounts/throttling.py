@@ -11,8 +11,10 @@ locked-out person sees.
 
 Emails that anyone can trigger (password reset, registration, a new confirmation link) are
 counted in Django's cache per address and per client address, a fixed window of an hour each.
-Over a limit nothing is sent, and the page says what it says when an email was sent: the answer
-must not tell an address with an account from one without.
+Over the per-address limit nothing is sent, and the page says what it says when an email was
+sent: the answer must not tell an address with an account from one without. Over the per-client
+limit, which tells nothing about any account, the page says so and when to try again
+(``email_client_wait``, ``too_many_requests_message``): the request is refused, not dropped.
 """
 
 from __future__ import annotations
@@ -188,15 +190,43 @@ def _take(key: str, limit: int, now: float) -> bool:
     return count <= limit
 
 
+def email_client_wait(request, now: float | None = None) -> int:
+    """Seconds until this client may ask for an email again, 0 when it may now. Counts nothing:
+    a page asks first, and refuses the request with ``too_many_requests_message``."""
+    now = time.time() if now is None else now
+    bucket = f"email-rate:client:{client_key(request)}:{int(now // EMAIL_WINDOW)}"
+    try:
+        count = cache.get(bucket, 0)
+    except Exception:
+        logger.exception("Email rate limit unavailable")
+        return 0
+    if count < settings.EMAIL_RATE_PER_CLIENT:
+        return 0
+    return max(1, math.ceil(EMAIL_WINDOW - now % EMAIL_WINDOW))
+
+
+def too_many_requests_message(wait_seconds: int) -> str:
+    from django.utils.translation import ngettext
+
+    minutes = max(1, math.ceil(wait_seconds / 60))
+    return ngettext(
+        "Too many requests from your network: try again in %(minutes)s minute.",
+        "Too many requests from your network: try again in %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 def allow_email(request, address: str, kind: str, now: float | None = None) -> bool:
-    """Count one email of ``kind`` to ``address`` asked by this client; False when the address
-    or the client has had its share this hour. The caller then sends nothing and says the same."""
+    """Count one email of ``kind`` to ``address`` asked by this client; False when the client or
+    the address has had its share this hour. The caller then sends nothing; past the address's
+    limit it says the same as when it sent (the client's limit a page checks before, with
+    ``email_client_wait``)."""
     now = time.time() if now is None else now
     digest = hashlib.sha256(address.strip().lower().encode()).hexdigest()[:32]
     client = client_key(request)
     try:
-        allowed = _take(f"address:{digest}", settings.EMAIL_RATE_PER_ADDRESS, now) and _take(
-            f"client:{client}", settings.EMAIL_RATE_PER_CLIENT, now
+        allowed = _take(f"client:{client}", settings.EMAIL_RATE_PER_CLIENT, now) and _take(
+            f"address:{digest}", settings.EMAIL_RATE_PER_ADDRESS, now
         )
     except Exception:
         # The cache is away (Redis down, disk full): the email goes out; the limit only slows abuse.

@@ -1,6 +1,7 @@
 """The account page and the second factor: set up, give, recovery codes, turn off."""
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import two_factor
+from accounts import throttling, two_factor
 from accounts.forms import CodeForm, PasswordConfirmForm
 
 
@@ -204,3 +205,15 @@ def two_factor_off(request):
         messages.success(request, _("Two-step login is off for your account."))
         return redirect("account")
     return render(request, "accounts/two_factor_off.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, refusing in words a client past its hourly share of emails (the per-address
+    limit stays silent: accounts.forms.PasswordResetForm)."""
+
+    def form_valid(self, form):
+        wait = throttling.email_client_wait(self.request)
+        if wait:
+            form.add_error(None, throttling.too_many_requests_message(wait))
+            return self.form_invalid(form)
+        return super().form_valid(form)

@@ -72,7 +72,7 @@ def send(kind: str, *, to: str, language: str, context: dict, document=None) -> 
         subject=subject[:255],
         body_text=text,
         body_html=html,
-        document=document,
+        document_id=document.pk if document is not None else None,
     )
     # With the broker away, the email stays pending and the sweep sends it (unsent_ids).
     queue_after_commit(DELIVER, notification.pk)

@@ -20,13 +20,14 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     body_text = models.TextField(_("text body"))
     body_html = models.TextField(_("HTML body"), blank=True)
-    document = models.ForeignKey(
-        "filings.Document",
-        verbose_name=_("PDF attached"),
-        on_delete=models.SET_NULL,
+    # The id of the PDF the email carries, a plain reference: notifications never imports filings
+    # (the layer test's INDEPENDENT); it asks about the PDF through settings.
+    # NOTIFICATION_ATTACHMENTS, which answers for an id that no longer exists too.
+    document_id = models.BigIntegerField(
+        _("PDF attached"),
         null=True,
         blank=True,
-        related_name="notifications",
+        db_index=True,
         help_text=_("The email waits for this PDF to be ready, then carries it."),
     )
     status = models.CharField(

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AdminLoginForm
 
@@ -22,6 +23,58 @@ class ReadOnlyAdmin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The index lists the portal's own work first; Celery's scheduling (django_celery_beat), which an
+# administrator rarely opens, comes last. Apps not named keep Django's alphabetical order between.
+APP_ORDER = ("filings", "accounts", "notifications", "auth")
+APPS_LAST = ("axes", "django_celery_beat")
+
+
+def _app_rank(app: dict) -> tuple:
+    label = app["app_label"]
+    if label in APP_ORDER:
+        return (0, APP_ORDER.index(label), "")
+    return (2 if label in APPS_LAST else 1, APPS_LAST.index(label) if label in APPS_LAST else 0, "")
+
+
+# Django names its default permissions in English when it creates them ("Can add user"), in the
+# database: the admin's permission lists show them in the reader's language instead.
+_DEFAULT_PERMISSION_NAMES = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """App, model and permission in the reader's language ("账户 | 用户 | 可以修改用户")."""
+    from django.utils.translation import gettext
+
+    model = permission.content_type.model_class()
+    action, _underscore, model_name = permission.codename.partition("_")
+    if model is None:
+        return str(permission)
+    meta = model._meta
+    # A library's model may name itself in a plain English string: the catalogue words it.
+    model_label = gettext(str(meta.verbose_name))
+    if action in _DEFAULT_PERMISSION_NAMES and model_name == meta.model_name:
+        name = str(_DEFAULT_PERMISSION_NAMES[action]) % {"model": model_label}
+    else:
+        name = gettext(permission.name)
+    return f"{gettext(str(meta.app_config.verbose_name))} | {model_label} | {name}"
+
+
+class PermissionsInReadersLanguage:
+    """For a ModelAdmin with a permissions list (groups, users)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("permissions", "user_permissions") and field is not None:
+            field.queryset = field.queryset.select_related("content_type")
+            field.label_from_instance = permission_label
+        return field
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -44,7 +97,11 @@ class PortalAdminSite(admin.AdminSite):
             del request.admin_apps_on_demand
 
     def get_app_list(self, request, app_label=None):
-        build = super().get_app_list
+        def build(request, app_label):
+            return sorted(
+                super(PortalAdminSite, self).get_app_list(request, app_label), key=_app_rank
+            )
+
         if getattr(request, "admin_apps_on_demand", False) and not self.enable_nav_sidebar:
             return SimpleLazyObject(lambda: build(request, app_label))
         return build(request, app_label)

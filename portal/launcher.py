@@ -215,6 +215,10 @@ class Launcher:
         return code
 
 
+# A -W filter: the start of Celery's message, matched case-insensitively (it has no comma or colon).
+ROOT_WORKER_WARNING_IGNORED = "ignore:You're running the worker with superuser privileges"
+
+
 def build(environ: dict[str, str] | None = None, prepare: list[str] = ()) -> Launcher:
     """The processes to run, from the Procfile and the settings, with their environment."""
     env = dict(os.environ if environ is None else environ)
@@ -222,6 +226,11 @@ def build(environ: dict[str, str] | None = None, prepare: list[str] = ()) -> Lau
     env.setdefault("SITE_URL", f"http://127.0.0.1:{env['PORT']}")
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    if os.geteuid() == 0 and not env.get("PYTHONWARNINGS"):
+        # Celery warns a worker run as root, to every newcomer of a container where everything
+        # runs as root. It only warns (the worker accepts JSON alone, never pickle); production
+        # runs the worker as its own user (docs/deployment.md), where the warning still shows.
+        env["PYTHONWARNINGS"] = ROOT_WORKER_WARNING_IGNORED
 
     from portal import embedded_redis
 

@@ -233,6 +233,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Every form's "required" error names its field (portal.forms).
+FORM_RENDERER = "portal.forms.Renderer"
 
 # --- Cache ---------------------------------------------------------------------------------------
 # Counts the public verification page's lookups per client, and the emails anyone can trigger

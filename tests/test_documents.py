@@ -263,22 +263,23 @@ def embedded_fonts(content: bytes) -> set[str]:
 
 
 def test_a_notice_of_one_page_embeds_one_small_face(submitted_filing, city_reviewer):
-    """A Noto CJK face weighs about 150 KB embedded whatever the text; the notices use one
-    TrueType face of a few KB, and the four-page form keeps its two Noto faces."""
+    """A Noto CJK face weighs about 150 KB embedded whatever the text; every document uses one
+    TrueType face of a few KB (tests/test_document_sizes.py: each kind under 100 KB)."""
     membership, filing = submitted_filing()
     services.approve_filing(filing.pk, city_reviewer)
     notice = documents.render_pdf(Document.objects.get(filing=filing, kind="notice"))
     assert embedded_fonts(notice) == {"WenQuanYi-Micro-Hei"}
     assert len(notice) < 150 * 1024
     form = documents.render_pdf(Document.objects.get(filing=filing, kind="form"))
-    assert len(form) < 300 * 1024
+    assert embedded_fonts(form) == {"WenQuanYi-Micro-Hei"}
+    assert len(form) < 100 * 1024
 
 
 def test_the_receipt_waits_for_its_pdf_and_then_carries_it(submitted_filing):
     """notifications asks filings about the PDF through settings.NOTIFICATION_ATTACHMENTS."""
     _membership, filing = submitted_filing("en")
     document = Document.objects.get(filing=filing, kind="form")
-    receipt = Notification.objects.get(document=document)
+    receipt = Notification.objects.get(document_id=document.pk)
     assert receipt.status == "sent"  # rendered first, then sent, in the fixture
     with translation.override("en"):
         assert mail.outbox[-1].attachments[0][0] == document.download_name

@@ -102,7 +102,7 @@ def test_each_step_is_saved_as_a_draft_and_resumed(filer, member):
     # "Save draft" keeps even an incomplete step, and shows what is still missing.
     response = filer.post(step_url, {"purpose": "访客登记", "save_draft": "1"})
     assert response.status_code == 200
-    assert "这个字段是必填项" in response.content.decode()
+    assert "请填写范围：识别对象、地点和时间" in response.content.decode()
     filing.refresh_from_db()
     assert filing.data["purpose"]["purpose"] == "访客登记"
     assert "purpose" not in filing.completed_steps

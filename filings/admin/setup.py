@@ -29,6 +29,18 @@ from filings.registry import audit, identifiers
 
 
 class CalendarPeriodFormSet(BaseInlineFormSet):
+    """A table of periods: each input named by its column and row (a table's header labels no
+    input for a screen reader, and axe counts each one unlabelled)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row = _("new") if index is None else index + 1
+        for name, field in form.fields.items():
+            label = field.label or name
+            if name == "DELETE":
+                label = _("Delete")
+            field.widget.attrs["aria-label"] = f"{label} · {row}"
+
     def clean(self):
         super().clean()
         if any(self.errors) or not self.instance.year:

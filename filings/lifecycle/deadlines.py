@@ -91,9 +91,17 @@ def _settle_answered(year: int, index) -> None:
 
 
 def _follow_on_filings(obligation: Obligation) -> None:
-    """A filing keeps a copy of the deadline it answers: the filing or the correction deadline."""
-    field = "correction_deadline" if obligation.kind == Obligation.Kind.CORRECTION else "deadline"
-    Filing.objects.filter(obligation=obligation).update(**{field: obligation.deadline})
+    """A filing keeps a copy of the deadline it answers: the filing or the correction deadline.
+    The filing deadline is its duty's (``duty``), which a return does not replace: a change being
+    corrected answers the correction duty as ``obligation``, its change duty still as ``duty``."""
+    if obligation.kind == Obligation.Kind.CORRECTION:
+        answering = Filing.objects.filter(obligation=obligation)
+        answering.update(correction_deadline=obligation.deadline)
+        return
+    answering = Filing.objects.filter(
+        Q(duty=obligation) | Q(duty__isnull=True, obligation=obligation)
+    )
+    answering.update(deadline=obligation.deadline)
 
 
 def _recompute_review_due(year: int, index) -> None:

@@ -40,3 +40,18 @@ def step_label(step: str):
     from filings.law import steps
 
     return steps.LABELS.get(step, step)
+
+
+@register.filter
+def document_label(document) -> str:
+    """How a document is listed: the filing form by the version it shows ("备案表 · 第 2 版");
+    a notice by the day it was issued, never by the submission it answers, so that the first
+    notice of a filing corrected once is not "第 2 版"."""
+    from django.utils import timezone
+    from django.utils.translation import gettext
+
+    kind = document.get_kind_display()
+    if document.kind == "form":
+        return gettext("%(kind)s · version %(n)s") % {"kind": kind, "n": document.version.number}
+    issued = timezone.localdate(document.created_at).isoformat()
+    return gettext("%(kind)s · issued %(date)s") % {"kind": kind, "date": issued}

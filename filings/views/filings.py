@@ -59,13 +59,31 @@ def start_follow_up(request, org_id, filing_id, kind):
     if kind not in (Filing.Kind.CHANGE, Filing.Kind.CANCELLATION):
         raise Http404
     try:
-        filing = services.start_follow_up(original, request.user, kind)
+        filing = services.start_follow_up(original, request.user, kind, reuse=False)
+    except services.FilingInProgress as in_progress:
+        filing = in_progress.filing
+        if not filing.editable:
+            # Waiting for the office: its page says so and offers to withdraw it.
+            messages.info(request, waiting_for_the_office(filing))
+            return redirect("filing_detail", org_id=org_id, filing_id=filing.pk)
     except services.FilingError as error:
         messages.error(request, error.message)
         return redirect("filing_detail", org_id=org_id, filing_id=original.pk)
     return redirect(
         "filing_step", org_id=org_id, filing_id=filing.pk, step=steps.first_incomplete(filing)
     )
+
+
+def waiting_for_the_office(filing) -> str:
+    submitted = filing.submitted_at
+    return _(
+        "A %(kind)s of this filing, submitted on %(date)s, is waiting for the office: a new one "
+        "can be started once the office has decided. Here it is; you can withdraw it while no "
+        "reviewer has opened it."
+    ) % {
+        "kind": filing.get_kind_display().lower(),
+        "date": timezone.localdate(submitted).isoformat() if submitted else "—",
+    }
 
 
 def detail(request, org_id, filing_id):
@@ -107,6 +125,9 @@ def detail(request, org_id, filing_id):
             "changes": changes,
             "attachments": services.current_attachments(filing).select_related("uploaded_by"),
             "follow_ups": filing.follow_ups.order_by("-created_at"),
+            "pending_follow_up": filing.follow_ups.filter(
+                status__in=[Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW]
+            ).first(),
             "outcome": outcome,
             "next_steps": outcomes.next_steps(
                 filing.status, filing, services.duty_of(filing), today

@@ -41,7 +41,11 @@ def register(request):
     forms = [f for f in (account_form, organization_form) if f is not None]
     # Every form is validated, so that all the errors show at once.
     valid = [form.is_valid() for form in forms]
-    if data is not None and all(valid):
+    wait = throttling.email_client_wait(request) if account_form and all(valid) else 0
+    if wait:
+        # Refused in words, nothing registered: the confirmation email could not be sent.
+        account_form.add_error(None, throttling.too_many_requests_message(wait))
+    elif data is not None and all(valid):
         try:
             user, organization = memberships.register_organization(
                 user_data=account_form.user_data() if account_form else None,
@@ -71,8 +75,9 @@ def register(request):
         request,
         "filings/registration/register.html",
         {
-            "account_form": account_form,
+            # In the page's order: the error summary lists the errors in this order.
             "organization_form": organization_form,
+            "account_form": account_form,
             "error_count": sum(len(form.errors) for form in forms) if data is not None else 0,
         },
     )
@@ -124,6 +129,10 @@ def resend_confirmation(request):
     form = ResendConfirmationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
+        wait = throttling.email_client_wait(request)
+        if wait:
+            form.add_error(None, throttling.too_many_requests_message(wait))
+            return render(request, "filings/registration/resend.html", {"form": form})
         if throttling.allow_email(request, email, "confirmation"):
             memberships.resend_confirmation(email)
         # The same answer whether or not the address has an account waiting for confirmation.

@@ -137,3 +137,30 @@ document.addEventListener("keydown", (event) => {
     target.click();
   }
 });
+
+// The error summary (GOV.UK's pattern): the focus moves to it when the page opens, so a screen
+// reader reads the list first; each link moves the focus to its field, its label in view.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelector("[data-error-summary]")?.focus();
+});
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("a[data-error-target]");
+  const field = link && document.getElementById(link.dataset.errorTarget);
+  if (!field) {
+    return;
+  }
+  event.preventDefault();
+  const label = document.querySelector(`label[for="${field.id}"]`);
+  const legend = field.closest("fieldset")?.querySelector("legend");
+  (label || legend || field).scrollIntoView();
+  field.focus({ preventScroll: true });
+});
+
+// A link to a folded section (…#withdraw) opens it.
+document.addEventListener("DOMContentLoaded", () => {
+  const target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  if (target instanceof HTMLDetailsElement) {
+    target.open = true;
+  }
+});

@@ -274,19 +274,19 @@ class Story:
         uscc_error = self.t(
             "The check character is wrong: please re-read the code from the business licence."
         )
-        alert = page.get_by_role("alert").first
-        expect(alert).to_contain_text(
-            self.tn("Please correct the error below.", "Please correct the errors below.", 1)
-        )
+        # The error summary (GOV.UK's pattern) has the focus and leads to the field.
+        summary = page.locator("[data-error-summary]")
+        expect(summary).to_be_focused()
+        expect(summary.get_by_role("link", name=uscc_error)).to_have_attribute("href", "#id_uscc")
         # The password is the one thing the filer types again, and the page says so.
-        expect(alert).to_contain_text(
+        expect(page.locator("main")).to_contain_text(
             self.t(
                 "What you typed is kept, except the password: browsers do not keep it, so type "
                 "it again in both password fields."
             )
         )
         expect(page.locator("#id_uscc")).to_have_attribute("aria-invalid", "true")
-        expect(page.get_by_text(uscc_error)).to_be_visible()
+        expect(page.locator("main form").get_by_text(uscc_error)).to_be_visible()
         # What was typed is kept; the city is still the chosen one.
         expect(page.locator("#id_city")).to_have_value("440300")
         self.mailbox.nothing_new()
@@ -513,11 +513,12 @@ class Story:
     def wait_for_document(self, kind: str, version: int = 1) -> bytes:
         """The documents panel polls until the PDF is ready; then it is downloaded."""
         panel = self.page.locator("#documents")
-        row = panel.locator("div").filter(
-            has_text=re.compile(
-                re.escape(kind) + r".*" + re.escape(self.t("version %(n)s", n=version))
-            )
-        )
+        # The form is listed by its version; a notice by the day it was issued (the newest first).
+        if kind == self.t("Filing form"):
+            label = self.t("%(kind)s · version %(n)s", kind=kind, n=version)
+        else:
+            label = f"{kind} · "
+        row = panel.locator("div.d-flex").filter(has_text=re.compile(re.escape(label)))
         link = row.get_by_role("link", name=self.t("Download PDF")).first
         expect(link).to_be_visible()
         return self.download(link)
