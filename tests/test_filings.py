@@ -836,8 +836,8 @@ def test_the_return_email_carries_its_notice_like_the_others(member, city_review
     services.submit_filing(filing.pk, member.user)
     services.return_filing(filing.pk, city_reviewer, "请补充保存期限。")
     email = Notification.objects.filter(kind="filing_returned").first()
-    assert email.document is not None
-    assert email.document.kind == Document.Kind.RETURN_NOTICE
+    assert email.document_id is not None
+    assert Document.objects.get(pk=email.document_id).kind == Document.Kind.RETURN_NOTICE
     assert "退回补正通知" in email.body_text or "PDF" in email.body_text
 
 
