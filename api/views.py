@@ -45,6 +45,7 @@ from filings.law import steps
 from filings.law.regimes import current_regime
 from filings.lifecycle import obligations, self_check, services
 from filings.models import Document, Filing, FilingEvent, Obligation, RecognitionSystem
+from portal import storage
 from portal.middleware import MAX_QUERY_VALUE, NUL_REFUSED, too_long_query, unstorable_request
 
 ERRORS = {
@@ -56,6 +57,11 @@ ERRORS = {
     429: OpenApiResponse(s.ErrorResponse, description="Too many calls with this token"),
 }
 READ_ERRORS = {code: ERRORS[code] for code in (401, 404, 429)}
+GONE = {
+    410: OpenApiResponse(
+        s.ErrorResponse, description="The file was deleted when its retention period ended"
+    )
+}
 UPDATED_SINCE = OpenApiParameter(
     "updated_since",
     OpenApiTypes.DATETIME,
@@ -88,6 +94,19 @@ def activate_language(request) -> None:
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
+
+
+class Gone(exceptions.APIException):
+    """410: the file was deleted when its retention period ended; the record stays."""
+
+    status_code = status.HTTP_410_GONE
+    default_code = "file_deleted"
+
+    def __init__(self, purged_at):
+        super().__init__(
+            _("This file was deleted on %(date)s, when its retention period ended.")
+            % {"date": timezone.localdate(purged_at).isoformat()}
+        )
 
 
 class SubmissionBlocked(Conflict):
@@ -490,7 +509,11 @@ class StepView(ApiBase):
             form = DeploymentFormSet(data, prefix="deployments")
         else:
             form_class = STEP_FORMS[self.step]
-            form = form_class(dict(inputs.strict_object(form_class, request.data)))
+            # The stored section as initial: an ID number sent back masked keeps the stored one.
+            form = form_class(
+                dict(inputs.strict_object(form_class, request.data)),
+                initial=form_class.initial_from(previous),
+            )
         if not form.is_valid():
             raise exceptions.ValidationError(form_errors(form))
         section = steps.section_from(self.step, form, previous)
@@ -592,20 +615,16 @@ class AttachmentFile(ApiBase):
             )
             for content_type in ("application/pdf", "image/jpeg", "image/png")
         }
-        | READ_ERRORS,
+        | READ_ERRORS
+        | GONE,
     )
     def get(self, request, pk, attachment_id):
         filing = _filing(self, pk)
         attachment = get_object_or_404(services.current_attachments(filing), pk=attachment_id)
-        FilingEvent.objects.create(
-            filing=filing,
-            action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
-            actor=request.user,
-            facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
-        )
-        return documents.file_response(
-            attachment.file.open("rb"), attachment.download_name, attachment.content_type
-        )
+        try:
+            return documents.served_attachment(attachment, request)
+        except storage.FileGone as gone:
+            raise Gone(gone.purged_at) from None
 
 
 class Withdraw(ApiBase):
@@ -755,6 +774,7 @@ class DocumentFile(ApiBase):
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF"),
             **READ_ERRORS,
             409: ERRORS[409],
+            **GONE,
         },
     )
     def get(self, request, pk):
@@ -769,7 +789,10 @@ class DocumentFile(ApiBase):
                 % {"status": document.get_status_display()},
                 code="document_not_ready",
             )
-        return documents.served(document, request.user)
+        try:
+            return documents.served(document, request)
+        except storage.FileGone as gone:
+            raise Gone(gone.purged_at) from None
 
 
 # --- Notifications -------------------------------------------------------------------------------

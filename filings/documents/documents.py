@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from filings.documents import summary
 from filings.law import outcomes, rules_text, vocabulary
 from filings.models import Document, FilingEvent, FilingVersion
+from filings.registry import audit
 from notifications.emails import queue_waiting_for
 from portal import storage
 from portal.queueing import queue_after_commit, queue_now
@@ -377,15 +378,35 @@ def file_response(handle, name: str, content_type: str, *, inline: bool = False)
     return response
 
 
-def served(document: Document, actor, *, inline: bool = False) -> FileResponse:
+def served(document: Document, request, *, inline: bool = False) -> FileResponse:
     """A ready document as a download (or shown in the browser), with the history noting who took
-    it: the filer's page, the review page and the API serve a document alike. The bytes are
-    checked against the SHA-256 recorded at rendering before anything is written or sent."""
+    it and the audit trail from where: the filer's page, the review page and the API serve a
+    document alike. The bytes are checked against the SHA-256 recorded at rendering before
+    anything is written or sent. A document deleted by the retention rules is ``FileGone``."""
+    if document.purged_at:
+        raise storage.FileGone(document.purged_at)
     content = storage.verified(document.file, document.sha256)
     FilingEvent.objects.create(
         filing=document.filing,
         action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
-        actor=actor,
+        actor=request.user,
         facts={"document": document.kind, "version": document.version.number},
     )
+    audit.record_file_look(request, document)
     return file_response(content, document.download_name, "application/pdf", inline=inline)
+
+
+def served_attachment(attachment, request, *, inline: bool = False) -> FileResponse:
+    """An uploaded file, served as ``served`` serves a document: checked against its hash, then
+    written in the filing's history and the audit trail."""
+    if attachment.purged_at:
+        raise storage.FileGone(attachment.purged_at)
+    content = storage.verified(attachment.file, attachment.sha256)
+    FilingEvent.objects.create(
+        filing=attachment.filing,
+        action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
+        actor=request.user,
+        facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
+    )
+    audit.record_file_look(request, attachment)
+    return file_response(content, attachment.download_name, attachment.content_type, inline=inline)

@@ -29,6 +29,13 @@ LABELS = {
     "size": _("size"),
     "filing": _("filing"),
     "user": _("account"),
+    "token": _("API token"),
+    "scope": _("scope"),
+    "rule": _("retention rule"),
+    "files": _("files"),
+    "fields": _("personal details"),
+    "reason": _("reason"),
+    "field": _("field"),
 }
 # Values never kept in full in the trail.
 MASKED = {"responsible_person_id_number": mask_ric}
@@ -43,6 +50,7 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
     object_repr: str = "",
+    address: str | None = None,
 ) -> AuditEntry:
     """Write one audit row. ``before`` and ``after`` hold only what the action changed."""
 
@@ -61,6 +69,47 @@ def record(
         object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
         before=facts(before),
         after=facts(after),
+        address=address,
+    )
+
+
+def record_look(request, action: str, *, obj, organization, facts: dict | None = None):
+    """One look at a file or at a full ID number, by whoever asked: a person signed in to the
+    pages or the review workspace, or a program with an API token (recorded in the name of the
+    token's maker, with the token named). ``request`` gives the actor and the client's address."""
+    from accounts.throttling import client_address
+
+    facts = dict(facts or {})
+    token = getattr(request, "auth", None)
+    if getattr(token, "prefix", None):
+        facts["token"] = f"{token.name} (frp_{token.prefix})"
+    return record(
+        action,
+        actor=request.user,
+        obj=obj,
+        organization=organization,
+        object_repr=str(facts.get("file") or obj)[:200],
+        after=facts,
+        address=client_address(request),
+    )
+
+
+def record_file_look(request, row, *, facts: dict | None = None):
+    """A look at a stored file: an attachment (its name and hash) or a generated document."""
+    from filings.models import Attachment
+
+    filing = row.filing
+    reference = filing.receipt_number or f"#{filing.pk}"
+    if isinstance(row, Attachment):
+        action, shown = Action.ATTACHMENT_READ, {"file": row.original_name, "sha256": row.sha256}
+    else:
+        action, shown = Action.DOCUMENT_READ, {"file": row.download_name, "sha256": row.sha256}
+    return record_look(
+        request,
+        action,
+        obj=row,
+        organization=filing.organization,
+        facts={**shown, "filing": reference, **(facts or {})},
     )
 
 

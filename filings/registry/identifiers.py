@@ -129,6 +129,27 @@ def mask_ric(value: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+# Where a filing's content holds a full ID number (filings/law/vocabulary.py).
+ID_NUMBER_FIELDS = {"organization": ("responsible_person_id_number",)}
+
+
+def masked_content(data: dict) -> dict:
+    """A filing's content with every ID number masked: what the API, exports and pages show.
+    The full number is shown only on a reviewer's request, which is recorded."""
+    if not isinstance(data, dict):
+        return data
+    masked = dict(data)
+    for section, fields in ID_NUMBER_FIELDS.items():
+        if isinstance(masked.get(section), dict):
+            masked[section] = {
+                key: mask_ric(value)
+                if key in fields and isinstance(value, str) and value
+                else value
+                for key, value in masked[section].items()
+            }
+    return masked
+
+
 def clean_mobile(value: str) -> str:
     """The 11-digit mainland China mobile number, without +86."""
     number = _compact(value)
