@@ -684,9 +684,24 @@ class DocumentAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     list_display = ("created_at", "filing", "kind", "version", "status", "attempts", "error")
     list_filter = ("status", "kind")
     list_select_related = ("filing", "version")
-    readonly_fields = [field.name for field in Document._meta.fields]
+    # The file through the audited download, never a storage URL (private files have none).
+    fields = [
+        "file_link" if field.name == "file" else field.name for field in Document._meta.fields
+    ]
+    readonly_fields = fields
     actions = ["retry"]
     show_full_result_count = False
+
+    @admin.display(description=_("file"))
+    def file_link(self, document):
+        if document.purged_at:
+            return gettext("deleted on %(date)s (retention period ended)") % {
+                "date": timezone.localdate(document.purged_at).isoformat()
+            }
+        if document.status != Document.Status.READY:
+            return "—"
+        url = reverse("admin:filings_filing_document", args=[document.filing_id, document.pk])
+        return format_html('<a href="{}">{}</a>', url, document.download_name)
 
     def get_queryset(self, request):
         visible = filings_visible_to(request.user).values("pk")
