@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from axes.models import AccessLog
 from django.urls import reverse
+from django.utils import timezone
 
 from api import tokens
 from filings.lifecycle import memberships, obligations, services
@@ -52,7 +53,8 @@ def test_the_copy_as_json_holds_profile_memberships_logins_and_actions(client, p
             "organization": person.organization.name,
             "uscc": person.organization.uscc,
             "role": "admin",
-            "joined_at": person.created_at.isoformat(),
+            "role_label": "管理员",
+            "joined_at": timezone.localtime(person.created_at).isoformat(),
         }
     ]
     assert "203.0.113.5" in {row["address"] for row in data["logins"]}

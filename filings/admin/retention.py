@@ -31,6 +31,13 @@ class PurgeDueAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
 
+    def changelist_view(self, request, extra_context=None):
+        title = _(
+            "Due for deletion in the next 30 days: the daily purge deletes these filings' files "
+            "and personal details on the day shown. Organizations under a legal hold are not listed."
+        )
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
     def get_queryset(self, request):
         return retention.due_within(timezone.now(), WINDOW_DAYS)
 

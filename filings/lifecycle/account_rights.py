@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 
 from axes.models import AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +29,10 @@ LIMIT = 5000
 
 
 def _at(value) -> str | None:
-    return value.isoformat() if isinstance(value, datetime.datetime | datetime.date) else None
+    """A moment in the portal's time zone, with its offset (2026-12-08T04:56:00+08:00)."""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat()
+    return None
 
 
 def account_data(user, *, now: datetime.datetime | None = None) -> dict:
@@ -47,11 +51,12 @@ def account_data(user, *, now: datetime.datetime | None = None) -> dict:
     events = FilingEvent.objects.filter(actor=user).select_related("filing").order_by("-pk")
     reviewer = getattr(user, "reviewer", None)
     return {
-        "generated_at": now.isoformat(),
+        "generated_at": _at(now),
         "profile": {
             "email": user.email,
             "name": user.name,
             "language": user.language,
+            "language_label": str(dict(settings.LANGUAGES).get(user.language, user.language)),
             "joined_at": _at(user.date_joined),
             "last_login_at": _at(user.last_login),
             "active": user.is_active,
@@ -63,6 +68,7 @@ def account_data(user, *, now: datetime.datetime | None = None) -> dict:
                 "organization": row.organization.name,
                 "uscc": row.organization.uscc,
                 "role": row.role,
+                "role_label": str(row.get_role_display()),
                 "joined_at": _at(row.created_at),
             }
             for row in memberships

@@ -37,19 +37,11 @@ from filings.models import (
     FilingVersion,
     Membership,
 )
-from filings.registry import audit
+from filings.registry import audit, identifiers
 from notifications import emails
 
 S = Filing.Status
-# What a filing's content says of people, blanked by the purge (the organization's own details,
-# its name, code and address, are the record's and stay).
-PERSONAL_FIELDS = (
-    "responsible_person",
-    "responsible_person_id_number",
-    "contact_name",
-    "contact_mobile",
-    "contact_email",
-)
+PERSONAL_FIELDS = identifiers.PERSONAL_DETAILS
 ENDED = (S.REFUSED, S.WITHDRAWN, S.REVOKED)
 # The PDFs that carry what the organization submitted; the office's notices are its own acts.
 PURGED_DOCUMENTS = (Document.Kind.FORM,)
@@ -147,18 +139,6 @@ def due_within(now: datetime.datetime, days: int = 30):
 # --- The purge -----------------------------------------------------------------------------------
 
 
-def _blank(section: dict | None) -> dict | None:
-    if not section:
-        return section
-    return {**section, **{field: "" for field in PERSONAL_FIELDS if section.get(field)}}
-
-
-def _without_personal_details(data: dict) -> dict:
-    if not isinstance(data, dict) or not data.get("organization"):
-        return data
-    return {**data, "organization": _blank(data["organization"])}
-
-
 @transaction.atomic
 def purge_filing(filing_id: int, now: datetime.datetime, *, rule: str = "") -> bool:
     """Delete one filing's files and blank its personal details; False when there is nothing to
@@ -188,11 +168,11 @@ def purge_filing(filing_id: int, now: datetime.datetime, *, rule: str = "") -> b
     )
     for version in filing.versions.all():
         FilingVersion.objects.filter(pk=version.pk).update(
-            data=_without_personal_details(version.data)
+            data=identifiers.without_personal_details(version.data)
         )
     # An update, not a save: the filing's "last changed" is the organization's, not the purge's.
     Filing.objects.filter(pk=filing.pk).update(
-        data=_without_personal_details(filing.data), purged_at=now
+        data=identifiers.without_personal_details(filing.data), purged_at=now
     )
     audit.record(
         AuditEntry.Action.FILES_PURGED,

@@ -182,8 +182,17 @@ def _model_field(model, name):
         return None
 
 
+def _organization_field_label(name: str) -> str:
+    from filings.models import Organization
+
+    try:
+        return str(Organization._meta.get_field(name).verbose_name)
+    except Exception:  # FieldDoesNotExist: a name of another model
+        return name
+
+
 def _value(key, field, value) -> str:
-    from filings.models import Membership
+    from filings.models import Document, Filing, Membership
 
     if value is None or value == "" or value == []:
         return "—"
@@ -195,6 +204,19 @@ def _value(key, field, value) -> str:
         )
     if key == "role":
         return str(dict(Membership.Role.choices).get(value, value))
+    if key == "rule":
+        return str(dict(Filing.Status.choices).get(value, value))
+    if key in ("field", "fields"):
+        names = value if isinstance(value, list) else [value]
+        return ", ".join(_organization_field_label(name) for name in names)
+    if key == "files" and isinstance(value, list):
+        kinds = dict(Document.Kind.choices)
+        return ", ".join(
+            f"{kinds[item.split(' ')[0]]} {item.split(' ', 1)[1]}"
+            if " " in item and item.split(" ")[0] in kinds
+            else item
+            for item in value
+        )
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if field is not None and getattr(field, "choices", None):

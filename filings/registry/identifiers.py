@@ -150,6 +150,26 @@ def masked_content(data: dict) -> dict:
     return masked
 
 
+# What a filing's content says of people, blanked when its retention period ends (the
+# organization's own details, its name, code and address, are the record's and stay).
+PERSONAL_DETAILS = (
+    "responsible_person",
+    "responsible_person_id_number",
+    "contact_name",
+    "contact_mobile",
+    "contact_email",
+)
+
+
+def without_personal_details(data: dict) -> dict:
+    """A filing's content with the people's details blanked (filings/lifecycle/retention.py)."""
+    if not isinstance(data, dict) or not isinstance(data.get("organization"), dict):
+        return data
+    section = data["organization"]
+    blanked = {field: "" for field in PERSONAL_DETAILS if section.get(field)}
+    return {**data, "organization": {**section, **blanked}}
+
+
 def clean_mobile(value: str) -> str:
     """The 11-digit mainland China mobile number, without +86."""
     number = _compact(value)

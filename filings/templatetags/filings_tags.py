@@ -40,3 +40,15 @@ def step_label(step: str):
     from filings.law import steps
 
     return steps.LABELS.get(step, step)
+
+
+@register.filter
+def iso_time(value) -> str:
+    """An ISO 8601 time of the account data (local, with its offset) as "2026-12-08 04:56"."""
+    import datetime
+
+    try:
+        moment = datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        return "—"
+    return moment.strftime("%Y-%m-%d %H:%M")
