@@ -245,6 +245,7 @@ def test_the_admin_lists_what_the_next_30_days_purge(client, world, administrato
     with time_machine.travel(at(2029, 1, 10), tick=False):
         login_with_second_factor(client, administrator)
         html = client.get(url).content.decode()
+
     def reference(name):
         return world[name].filing_number or world[name].receipt_number
 

@@ -34,7 +34,8 @@ class PurgeDueAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         title = _(
             "Due for deletion in the next 30 days: the daily purge deletes these filings' files "
-            "and personal details on the day shown. Organizations under a legal hold are not listed."
+            "and personal details on the day shown. Organizations under a legal hold "
+            "are not listed."
         )
         return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
