@@ -219,6 +219,7 @@ class FilingDetailSerializer(FilingSerializer):
     )
     purged_at = serializers.DateTimeField(
         read_only=True,
+        allow_null=True,
         help_text="When the retention rules deleted the files and personal details (null: not)",
     )
     attachments = serializers.SerializerMethodField()

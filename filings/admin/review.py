@@ -489,13 +489,7 @@ class FilingAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
 
         filing = self._visible(request, pk)
         name = f"{gettext('System information form')}-{filing.receipt_number}.pdf"
-        audit.record_look(
-            request,
-            AuditEntry.Action.FILE_READ,
-            obj=filing,
-            organization=filing.organization,
-            facts={"file": name, "filing": filing.receipt_number},
-        )
+        audit.record_made_file(request, filing, name)
         return FileResponse(
             io.BytesIO(documents.system_form_pdf(filing)),
             as_attachment=False,

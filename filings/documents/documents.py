@@ -383,30 +383,21 @@ def served(document: Document, request, *, inline: bool = False) -> FileResponse
     it and the audit trail from where: the filer's page, the review page and the API serve a
     document alike. The bytes are checked against the SHA-256 recorded at rendering before
     anything is written or sent. A document deleted by the retention rules is ``FileGone``."""
-    if document.purged_at:
-        raise storage.FileGone(document.purged_at)
-    content = storage.verified(document.file, document.sha256)
-    FilingEvent.objects.create(
-        filing=document.filing,
-        action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
-        actor=request.user,
-        facts={"document": document.kind, "version": document.version.number},
-    )
-    audit.record_file_look(request, document)
-    return file_response(content, document.download_name, "application/pdf", inline=inline)
+    facts = {"document": document.kind, "version": document.version.number}
+    return _served(document, request, FilingEvent.Action.DOCUMENT_DOWNLOADED, facts, inline)
 
 
 def served_attachment(attachment, request, *, inline: bool = False) -> FileResponse:
-    """An uploaded file, served as ``served`` serves a document: checked against its hash, then
-    written in the filing's history and the audit trail."""
-    if attachment.purged_at:
-        raise storage.FileGone(attachment.purged_at)
-    content = storage.verified(attachment.file, attachment.sha256)
-    FilingEvent.objects.create(
-        filing=attachment.filing,
-        action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
-        actor=request.user,
-        facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
-    )
-    audit.record_file_look(request, attachment)
-    return file_response(content, attachment.download_name, attachment.content_type, inline=inline)
+    """An uploaded file, served as ``served`` serves a document."""
+    facts = {"attachment": attachment.original_name, "sha256": attachment.sha256}
+    return _served(attachment, request, FilingEvent.Action.ATTACHMENT_DOWNLOADED, facts, inline)
+
+
+def _served(row, request, action, facts, inline) -> FileResponse:
+    if row.purged_at:
+        raise storage.FileGone(row.purged_at)
+    content = storage.verified(row.file, row.sha256)
+    FilingEvent.objects.create(filing=row.filing, action=action, actor=request.user, facts=facts)
+    audit.record_file_look(request, row)
+    content_type = getattr(row, "content_type", "application/pdf")
+    return file_response(content, row.download_name, content_type, inline=inline)

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import DateTimeField, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from filings.lifecycle import services
 from filings.models import (
     Attachment,
     AuditEntry,
@@ -35,10 +36,8 @@ from filings.models import (
     Filing,
     FilingEvent,
     FilingVersion,
-    Membership,
 )
 from filings.registry import audit, identifiers
-from notifications import emails
 
 S = Filing.Status
 PERSONAL_FIELDS = identifiers.PERSONAL_DETAILS
@@ -239,18 +238,8 @@ def warn_untouched_drafts(now: datetime.datetime | None = None) -> int:
             if not claimed.update(purge_warned_at=now):
                 continue
             purge_on = timezone.localdate(add_months(filing.updated_at, _period("draft_months")))
-            members = Membership.objects.filter(
-                organization_id=filing.organization_id,
-                role__in=[Membership.Role.ADMIN, Membership.Role.EDITOR],
-                user__is_active=True,
-            ).select_related("user")
-            for membership in members:
-                emails.send(
-                    "draft_purge_warning",
-                    to=membership.user.email,
-                    language=membership.user.language,
-                    context={"filing": filing, "user": membership.user, "purge_on": purge_on},
-                )
+            # Its editors and administrators, in their languages, as every filing's email goes.
+            services._notify_organization(filing, "draft_purge_warning", {"purge_on": purge_on})
             sent += 1
     return sent
 

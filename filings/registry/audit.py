@@ -94,6 +94,17 @@ def record_look(request, action: str, *, obj, organization, facts: dict | None =
     )
 
 
+def record_made_file(request, filing, name: str):
+    """A PDF the portal makes on request from a filing (a letter, the system information form)."""
+    return record_look(
+        request,
+        Action.FILE_READ,
+        obj=filing,
+        organization=filing.organization,
+        facts={"file": name, "filing": filing.receipt_number or f"#{filing.pk}"},
+    )
+
+
 def record_file_look(request, row, *, facts: dict | None = None):
     """A look at a stored file: an attachment (its name and hash) or a generated document."""
     from filings.models import Attachment

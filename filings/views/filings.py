@@ -19,7 +19,7 @@ from filings.forms.filing_steps import STEP_FORMS, DeclarationStep, DeploymentFo
 from filings.forms.uploads import AttachmentForm
 from filings.law import compliance, materials, outcomes, steps
 from filings.lifecycle import obligations, services
-from filings.models import Attachment, AuditEntry, Document, Filing, FilingEvent
+from filings.models import Attachment, Document, Filing, FilingEvent
 from filings.registry import audit
 from filings.registry.access import editor_membership, membership_or_404
 
@@ -425,13 +425,7 @@ def letter(request, org_id, filing_id, kind):
     else:
         raise Http404
     name = f"{materials.BY_KIND[kind].label}.pdf"
-    audit.record_look(
-        request,
-        AuditEntry.Action.FILE_READ,
-        obj=filing,
-        organization=filing.organization,
-        facts={"file": name, "filing": filing.receipt_number or f"#{filing.pk}"},
-    )
+    audit.record_made_file(request, filing, name)
     return FileResponse(
         io.BytesIO(content), as_attachment=True, filename=name, content_type="application/pdf"
     )
