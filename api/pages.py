@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.throttling import client_address
 from api import tokens
 from api.forms import TokenForm
 from api.models import ApiToken
@@ -22,7 +23,12 @@ def token_list(request, org_id):
     created = None
     if request.method == "POST" and form.is_valid():
         try:
-            created, secret = tokens.create_token(organization, request.user, **form.cleaned_data)
+            created, secret = tokens.create_token(
+                organization,
+                request.user,
+                address=client_address(request),
+                **form.cleaned_data,
+            )
         except tokens.TokenLimitReached as full:
             form.add_error(None, str(full))
         else:
@@ -50,6 +56,6 @@ def token_list(request, org_id):
 def token_revoke(request, org_id, token_id):
     membership = admin_membership(request.user, org_id)
     token = get_object_or_404(ApiToken, pk=token_id, organization=membership.organization)
-    if tokens.revoke_token(token, request.user):
+    if tokens.revoke_token(token, request.user, address=client_address(request)):
         messages.success(request, _("The token %(name)s is revoked.") % {"name": token.name})
     return redirect("api_tokens", org_id=org_id)

@@ -171,7 +171,16 @@ class FindingSerializer(serializers.Serializer):
 class AttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attachment
-        fields = ["id", "kind", "original_name", "content_type", "size", "sha256", "uploaded_at"]
+        fields = [
+            "id",
+            "kind",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_at",
+            "purged_at",
+        ]
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -190,12 +199,29 @@ class DocumentSerializer(serializers.ModelSerializer):
             "sha256",
             "created_at",
             "generated_at",
+            "purged_at",
         ]
+
+
+class MaskedContent(serializers.JSONField):
+    """A filing's content with the ID numbers masked (the full number is never sent)."""
+
+    def to_representation(self, value):
+        from filings.registry.identifiers import masked_content
+
+        return super().to_representation(masked_content(value))
 
 
 class FilingDetailSerializer(FilingSerializer):
     steps = serializers.SerializerMethodField()
-    data = serializers.JSONField()
+    data = MaskedContent(
+        help_text="The content; the responsible person's ID number is masked (110105********002X)."
+    )
+    purged_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the retention rules deleted the files and personal details (null: not)",
+    )
     attachments = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField()
     findings = serializers.SerializerMethodField()
@@ -205,6 +231,7 @@ class FilingDetailSerializer(FilingSerializer):
             *FilingSerializer.Meta.fields,
             "steps",
             "data",
+            "purged_at",
             "attachments",
             "documents",
             "findings",

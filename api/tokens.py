@@ -32,10 +32,14 @@ class TokenLimitReached(Exception):
 
 
 @transaction.atomic
-def create_token(organization, actor, *, name: str, scope: str) -> tuple[ApiToken, str]:
+def create_token(
+    organization, actor, *, name: str, scope: str, address: str | None = None
+) -> tuple[ApiToken, str]:
     """The new token and its secret, which is never stored and cannot be shown again. At most
-    API_TOKENS_PER_ORGANIZATION active tokens an organization (TokenLimitReached)."""
-    from filings.models import Organization
+    API_TOKENS_PER_ORGANIZATION active tokens an organization (TokenLimitReached). The making is
+    in the audit trail (who, from where, the token's name, prefix and scope)."""
+    from filings.models import AuditEntry, Organization
+    from filings.registry import audit
 
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     limit = settings.API_TOKENS_PER_ORGANIZATION
@@ -51,16 +55,38 @@ def create_token(organization, actor, *, name: str, scope: str) -> tuple[ApiToke
         secret_hash=_hash(token),
         created_by=actor,
     )
+    audit.record(
+        AuditEntry.Action.API_TOKEN_CREATED,
+        actor=actor,
+        obj=row,
+        organization=organization,
+        object_repr=f"{name} (frp_{prefix})",
+        after={"token": f"{name} (frp_{prefix})", "scope": scope},
+        address=address,
+    )
     return row, token
 
 
-def revoke_token(token: ApiToken, actor) -> bool:
-    """False when it was revoked already."""
-    return bool(
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now(), revoked_by=actor
-        )
+@transaction.atomic
+def revoke_token(token: ApiToken, actor, *, address: str | None = None) -> bool:
+    """False when it was revoked already; the revocation is in the audit trail."""
+    from filings.models import AuditEntry
+    from filings.registry import audit
+
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor
     )
+    if revoked:
+        audit.record(
+            AuditEntry.Action.API_TOKEN_REVOKED,
+            actor=actor,
+            obj=token,
+            organization=token.organization,
+            object_repr=f"{token.name} (frp_{token.prefix})",
+            before={"token": f"{token.name} (frp_{token.prefix})", "scope": token.scope},
+            address=address,
+        )
+    return bool(revoked)
 
 
 def find_token(presented: str) -> ApiToken | None:

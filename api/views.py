@@ -63,6 +63,11 @@ FILE_REFUSED = (
     "stored (`file_damaged`), or it is missing from storage (`file_missing`). Logged for the "
     "portal's operator; asking again will not help."
 )
+GONE = {
+    410: OpenApiResponse(
+        s.ErrorResponse, description="The file was deleted when its retention period ended"
+    )
+}
 UPDATED_SINCE = OpenApiParameter(
     "updated_since",
     OpenApiTypes.DATETIME,
@@ -95,6 +100,19 @@ def activate_language(request) -> None:
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
+
+
+class Gone(exceptions.APIException):
+    """410: the file was deleted when its retention period ended; the record stays."""
+
+    status_code = status.HTTP_410_GONE
+    default_code = "file_deleted"
+
+    def __init__(self, purged_at):
+        super().__init__(
+            _("This file was deleted on %(date)s, when its retention period ended.")
+            % {"date": timezone.localdate(purged_at).isoformat()}
+        )
 
 
 class SubmissionBlocked(Conflict):
@@ -513,7 +531,11 @@ class StepView(ApiBase):
             form = DeploymentFormSet(data, prefix="deployments")
         else:
             form_class = STEP_FORMS[self.step]
-            form = form_class(dict(inputs.strict_object(form_class, request.data)))
+            # The stored section as initial: an ID number sent back masked keeps the stored one.
+            form = form_class(
+                dict(inputs.strict_object(form_class, request.data)),
+                initial=form_class.initial_from(previous),
+            )
         if not form.is_valid():
             raise exceptions.ValidationError(form_errors(form))
         section = steps.section_from(self.step, form, previous)
@@ -616,20 +638,16 @@ class AttachmentFile(ApiBase):
             for content_type in ("application/pdf", "image/jpeg", "image/png")
         }
         | READ_ERRORS
-        | {409: OpenApiResponse(s.ErrorResponse, description="The " + FILE_REFUSED[4:])},
+        | {409: OpenApiResponse(s.ErrorResponse, description="The " + FILE_REFUSED[4:])}
+        | GONE,
     )
     def get(self, request, pk, attachment_id):
         filing = _filing(self, pk)
         attachment = get_object_or_404(services.current_attachments(filing), pk=attachment_id)
-        # Checked against its SHA-256 before anything is recorded or sent, as on the pages.
-        content = storage.verified(attachment.file, attachment.sha256)
-        FilingEvent.objects.create(
-            filing=filing,
-            action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
-            actor=request.user,
-            facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
-        )
-        return documents.file_response(content, attachment.download_name, attachment.content_type)
+        try:
+            return documents.served_attachment(attachment, request)
+        except storage.FileGone as gone:
+            raise Gone(gone.purged_at) from None
 
 
 class Withdraw(ApiBase):
@@ -783,6 +801,7 @@ class DocumentFile(ApiBase):
                 description="The document is not ready yet (`document_not_ready`), or "
                 + FILE_REFUSED,
             ),
+            **GONE,
         },
     )
     def get(self, request, pk):
@@ -797,7 +816,10 @@ class DocumentFile(ApiBase):
                 % {"status": document.get_status_display()},
                 code="document_not_ready",
             )
-        return documents.served(document, request.user)
+        try:
+            return documents.served(document, request)
+        except storage.FileGone as gone:
+            raise Gone(gone.purged_at) from None
 
 
 # --- Notifications -------------------------------------------------------------------------------

@@ -66,3 +66,13 @@ def apply_regime() -> int:
     obligations once (filings.lifecycle.obligations.apply_regime)."""
     applied = obligations.apply_regime()
     return applied.obligations_reassessed if applied else 0
+
+
+@shared_task
+def purge_expired() -> dict:
+    """Daily: warns the members of drafts about to go, then deletes the files and personal details
+    whose retention period has ended (filings.lifecycle.retention). Idempotent: what is purged is
+    marked and not found again; a run cut short is finished by the next."""
+    from filings.lifecycle import retention
+
+    return retention.sweep()

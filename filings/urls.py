@@ -1,8 +1,11 @@
 from django.urls import include, path
 
-from filings.views import dashboard, filings, overview, systems
+from filings.views import account_rights, dashboard, filings, overview, systems
 
 urlpatterns = [
+    path("my/account/data/", account_rights.account_data, name="account_data"),
+    path("my/account/data.json", account_rights.account_data_json, name="account_data_json"),
+    path("my/account/close/", account_rights.close, name="account_close"),
     path("dashboard/", dashboard.my_dashboard, name="my_dashboard"),
     path("my/organizations/", overview.overview, name="my_overview"),
     path("organizations/<int:org_id>/", dashboard.organization_dashboard, name="dashboard"),

@@ -199,9 +199,21 @@ class DamagedFileMiddleware:
 
     def process_exception(self, request, exception):
         from django.http import HttpResponse
+        from django.utils import timezone
+        from django.utils.translation import gettext
 
-        from portal.storage import FileDamaged
+        from portal.storage import FileDamaged, FileGone
 
+        if isinstance(exception, FileGone):
+            return HttpResponse(
+                gettext(
+                    "This file was deleted on %(date)s, when its retention period ended; the "
+                    "filing's record and history are kept."
+                )
+                % {"date": timezone.localdate(exception.purged_at).isoformat()},
+                status=410,
+                content_type="text/plain; charset=utf-8",
+            )
         if not isinstance(exception, FileDamaged):
             return None
         return HttpResponse(

@@ -341,6 +341,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "filings.tasks.apply_regime",
         "schedule": crontab(hour=6, minute=15),
     },
+    # Retention: files and personal details past their period (filings/lifecycle/retention.py).
+    "purge-expired": {
+        "task": "filings.tasks.purge_expired",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Security ------------------------------------------------------------------------------------
@@ -492,4 +497,21 @@ REMINDER_SCHEDULE = {
     "overdue_every": env_int("REMINDER_OVERDUE_EVERY", 5),
     "overdue_max": env_int("REMINDER_OVERDUE_MAX", 6),
 }
+# How long the portal keeps files and personal details once they are no longer needed; the README's
+# retention table says why each period is what it is (filings/lifecycle/retention.py).
+RETENTION = {
+    # A refused, withdrawn or revoked filing: its attachments, its filing form and the personal
+    # details in its content, counted from the refusal, the withdrawal or the revocation.
+    "ended_filing_years": env_int("RETENTION_ENDED_FILING_YEARS", 3),
+    # A cancelled filing (and the changes and the cancellation filed on it), from the cancellation.
+    "cancelled_filing_years": env_int("RETENTION_CANCELLED_FILING_YEARS", 3),
+    # A draft nobody has changed for so long, and the warning its members get before.
+    "draft_months": env_int("RETENTION_DRAFT_MONTHS", 12),
+    "draft_warning_days": env_int("RETENTION_DRAFT_WARNING_DAYS", 30),
+    # Filings purged per transaction, and at most per run (the next day's run goes on).
+    "batch": env_int("RETENTION_BATCH", 100),
+    "per_run": env_int("RETENTION_PER_RUN", 5000),
+}
+# Where a person writes about the personal information the portal holds (the privacy notice).
+PRIVACY_CONTACT_EMAIL = env_str("PRIVACY_CONTACT_EMAIL", "privacy@filing.example")
 PORTAL_NAME = _("Facial Recognition Filing Portal")

@@ -164,6 +164,15 @@ def close_connections(storage) -> None:
         storage._connections = threading.local()
 
 
+class FileGone(Exception):
+    """The file was deleted when its retention period ended (filings.lifecycle.retention): the
+    row stays and says when; a request for the file is answered 410 Gone with that day."""
+
+    def __init__(self, purged_at):
+        self.purged_at = purged_at
+        super().__init__(f"deleted on {purged_at:%Y-%m-%d}")
+
+
 class FileDamaged(Exception):
     """A stored file whose bytes no longer match the SHA-256 recorded for it."""
 

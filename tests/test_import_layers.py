@@ -122,6 +122,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "filings.lifecycle.obligations",
             "filings.lifecycle.self_check",
             "filings.lifecycle.memberships",
+            "filings.lifecycle.retention",
+            "filings.lifecycle.account_rights",
             "filings.calendar.calendars",
             "filings.review.exports",
             "filings.lifecycle.overdue",

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from filings.admin.review import BoundedCountPaginator, ReadOnlyReviewAdmin
+from filings.admin.review import BoundedCountPaginator, ReadOnlyReviewAdmin, record_export
 from filings.lifecycle import overdue, services
 from filings.models import CorrectionOrder, OverdueDuty
 from filings.review.review_scope import may_review, obligations_visible_to
@@ -162,16 +162,16 @@ class OverdueDutyAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     def export_csv(self, request):
         today = timezone.localdate()
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return overdue.csv_response(
-            self._changelist_queryset(request), today, f"not-filed-{stamp}.csv"
-        )
+        queryset = self._changelist_queryset(request)
+        record_export(request, f"not-filed-{stamp}.csv")
+        return overdue.csv_response(queryset, today, f"not-filed-{stamp}.csv")
 
     def export_xlsx(self, request):
         today = timezone.localdate()
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return overdue.xlsx_response(
-            self._changelist_queryset(request), today, f"not-filed-{stamp}.xlsx"
-        )
+        queryset = self._changelist_queryset(request)
+        record_export(request, f"not-filed-{stamp}.xlsx")
+        return overdue.xlsx_response(queryset, today, f"not-filed-{stamp}.xlsx")
 
 
 @admin.register(CorrectionOrder)

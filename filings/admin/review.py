@@ -7,7 +7,7 @@ import re
 
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -46,7 +46,6 @@ from filings.review.review_scope import (
 )
 from filings.review.reviewer_group import ensure_reviewer_group, is_office_lead
 from filings.review.statistics import city_name
-from portal import storage
 from portal.admin_site import ReadOnlyAdmin
 
 OPEN = (Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW)
@@ -326,6 +325,11 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
             ),
             path("<int:pk>/messages/", wrap(self.write_message), name="filings_filing_message"),
             path(
+                "<int:pk>/id-number/",
+                wrap(self.reveal_id_number),
+                name="filings_filing_id_number",
+            ),
+            path(
                 "<int:pk>/system-form.pdf",
                 wrap(self.system_form),
                 name="filings_filing_system_form",
@@ -425,6 +429,8 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
             .only(*SYSTEM_FIELDS_SHOWN)[:50],
             "events": context_events,
             "may_review": may_review(request.user),
+            "may_reveal": bool(latest)
+            and bool((latest.data.get("organization") or {}).get("responsible_person_id_number")),
             "can_start": filing.status == Filing.Status.SUBMITTED,
             "can_decide": filing.status in OPEN,
             "can_revoke": filing.status == Filing.Status.FILED
@@ -521,6 +527,8 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
         import io
 
         filing = self._visible(request, pk)
+        name = f"{gettext('System information form')}-{filing.receipt_number}.pdf"
+        audit.record_made_file(request, filing, name)
         return FileResponse(
             io.BytesIO(documents.system_form_pdf(filing)),
             as_attachment=False,
@@ -528,23 +536,45 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
             content_type="application/pdf",
         )
 
+    def reveal_id_number(self, request, pk):
+        """The full ID number of the filing as submitted, shown on a reviewer's click (a POST, so
+        no link, prefetch or history entry shows it) and recorded in the audit trail."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        filing = self._visible(request, pk)
+        latest = filing.versions.order_by("-number").first()
+        number = ((latest.data if latest else {}).get("organization") or {}).get(
+            "responsible_person_id_number", ""
+        )
+        if not number:
+            raise Http404
+        audit.record_look(
+            request,
+            AuditEntry.Action.ID_NUMBER_SHOWN,
+            obj=filing,
+            organization=filing.organization,
+            facts={
+                "filing": filing.receipt_number,
+                "field": "responsible_person_id_number",
+                "file": f"{filing.receipt_number} v{latest.number}",
+            },
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Full ID number"),
+            "filing": filing,
+            "version": latest,
+            "person": (latest.data.get("organization") or {}).get("responsible_person", ""),
+            "number": number,
+        }
+        return TemplateResponse(request, "admin/filings/filing/id_number.html", context)
+
     def attachment_download(self, request, pk, attachment_id):
         filing = self._visible(request, pk)
         attachment = get_object_or_404(Attachment, pk=attachment_id, filing=filing)
-        # Checked against its recorded hash before the download is written in the history.
-        content = storage.verified(attachment.file, attachment.sha256)
-        FilingEvent.objects.create(
-            filing=filing,
-            action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
-            actor=request.user,
-            facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
-        )
-        return FileResponse(
-            content,
-            as_attachment=True,
-            filename=attachment.download_name,
-            content_type=attachment.content_type,
-        )
+        # Checked against its recorded hash, then written in the history and the audit trail.
+        return documents.served_attachment(attachment, request)
 
     def document_download(self, request, pk, document_id):
         filing = self._visible(request, pk)
@@ -554,7 +584,7 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
             filing=filing,
             status=Document.Status.READY,
         )
-        return documents.served(document, request.user, inline=True)
+        return documents.served(document, request, inline=True)
 
     # --- Exports and statistics --------------------------------------------------------------
 
@@ -567,7 +597,9 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
         from filings.review import exports
 
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return exports.csv_response(self._changelist_queryset(request), f"filings-{stamp}.csv")
+        queryset = self._changelist_queryset(request)
+        record_export(request, f"filings-{stamp}.csv")
+        return exports.csv_response(queryset, f"filings-{stamp}.csv")
 
     def export_xlsx(self, request):
         """A small selection is written now; a large one by a worker, with its progress shown."""
@@ -577,6 +609,7 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
         limit = exports.DIRECT_XLSX_LIMIT
         if queryset.order_by()[: limit + 1].count() <= limit:
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            record_export(request, f"filings-{stamp}.xlsx")
             return exports.xlsx_response(queryset, f"filings-{stamp}.xlsx")
         total = queryset.order_by().count()
         job = exports.start_job(request.user, request.GET.urlencode(), get_language(), total)
@@ -607,6 +640,7 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
         if job.status != ExportJob.Status.READY:
             raise Http404
         stamp = timezone.localtime(job.finished_at).strftime("%Y%m%d-%H%M")
+        record_export(request, f"filings-{stamp}.xlsx", obj=job)
         return FileResponse(
             job.file.open("rb"),
             as_attachment=True,
@@ -633,6 +667,18 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
             ),
         }
         return TemplateResponse(request, "admin/filings/filing/statistics.html", context)
+
+
+def record_export(request, name: str, *, obj=None) -> None:
+    """A list of filings or of duties taken out of the workspace, in the audit trail: who, from
+    where, which file, with the filters it was made with."""
+    audit.record_look(
+        request,
+        AuditEntry.Action.FILE_READ,
+        obj=obj,
+        organization=None,
+        facts={"file": name, "filters": request.GET.urlencode()[:500]},
+    )
 
 
 def review_queue_selection(user, query: str):
@@ -671,9 +717,24 @@ class DocumentAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
     list_display = ("created_at", "filing", "kind", "version", "status", "attempts", "error")
     list_filter = ("status", "kind")
     list_select_related = ("filing", "version")
-    readonly_fields = [field.name for field in Document._meta.fields]
+    # The file through the audited download, never a storage URL (private files have none).
+    fields = [
+        "file_link" if field.name == "file" else field.name for field in Document._meta.fields
+    ]
+    readonly_fields = fields
     actions = ["retry"]
     show_full_result_count = False
+
+    @admin.display(description=_("file"))
+    def file_link(self, document):
+        if document.purged_at:
+            return gettext("deleted on %(date)s (retention period ended)") % {
+                "date": timezone.localdate(document.purged_at).isoformat()
+            }
+        if document.status != Document.Status.READY:
+            return "—"
+        url = reverse("admin:filings_filing_document", args=[document.filing_id, document.pk])
+        return format_html('<a href="{}">{}</a>', url, document.download_name)
 
     def get_queryset(self, request):
         visible = filings_visible_to(request.user).values("pk")

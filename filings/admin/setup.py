@@ -10,8 +10,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.throttling import client_address
 from filings.calendar import calendars
-from filings.lifecycle import deadlines
+from filings.lifecycle import deadlines, retention
 from filings.models import (
     AuditEntry,
     CalendarPeriod,
@@ -248,7 +249,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "uscc", "address_division", "contact_name", "created_at")
+    list_display = ("name", "uscc", "address_division", "contact_name", "legal_hold", "created_at")
+    list_filter = ("legal_hold",)
     search_fields = ("name", "uscc")
     search_help_text = _(
         "Name, unified social credit code, or the responsible person's full ID number."
@@ -283,7 +285,15 @@ class OrganizationAdmin(admin.ModelAdmin):
         fields = [name for name in form.changed_data if name in ORGANIZATION_FIELDS]
         stored = Organization.objects.filter(pk=obj.pk).first() if change else None
         before = audit.field_values(stored, fields) if stored else {}
+        hold = (obj.legal_hold, obj.legal_hold_reason)
+        if stored is not None:
+            # The hold goes through its verb (audited), not through the form's save.
+            obj.legal_hold, obj.legal_hold_reason = stored.legal_hold, stored.legal_hold_reason
         super().save_model(request, obj, form, change)
+        if hold != (obj.legal_hold, obj.legal_hold_reason):
+            retention.set_legal_hold(
+                obj, request.user, hold=hold[0], reason=hold[1], address=client_address(request)
+            )
         if change:
             before, after = audit.changed(before, audit.field_values(obj, fields))
             action = AuditEntry.Action.ORGANIZATION_EDITED

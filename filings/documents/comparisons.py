@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from filings.documents import summary
 from filings.models import Filing
+from filings.registry.identifiers import without_personal_details
 
 
 def in_force(original: Filing, *, at=None) -> Filing:
@@ -35,5 +36,8 @@ def changes_shown(filing: Filing, versions: list) -> dict | None:
         own.add("change")  # the change's own description, not a change of the content
     else:
         return None
+    if filing.purged_at:
+        # Its personal details were deleted: that is not a change the organization made.
+        before = without_personal_details(before)
     rows = [row for row in summary.changes(before, versions[-1].data) if row["section"] not in own]
     return {"heading": heading, "rows": rows} if rows else None

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from filings.documents import summary
 from filings.law import outcomes, rules_text, vocabulary
 from filings.models import Document, FilingEvent, FilingVersion
+from filings.registry import audit
 from notifications.emails import queue_waiting_for
 from portal import storage
 from portal.queueing import queue_after_commit, queue_now
@@ -377,15 +378,26 @@ def file_response(handle, name: str, content_type: str, *, inline: bool = False)
     return response
 
 
-def served(document: Document, actor, *, inline: bool = False) -> FileResponse:
+def served(document: Document, request, *, inline: bool = False) -> FileResponse:
     """A ready document as a download (or shown in the browser), with the history noting who took
-    it: the filer's page, the review page and the API serve a document alike. The bytes are
-    checked against the SHA-256 recorded at rendering before anything is written or sent."""
-    content = storage.verified(document.file, document.sha256)
-    FilingEvent.objects.create(
-        filing=document.filing,
-        action=FilingEvent.Action.DOCUMENT_DOWNLOADED,
-        actor=actor,
-        facts={"document": document.kind, "version": document.version.number},
-    )
-    return file_response(content, document.download_name, "application/pdf", inline=inline)
+    it and the audit trail from where: the filer's page, the review page and the API serve a
+    document alike. The bytes are checked against the SHA-256 recorded at rendering before
+    anything is written or sent. A document deleted by the retention rules is ``FileGone``."""
+    facts = {"document": document.kind, "version": document.version.number}
+    return _served(document, request, FilingEvent.Action.DOCUMENT_DOWNLOADED, facts, inline)
+
+
+def served_attachment(attachment, request, *, inline: bool = False) -> FileResponse:
+    """An uploaded file, served as ``served`` serves a document."""
+    facts = {"attachment": attachment.original_name, "sha256": attachment.sha256}
+    return _served(attachment, request, FilingEvent.Action.ATTACHMENT_DOWNLOADED, facts, inline)
+
+
+def _served(row, request, action, facts, inline) -> FileResponse:
+    if row.purged_at:
+        raise storage.FileGone(row.purged_at)
+    content = storage.verified(row.file, row.sha256)
+    FilingEvent.objects.create(filing=row.filing, action=action, actor=request.user, facts=facts)
+    audit.record_file_look(request, row)
+    content_type = getattr(row, "content_type", "application/pdf")
+    return file_response(content, row.download_name, content_type, inline=inline)

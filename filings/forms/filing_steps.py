@@ -109,8 +109,25 @@ class OrganizationStep(StepForm):
     def clean_uscc(self):
         return identifiers.clean_uscc(self.cleaned_data["uscc"])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The full number is never sent back (to the browser or an API client): blank, or the
+        # masked number as shown, keeps the one stored.
+        self.stored_id_number = self.initial.get("responsible_person_id_number") or ""
+        if self.stored_id_number:
+            self.initial["responsible_person_id_number"] = ""
+            field = self.fields["responsible_person_id_number"]
+            field.required = False
+            field.help_text = _(
+                "Leave blank to keep the current number (%(masked)s); type a new one to replace it."
+            ) % {"masked": identifiers.mask_ric(self.stored_id_number)}
+
     def clean_responsible_person_id_number(self):
-        return identifiers.clean_ric(self.cleaned_data["responsible_person_id_number"])
+        value = (self.cleaned_data["responsible_person_id_number"] or "").strip()
+        stored = self.stored_id_number
+        if stored and (not value or value == identifiers.mask_ric(stored)):
+            return stored
+        return identifiers.clean_ric(value)
 
     def clean_contact_mobile(self):
         return identifiers.clean_mobile(self.cleaned_data["contact_mobile"])

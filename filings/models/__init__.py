@@ -2,7 +2,14 @@ from filings.models.audit import AuditEntry
 from filings.models.calendar import CalendarPeriod, CalendarYear
 from filings.models.documents import Document
 from filings.models.exports import ExportJob
-from filings.models.filings import Attachment, Filing, FilingEvent, FilingVersion, NumberCounter
+from filings.models.filings import (
+    Attachment,
+    Filing,
+    FilingEvent,
+    FilingVersion,
+    NumberCounter,
+    PurgeDue,
+)
 from filings.models.jurisdictions import Jurisdiction
 from filings.models.obligations import (
     AppliedRegime,
@@ -43,6 +50,7 @@ __all__ = [
     "Obligation",
     "Organization",
     "OverdueDuty",
+    "PurgeDue",
     "RecognitionSystem",
     "Reminder",
     "ReviewEscalation",

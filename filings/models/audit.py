@@ -41,6 +41,18 @@ class AuditEntry(models.Model):
         FILING_ASSIGNED = "filing_assigned", _("Filing assigned by the office lead")
         FILING_RELEASED = "filing_released", _("Filing released")
         FILING_TRANSFERRED = "filing_transferred", _("Filing transferred to another office")
+        # Every look at a file or at a full ID number (issue 27): who, when, from where, which.
+        ATTACHMENT_READ = "attachment_read", _("Attachment opened")
+        DOCUMENT_READ = "document_read", _("Document opened")
+        FILE_READ = "file_read", _("File made and downloaded")
+        ID_NUMBER_SHOWN = "id_number_shown", _("Full ID number shown")
+        API_TOKEN_CREATED = "api_token_created", _("API token made")
+        API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+        LEGAL_HOLD_SET = "legal_hold_set", _("Legal hold placed")
+        LEGAL_HOLD_LIFTED = "legal_hold_lifted", _("Legal hold lifted")
+        FILES_PURGED = "files_purged", _("Files and personal details deleted (retention)")
+        ACCOUNT_DATA_EXPORTED = "account_data_exported", _("Account data downloaded")
+        ACCOUNT_CLOSED = "account_closed", _("Account closed")
 
     action = models.CharField(_("action"), max_length=30, choices=Action.choices)
     actor = models.ForeignKey(
@@ -66,6 +78,8 @@ class AuditEntry(models.Model):
     # What the object was called when it was acted on (an email, a year, a file name): data, not
     # words of the portal, so it reads the same in every language and outlives the object.
     object_repr = models.CharField(pgettext_lazy("audit", "object"), max_length=200, blank=True)
+    # The client's address for a look at a file or an ID number (and wherever a request is known).
+    address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
     # An organization's edit records its contact's mobile number: sealed like the organization's.
     before = EncryptedJSONField(_("before"), default=dict, blank=True, sealed_keys=SEALED_KEYS)
     after = EncryptedJSONField(_("after"), default=dict, blank=True, sealed_keys=SEALED_KEYS)
@@ -75,7 +89,14 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit trail")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["organization", "-created_at"])]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            # "Who looked at this file": one file's rows, newest first.
+            models.Index(
+                fields=["content_type", "object_id", "-created_at"], name="audit_by_object"
+            ),
+            models.Index(fields=["actor", "-created_at"], name="audit_by_actor"),
+        ]
 
     def __str__(self):
         return f"{self.get_action_display()} · {self.object_repr}"

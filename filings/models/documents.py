@@ -47,6 +47,8 @@ class Document(models.Model):
     error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
+    # The PDF was deleted when its retention period ended; the row (kind, hash) stays.
+    purged_at = models.DateTimeField(_("deleted on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("document")

@@ -133,6 +133,10 @@ class Filing(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # Retention (filings/lifecycle/retention.py): when the files and personal details were
+    # deleted, and when an untouched draft's members were warned that they would be.
+    purged_at = models.DateTimeField(_("personal details deleted on"), null=True, blank=True)
+    purge_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -485,6 +489,8 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # The file was deleted when its retention period ended; the row (name, size, hash) stays.
+    purged_at = models.DateTimeField(_("deleted on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("attachment")
@@ -508,3 +514,13 @@ class NumberCounter(models.Model):
 
     def __str__(self):
         return f"{self.series}: {self.last}"
+
+
+class PurgeDue(Filing):
+    """The filings whose files and personal details the retention rules delete within the next
+    30 days: a view for administrators (filings/admin/retention.py), no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("filing due for deletion")
+        verbose_name_plural = _("due for deletion in the next 30 days")

@@ -29,6 +29,16 @@ class Organization(models.Model):
     contact_mobile = EncryptedTextField(_("contact mobile number"), max_length=11)
     contact_email = models.EmailField(_("contact email"))
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    # Stops every retention purge of the organization's files and personal details (a dispute,
+    # an investigation, a court's order). Set and lifted by an administrator, both audited.
+    legal_hold = models.BooleanField(
+        _("legal hold"),
+        default=False,
+        help_text=_(
+            "While set, nothing of this organization is deleted when its retention period ends."
+        ),
+    )
+    legal_hold_reason = models.CharField(_("reason for the legal hold"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("organization")

@@ -33,6 +33,13 @@ LABELS = {
     "steps": _("steps completed"),
     "created_at": _("started on"),
     "holder": _("handled by"),
+    "token": _("API token"),
+    "scope": _("scope"),
+    "rule": _("retention rule"),
+    "files": _("files"),
+    "fields": _("personal details"),
+    "reason": _("reason"),
+    "field": _("field"),
 }
 # Values never kept in full in the trail.
 MASKED = {"responsible_person_id_number": mask_ric}
@@ -47,6 +54,7 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
     object_repr: str = "",
+    address: str | None = None,
 ) -> AuditEntry:
     """Write one audit row. ``before`` and ``after`` hold only what the action changed."""
 
@@ -65,6 +73,58 @@ def record(
         object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
         before=facts(before),
         after=facts(after),
+        address=address,
+    )
+
+
+def record_look(request, action: str, *, obj, organization, facts: dict | None = None):
+    """One look at a file or at a full ID number, by whoever asked: a person signed in to the
+    pages or the review workspace, or a program with an API token (recorded in the name of the
+    token's maker, with the token named). ``request`` gives the actor and the client's address."""
+    from accounts.throttling import client_address
+
+    facts = dict(facts or {})
+    token = getattr(request, "auth", None)
+    if getattr(token, "prefix", None):
+        facts["token"] = f"{token.name} (frp_{token.prefix})"
+    return record(
+        action,
+        actor=request.user,
+        obj=obj,
+        organization=organization,
+        object_repr=str(facts.get("file") or obj)[:200],
+        after=facts,
+        address=client_address(request),
+    )
+
+
+def record_made_file(request, filing, name: str):
+    """A PDF the portal makes on request from a filing (a letter, the system information form)."""
+    return record_look(
+        request,
+        Action.FILE_READ,
+        obj=filing,
+        organization=filing.organization,
+        facts={"file": name, "filing": filing.receipt_number or f"#{filing.pk}"},
+    )
+
+
+def record_file_look(request, row, *, facts: dict | None = None):
+    """A look at a stored file: an attachment (its name and hash) or a generated document."""
+    from filings.models import Attachment
+
+    filing = row.filing
+    reference = filing.receipt_number or f"#{filing.pk}"
+    if isinstance(row, Attachment):
+        action, shown = Action.ATTACHMENT_READ, {"file": row.original_name, "sha256": row.sha256}
+    else:
+        action, shown = Action.DOCUMENT_READ, {"file": row.download_name, "sha256": row.sha256}
+    return record_look(
+        request,
+        action,
+        obj=row,
+        organization=filing.organization,
+        facts={**shown, "filing": reference, **(facts or {})},
     )
 
 
@@ -137,8 +197,17 @@ def _model_field(model, name):
         return None
 
 
+def _organization_field_label(name: str) -> str:
+    from filings.models import Organization
+
+    try:
+        return str(Organization._meta.get_field(name).verbose_name)
+    except Exception:  # FieldDoesNotExist: a name of another model
+        return name
+
+
 def _value(key, field, value) -> str:
-    from filings.models import Membership
+    from filings.models import Document, Filing, Membership
 
     if value is None or value == "" or value == []:
         return "—"
@@ -150,6 +219,19 @@ def _value(key, field, value) -> str:
         )
     if key == "role":
         return str(dict(Membership.Role.choices).get(value, value))
+    if key == "rule":
+        return str(dict(Filing.Status.choices).get(value, value))
+    if key in ("field", "fields"):
+        names = value if isinstance(value, list) else [value]
+        return ", ".join(_organization_field_label(name) for name in names)
+    if key == "files" and isinstance(value, list):
+        kinds = dict(Document.Kind.choices)
+        return ", ".join(
+            f"{kinds[item.split(' ')[0]]} {item.split(' ', 1)[1]}"
+            if " " in item and item.split(" ")[0] in kinds
+            else item
+            for item in value
+        )
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if field is not None and getattr(field, "choices", None):

@@ -132,6 +132,47 @@ def mask_ric(value: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
+# Where a filing's content holds a full ID number (filings/law/vocabulary.py).
+ID_NUMBER_FIELDS = {"organization": ("responsible_person_id_number",)}
+
+
+def masked_content(data: dict) -> dict:
+    """A filing's content with every ID number masked: what the API, exports and pages show.
+    The full number is shown only on a reviewer's request, which is recorded."""
+    if not isinstance(data, dict):
+        return data
+    masked = dict(data)
+    for section, fields in ID_NUMBER_FIELDS.items():
+        if isinstance(masked.get(section), dict):
+            masked[section] = {
+                key: mask_ric(value)
+                if key in fields and isinstance(value, str) and value
+                else value
+                for key, value in masked[section].items()
+            }
+    return masked
+
+
+# What a filing's content says of people, blanked when its retention period ends (the
+# organization's own details, its name, code and address, are the record's and stay).
+PERSONAL_DETAILS = (
+    "responsible_person",
+    "responsible_person_id_number",
+    "contact_name",
+    "contact_mobile",
+    "contact_email",
+)
+
+
+def without_personal_details(data: dict) -> dict:
+    """A filing's content with the people's details blanked (filings/lifecycle/retention.py)."""
+    if not isinstance(data, dict) or not isinstance(data.get("organization"), dict):
+        return data
+    section = data["organization"]
+    blanked = {field: "" for field in PERSONAL_DETAILS if section.get(field)}
+    return {**data, "organization": {**section, **blanked}}
+
+
 def clean_mobile(value: str) -> str:
     """The 11-digit mainland China mobile number, without +86."""
     number = _compact(value)

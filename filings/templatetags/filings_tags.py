@@ -55,3 +55,15 @@ def document_label(document) -> str:
         return gettext("%(kind)s · version %(n)s") % {"kind": kind, "n": document.version.number}
     issued = timezone.localdate(document.created_at).isoformat()
     return gettext("%(kind)s · issued %(date)s") % {"kind": kind, "date": issued}
+
+
+@register.filter
+def iso_time(value) -> str:
+    """An ISO 8601 time of the account data (local, with its offset) as "2026-12-08 04:56"."""
+    import datetime
+
+    try:
+        moment = datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        return "—"
+    return moment.strftime("%Y-%m-%d %H:%M")

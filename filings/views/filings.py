@@ -20,8 +20,8 @@ from filings.forms.uploads import AttachmentForm
 from filings.law import compliance, materials, outcomes, steps
 from filings.lifecycle import obligations, services
 from filings.models import Attachment, Document, Filing, FilingEvent
+from filings.registry import audit
 from filings.registry.access import editor_membership, membership_or_404
-from portal import storage
 
 OUTCOME_ACTIONS = {
     Filing.Status.RETURNED: [FilingEvent.Action.RETURNED],
@@ -407,15 +407,8 @@ def download(request, org_id, filing_id, attachment_id):
     membership = membership_or_404(request.user, org_id)
     filing = _filing(membership, filing_id)
     attachment = get_object_or_404(Attachment, pk=attachment_id, filing=filing)
-    # Checked against its recorded hash before the download is written in the history.
-    content = storage.verified(attachment.file, attachment.sha256)
-    FilingEvent.objects.create(
-        filing=filing,
-        action=FilingEvent.Action.ATTACHMENT_DOWNLOADED,
-        actor=request.user,
-        facts={"attachment": attachment.original_name, "sha256": attachment.sha256},
-    )
-    return documents.file_response(content, attachment.download_name, attachment.content_type)
+    # Checked against its recorded hash, then written in the history and the audit trail.
+    return documents.served_attachment(attachment, request)
 
 
 def documents_panel(request, org_id, filing_id):
@@ -443,7 +436,7 @@ def document_download(request, org_id, filing_id, document_id):
         filing=filing,
         status=Document.Status.READY,
     )
-    return documents.served(document, request.user)
+    return documents.served(document, request)
 
 
 def letter(request, org_id, filing_id, kind):
@@ -458,6 +451,7 @@ def letter(request, org_id, filing_id, kind):
     else:
         raise Http404
     name = f"{materials.BY_KIND[kind].label}.pdf"
+    audit.record_made_file(request, filing, name)
     return FileResponse(
         io.BytesIO(content), as_attachment=True, filename=name, content_type="application/pdf"
     )

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 from filings.documents import bulk_declarations
 from filings.forms.systems import BulkDeclarationForm, RetireSystemForm, SystemForm, TotalForm
 from filings.lifecycle import obligations
-from filings.models import RecognitionSystem
+from filings.models import AuditEntry, RecognitionSystem
+from filings.registry import audit
 from filings.registry.access import editor_membership
 from filings.views.self_check import carried_over
 
@@ -148,6 +149,13 @@ def bulk_template(request, org_id):
     membership = editor_membership(request.user, org_id)
     organization = membership.organization
     content = bulk_declarations.template_workbook(organization.systems.order_by("name", "pk"))
+    audit.record_look(
+        request,
+        AuditEntry.Action.FILE_READ,
+        obj=organization,
+        organization=organization,
+        facts={"file": f"systems-{organization.uscc}.xlsx"},
+    )
     response = HttpResponse(
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
