@@ -19,7 +19,8 @@ from django.db import connections
 from playwright.sync_api import sync_playwright
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
-SCREENSHOTS = Path(settings.VAR_DIR) / "e2e-screenshots"
+# One folder for the run, whichever pytest-xdist worker took the story (tests/parallel.py).
+SCREENSHOTS = Path(os.environ.get("TEST_RUN_VAR_DIR") or settings.VAR_DIR) / "e2e-screenshots"
 CHROMIUM = "/usr/bin/chromium"
 # How long a step may take to show its result: generous for 2 busy cores, short enough to fail fast.
 TIMEOUT_MS = 15_000
