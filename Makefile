@@ -14,8 +14,12 @@ run: setup
 		--prepare "$(PY) manage.py apply_regime" --prepare "$(PY) manage.py rotate_keys -v 0" \
 		--prepare scripts/banner.sh
 
+# pytest-xdist: one worker per core (2 here), each with its own VAR_DIR under var/test/, its own
+# test database and Redis (tests/parallel.py). TEST_WORKERS=0 runs in one process (a single test).
+TEST_WORKERS ?= auto
+
 test: setup
-	VAR_DIR=var/test $(PY) -m pytest $(PYTEST_ARGS)
+	VAR_DIR=var/test $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup
 	.venv/bin/ruff check .

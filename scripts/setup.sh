@@ -45,4 +45,5 @@ fi
 
 mkdir -p var
 .venv/bin/python manage.py compilemessages --ignore=.venv -v 0
-.venv/bin/python manage.py collectstatic --noinput -v 0
+# collectstatic, unless no static file changed since the last one (it compresses every file anew).
+.venv/bin/python scripts/collectstatic.py

@@ -8,6 +8,19 @@ from portal import embedded_redis
 from portal.celery import app as celery_app
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config, specs):
+    """pytest-xdist, before it starts its workers: each gets a VAR_DIR, Redis databases and a
+    bucket of its own, through its environment (tests/parallel.py says what and why)."""
+    from tests import parallel
+
+    for index, spec in enumerate(specs):
+        changed = parallel.worker_environment(os.environ, settings.VAR_DIR, index, spec.id)
+        spec.env.update(changed)
+        if "AWS_STORAGE_BUCKET_NAME" in changed:
+            parallel.create_bucket(os.environ, changed["AWS_STORAGE_BUCKET_NAME"])
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _embedded_broker():
     """With no CELERY_BROKER_URL, the suite runs its own Redis on a socket under VAR_DIR, as

@@ -19,7 +19,8 @@ from django.db import connections
 from playwright.sync_api import sync_playwright
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
-SCREENSHOTS = Path(settings.VAR_DIR) / "e2e-screenshots"
+# One folder for the run, whichever pytest-xdist worker took the story (tests/parallel.py).
+SCREENSHOTS = Path(os.environ.get("TEST_RUN_VAR_DIR") or settings.VAR_DIR) / "e2e-screenshots"
 CHROMIUM = "/usr/bin/chromium"
 # How long a step may take to show its result: generous for 2 busy cores, short enough to fail fast.
 TIMEOUT_MS = 15_000
@@ -35,6 +36,7 @@ CODE_NAME = re.compile(r"\b[a-z]{2,}(?:_[a-z]+)+\b")  # a field or choice key sh
 SETTLED = "*, *::before, *::after { transition: none !important; animation: none !important; }"
 
 _folders_written: list[Path] = []
+_session_started = time.time()
 
 
 # --- Playwright for this package only ----------------------------------------------------------
@@ -326,9 +328,17 @@ def mailbox(mailoutbox):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _folders_written:
-        folders = sorted({str(folder.parent) for folder in _folders_written})
+    written = list(_folders_written)
+    if not written and SCREENSHOTS.is_dir():
+        # Under pytest-xdist the stories ran in the workers: the folders they wrote in this run.
+        written = [
+            folder
+            for folder in SCREENSHOTS.iterdir()
+            if folder.is_dir() and folder.stat().st_mtime >= _session_started
+        ]
+    if written:
+        folders = sorted({str(folder.parent) for folder in written})
         terminalreporter.write_line(f"e2e screenshots: {', '.join(folders)}")
-        for folder in sorted(set(_folders_written)):
+        for folder in sorted(set(written)):
             count = len(list(folder.glob("*.png")))
             terminalreporter.write_line(f"  {folder} ({count} pages)")
