@@ -137,12 +137,19 @@ def ring_from_file(path: Path) -> str:
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     entry = new_key_entry("dev1")
+    # Written aside, then linked into place: a process starting at the same moment either finds
+    # no file or the whole ring, never an empty one that it would take for the ring.
+    fd, written = tempfile.mkstemp(dir=path.parent, prefix=".encryption_keys.")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process of the same start wrote it first
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(entry)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(entry)
+        os.chmod(written, 0o600)
+        try:
+            os.link(written, path)
+        except FileExistsError:  # another process of the same start wrote it first
+            return path.read_text().strip()
+    finally:
+        os.unlink(written)
     return entry
 
 

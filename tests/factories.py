@@ -79,6 +79,27 @@ def reviewer_of(code: str, email: str | None = None, **user_fields) -> User:
     return ReviewerFactory(office=_office(code), **user_fields).user
 
 
+def approved_by_the_office(filing_id: int, reviewer):
+    """The filing approved as its office decides: alone, or, where the office asks for a second
+    signature (provincial offices under the 2025 measures), proposed by ``reviewer`` and signed off
+    by a signer of the same office."""
+    from django.contrib.auth.models import Group
+
+    from filings.lifecycle import services, sign_off
+    from filings.models import Filing
+    from filings.review.handling import requires_sign_off
+    from filings.review.reviewer_group import SIGNER_GROUP, ensure_role_groups
+
+    filing = Filing.objects.select_related("office").get(pk=filing_id)
+    if not requires_sign_off(filing):
+        return services.approve_filing(filing_id, reviewer)
+    sign_off.propose_decision(filing_id, reviewer, Filing.Proposal.APPROVE)
+    ensure_role_groups()
+    signer = reviewer_of(filing.office.code)
+    signer.groups.add(Group.objects.get(name=SIGNER_GROUP))
+    return sign_off.sign_off(filing_id, type(signer).objects.get(pk=signer.pk))
+
+
 def valid_uscc(n: int) -> str:
     """A syntactically valid USCC (9144030 + a 10-digit body + its mod-31 check character)."""
     from stdnum.cn import uscc

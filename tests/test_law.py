@@ -24,7 +24,7 @@ from filings.models import (
     ObligationEvent,
 )
 from notifications.models import Notification
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, approved_by_the_office
 from tests.filing_data import complete_filing, mark_complete
 from tests.pdfs import pdf_bytes
 
@@ -784,7 +784,7 @@ def filed_organization(settings, regime="cac-2023-draft", people=12_000):
     services.submit_filing(filing.pk, membership.user)
     reviewer = reviewer_of(filing.office.code)
     services.start_review(filing.pk, reviewer)
-    services.approve_filing(filing.pk, reviewer)
+    approved_by_the_office(filing.pk, reviewer)
     return membership, door
 
 
@@ -894,7 +894,7 @@ def test_the_cancellation_notice_reminds_to_delete_or_anonymise(settings, regime
     services.submit_filing(cancellation.pk, membership.user)
     reviewer = reviewer_of(filed.office.code)
     services.start_review(cancellation.pk, reviewer)
-    services.approve_filing(cancellation.pk, reviewer)
+    approved_by_the_office(cancellation.pk, reviewer)
     assert Obligation.objects.get(kind="cancellation").status == Obligation.Status.FULFILLED
     notice = Document.objects.get(filing=cancellation, kind="notice")
     html = html_for(notice)

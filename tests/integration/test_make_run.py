@@ -65,6 +65,8 @@ def portal(tmp_path_factory):
         {
             "DATABASE_URL": database_url_of_test_database(),
             "SECRET_KEY": settings.SECRET_KEY,  # the sessions that the test signs in with
+            # The rows the test writes are sealed with its key ring: the portal reads them with it.
+            "ENCRYPTION_KEYS": settings.ENCRYPTION_KEYS,
             "VAR_DIR": str(var_dir),
             "PORT": str(port),
             "PATH": f"{Path(sys.executable).parent}:{env.get('PATH', '')}",

@@ -226,6 +226,9 @@ def portal(tmp_path) -> Portal:
             "CELERY_BROKER_URL": os.environ.get("TWO_HOSTS_BROKER_URL")
             or settings.CELERY_BROKER_URL,
             "SECRET_KEY": settings.SECRET_KEY,
+            # Every host opens what another sealed with the same ring (docs/deployment.md); on an
+            # https SITE_URL a host without keys refuses to start.
+            "ENCRYPTION_KEYS": settings.ENCRYPTION_KEYS,
             "SITE_URL": f"https://127.0.0.1:{tls_port}",
             "BEHIND_TLS_PROXY": "1",
             "METRICS_TOKEN": METRICS_TOKEN,
