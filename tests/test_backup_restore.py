@@ -76,6 +76,9 @@ def test_a_backup_restores_into_an_empty_database_and_bucket_whole(
         "DATABASE_URL": database_url_of_test_database(),
         "AWS_STORAGE_BUCKET_NAME": settings.AWS_STORAGE_BUCKET_NAME,
         "VAR_DIR": str(tmp_path / "var"),
+        # The files were sealed with the suite's key ring; a restore needs the same ring (a
+        # backup of the data is nothing without its keys, which are kept apart from it).
+        "ENCRYPTION_KEYS": settings.ENCRYPTION_KEYS,
     }
     if not settings.CACHE_URL.startswith("redis"):
         env["SINGLE_HOST"] = "1"  # the cache alone is this host's; the files are in the bucket
