@@ -284,14 +284,15 @@ def start_follow_up(original: Filing, actor, kind: str, *, reuse: bool = True) -
         created_by=actor,
     )
     if kind == Filing.Kind.CHANGE:
-        _carry_attachments_over(in_force, filing)
+        _carry_attachments_over(current_attachments(in_force), filing)
     FilingEvent.objects.create(filing=filing, action=A.CREATED, to_status=S.DRAFT, actor=actor)
     return filing
 
 
-def _carry_attachments_over(original: Filing, follow_up: Filing) -> None:
-    """A change starts with the attachments the original was filed with; the filer withdraws or
-    adds from there. The stored files are shared: attachments are never deleted, only withdrawn."""
+def _carry_attachments_over(rows, follow_up: Filing) -> None:
+    """A change starts with the attachments the original was filed with, and a filing made again
+    with those its source last showed; the filer withdraws or adds from there. The stored files
+    are shared: attachments are never deleted, only withdrawn."""
     Attachment.objects.bulk_create(
         Attachment(
             filing=follow_up,
@@ -303,7 +304,7 @@ def _carry_attachments_over(original: Filing, follow_up: Filing) -> None:
             sha256=attachment.sha256,
             uploaded_by=attachment.uploaded_by,
         )
-        for attachment in current_attachments(original)
+        for attachment in rows
     )
 
 
@@ -756,19 +757,7 @@ def start_refiling(source: Filing, actor, *, reuse: bool = True) -> Filing:
     )
     kept = {item["id"] for item in (last.attachments if last else [])}
     rows = source.attachment_rows.filter(pk__in=kept) if last else current_attachments(source)
-    Attachment.objects.bulk_create(
-        Attachment(
-            filing=filing,
-            kind=attachment.kind,
-            file=attachment.file.name,
-            original_name=attachment.original_name,
-            content_type=attachment.content_type,
-            size=attachment.size,
-            sha256=attachment.sha256,
-            uploaded_by=attachment.uploaded_by,
-        )
-        for attachment in rows
-    )
+    _carry_attachments_over(rows, filing)
     FilingEvent.objects.create(
         filing=filing,
         action=A.CREATED,
