@@ -25,6 +25,7 @@ from filings.lifecycle import services
 from filings.models import Document, Filing
 from notifications.models import Notification
 from portal import embedded_redis
+from portal.storage import PrivateStorage
 from tests.factories import MembershipFactory, UserFactory, reviewer_of
 from tests.integration import web_client
 from tests.integration.conftest import (
@@ -186,8 +187,12 @@ def test_a_notice_rendered_by_the_worker_links_to_the_web_servers_port(portal):
         with document.file.open("rb") as stored:
             content = stored.read()
     else:
-        # The worker wrote it under the launcher's VAR_DIR.
-        content = (portal["var_dir"] / "private" / document.file.name).read_bytes()
+        # The worker wrote it under the launcher's VAR_DIR, sealed: what lies on the disk is not
+        # a PDF, and the same ring (the suite's, given to the launcher) opens it.
+        private = portal["var_dir"] / "private"
+        assert not (private / document.file.name).read_bytes().startswith(b"%PDF")
+        with PrivateStorage(location=private).open(document.file.name) as stored:
+            content = stored.read()
     text = pdf_text(content)
     assert f"{portal['url']}/verify/" in text.replace(" ", "")
 
