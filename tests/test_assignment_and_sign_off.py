@@ -572,3 +572,61 @@ def test_the_organization_sees_the_offices_decision_not_its_workings(
     assert [row["description"] for row in rows if row["action"] == "refused"] == [
         "缺少单独同意的证明"
     ]
+
+
+# --- Who is told --------------------------------------------------------------------------------
+
+
+def test_the_signers_the_handler_and_the_assignee_are_each_emailed_in_their_language(
+    shenzhen,
+    city_reviewer,
+    colleague,
+    lead,
+    signer,
+    two_signatures,
+    django_capture_on_commit_callbacks,
+):
+    english_signer = with_role(
+        reviewer_of("440300", "signer2@cac.example", name="Ann Signer"), SIGNER_GROUP
+    )
+    english_signer.language = "en"
+    english_signer.save(update_fields=["language"])
+    with_role(city_reviewer, SIGNER_GROUP)  # a signer who proposes is not asked to sign
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assignment.assign_filing(shenzhen.pk, lead, colleague, note="请优先办理")
+    assert [message.to for message in mail.outbox] == [[colleague.email]]
+    assigned = mail.outbox[0]
+    assert assigned.subject == f"备案 {shenzhen.receipt_number} 已分派给您办理"
+    assert "王处长 已将备案" in assigned.body
+    assert "请优先办理" in assigned.body
+    assert reverse("admin:filings_filing_change", args=[shenzhen.pk]) in assigned.body
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assignment.assign_filing(shenzhen.pk, lead, lead)  # the lead takes it: nobody to tell
+        assignment.assign_filing(shenzhen.pk, lead, city_reviewer)
+    assert [message.to for message in mail.outbox] == [[city_reviewer.email]]
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_off.propose_decision(shenzhen.pk, city_reviewer, "refuse", "不符合第十三条")
+    told = {message.to[0]: message for message in mail.outbox}
+    assert set(told) == {signer.email, english_signer.email}
+    assert told[signer.email].subject == f"备案 {shenzhen.receipt_number}：一项决定待您签发"
+    assert "提请签发：不予备案。" in told[signer.email].body
+    assert "不符合第十三条" in told[signer.email].body
+    english = told[english_signer.email]
+    assert english.subject == f"Filing {shenzhen.receipt_number}: a decision awaits your sign-off"
+    assert "proposes a decision on filing" in english.body
+    assert "Refusal" in english.body
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_off.send_back(shenzhen.pk, signer, "理由不充分，请补充具体条款。")
+    assert [message.to for message in mail.outbox] == [[city_reviewer.email]]
+    back = mail.outbox[0]
+    assert back.subject == f"备案 {shenzhen.receipt_number}：您提请的决定已被退回"
+    assert "赵签发 未签发您" in back.body
+    assert "理由不充分，请补充具体条款。" in back.body

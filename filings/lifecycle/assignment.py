@@ -69,7 +69,20 @@ def assign_filing(filing_id: int, lead, holder, note: str = "") -> Filing:
         )
     if filing.holder_id == holder.pk:
         return filing
-    services._hand(filing, holder, lead, A.ASSIGNED, note=(note or "").strip()[:MAX_NOTE])
+    note = (note or "").strip()[:MAX_NOTE]
+    services._hand(filing, holder, lead, A.ASSIGNED, note=note)
+    if holder.pk != lead.pk:
+        emails.send(
+            "filing_assigned",
+            to=holder.email,
+            language=holder.language,
+            context={
+                "filing": filing,
+                "user": holder,
+                "assigned_by": handling.person(lead),
+                "note": note,
+            },
+        )
     return filing
 
 

@@ -15,6 +15,7 @@ from filings.lifecycle import services
 from filings.lifecycle.assignment import lock_in_scope
 from filings.models import Document, Filing, FilingEvent
 from filings.review import handling
+from notifications import emails
 
 S = Filing.Status
 A = FilingEvent.Action
@@ -55,7 +56,27 @@ def propose_decision(filing_id: int, handler, decision: str, reasons: str = "") 
             services._hand(filing, handler, handler, A.TAKEN)
     filing.proposed_by = handler
     filing.signed_off_by = None
-    return _set_proposal(filing, decision, reasons, A.PROPOSED, handler, reasons)
+    filing = _set_proposal(filing, decision, reasons, A.PROPOSED, handler, reasons)
+    for signer in handling.signers_for(filing.office):
+        if signer.pk != handler.pk:
+            _tell(signer, "proposal_awaits_sign_off", filing, decision, reasons=reasons)
+    return filing
+
+
+def _tell(user, kind: str, filing: Filing, decision: str, **context) -> None:
+    """An email to a member of staff about a proposal, in their language."""
+    emails.send(
+        kind,
+        to=user.email,
+        language=user.language,
+        context={
+            "user": user,
+            "filing": filing,
+            "decision": P(decision).label,
+            "proposed_by": handling.person(filing.proposed_by),
+            **context,
+        },
+    )
 
 
 def _set_proposal(filing, decision: str, reasons: str, action: str, actor, note: str) -> Filing:
@@ -121,4 +142,15 @@ def send_back(filing_id: int, signer, note: str) -> Filing:
     if not note:
         raise services.FilingError(_("Say why the proposal goes back: the handler will read it."))
     filing = _lock_proposal(filing_id, signer)
-    return _set_proposal(filing, P.NONE, "", A.SENT_BACK, signer, note)
+    decision = filing.proposed_decision
+    filing = _set_proposal(filing, P.NONE, "", A.SENT_BACK, signer, note)
+    if filing.proposed_by is not None and filing.proposed_by.is_active:
+        _tell(
+            filing.proposed_by,
+            "proposal_sent_back",
+            filing,
+            decision,
+            signer=handling.person(signer),
+            note=note,
+        )
+    return filing

@@ -70,13 +70,24 @@ def reviewers_for(office: Jurisdiction):
     )
 
 
-def leads_for(office: Jurisdiction) -> list:
-    """The office leads who see the office's filings (its own, then its province's)."""
-    with_role = Q(user__groups__permissions__codename="assign_filing") | Q(
-        user__user_permissions__codename="assign_filing"
+def _holding(office: Jurisdiction, codename: str) -> list:
+    """The active reviewers who see the office's filings and hold the permission (by a group or
+    their own): a superuser is not told, they are not the office's staff."""
+    with_role = Q(user__groups__permissions__codename=codename) | Q(
+        user__user_permissions__codename=codename
     )
     appointments = reviewers_for(office).filter(with_role).distinct()
     return [appointment.user for appointment in appointments[:20]]
+
+
+def leads_for(office: Jurisdiction) -> list:
+    """The office leads who see the office's filings (its own, then its province's)."""
+    return _holding(office, ASSIGN.partition(".")[2])
+
+
+def signers_for(office: Jurisdiction) -> list:
+    """The signers who see the office's filings, told when a decision awaits their signature."""
+    return _holding(office, SIGN_OFF.partition(".")[2])
 
 
 def digest_share(user, office: Jurisdiction, today) -> Q:
