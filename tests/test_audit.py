@@ -183,7 +183,14 @@ def test_appointing_moving_and_removing_a_reviewer_in_the_admin(client, superuse
     shenzhen = Jurisdiction.objects.get(code="440300")
     guangzhou = Jurisdiction.objects.get(code="440100")
     response = client.post(
-        reverse("admin:filings_reviewer_add"), {"user": person.pk, "office": shenzhen.pk}
+        reverse("admin:filings_reviewer_add"),
+        {
+            "name": person.name,
+            "email": "Checker@Example.com ",
+            "office": shenzhen.pk,
+            "language": "zh-hans",
+            "roles": ["签发人"],
+        },
     )
     assert response.status_code == 302
     appointed = only(A.REVIEWER_APPOINTED)
@@ -191,12 +198,13 @@ def test_appointing_moving_and_removing_a_reviewer_in_the_admin(client, superuse
     assert appointed.after == {
         "user": "checker@example.com",
         "office": f"440300 {shenzhen.office_name}".strip(),
+        "roles": ["签发人"],
     }
 
     reviewer = Reviewer.objects.get(user=person)
     response = client.post(
         reverse("admin:filings_reviewer_change", args=[reviewer.pk]),
-        {"user": person.pk, "office": guangzhou.pk},
+        {"office": guangzhou.pk},
     )
     assert response.status_code == 302
     moved = only(A.REVIEWER_CHANGED)

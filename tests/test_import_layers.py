@@ -142,6 +142,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "filings.review.handling",
             "filings.lifecycle.assignment",
             "filings.lifecycle.sign_off",
+            "filings.lifecycle.appointments",
             "filings.documents.verification",
             "filings.registry.audit",
             "filings.documents.bulk_declarations",

@@ -33,7 +33,6 @@ from filings.models import (
     Filing,
     FilingEvent,
     RecognitionSystem,
-    Reviewer,
 )
 from filings.models.filings import review_urgency
 from filings.registry import audit
@@ -44,7 +43,7 @@ from filings.review.review_scope import (
     offices_in_jurisdiction,
     offices_visible_to,
 )
-from filings.review.reviewer_group import ensure_reviewer_group, is_office_lead
+from filings.review.reviewer_group import is_office_lead
 from filings.review.statistics import city_name
 from portal.admin_site import ReadOnlyAdmin
 
@@ -751,59 +750,3 @@ class DocumentAdmin(ReadOnlyReviewAdmin, admin.ModelAdmin):
             "%(count)d document queued again.", "%(count)d documents queued again.", count
         )
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
-
-
-@admin.register(Reviewer)
-class ReviewerAdmin(admin.ModelAdmin):
-    """Administrators appoint reviewers: the account becomes staff, in the reviewers' group."""
-
-    list_display = ("user", "office", "created_at")
-    list_select_related = ("user", "office")
-    search_fields = ("user__email", "user__name", "office__name", "office__code")
-    autocomplete_fields = ("user", "office")
-
-    def save_model(self, request, obj, form, change):
-        before = _appointment(Reviewer.objects.filter(pk=obj.pk).first()) if change else {}
-        super().save_model(request, obj, form, change)
-        user = obj.user
-        if not user.is_staff:
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
-        user.groups.add(ensure_reviewer_group())
-        before, after = audit.changed(before, _appointment(obj))
-        if after:
-            action = AuditEntry.Action
-            audit.record(
-                action.REVIEWER_CHANGED if change else action.REVIEWER_APPOINTED,
-                actor=request.user,
-                obj=obj,
-                object_repr=user.email,
-                before=before,
-                after=after,
-            )
-
-    def delete_model(self, request, obj):
-        self._record_removal(request, obj)
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for reviewer in queryset.select_related("user", "office"):
-            self._record_removal(request, reviewer)
-        super().delete_queryset(request, queryset)
-
-    def _record_removal(self, request, reviewer):
-        audit.record(
-            AuditEntry.Action.REVIEWER_REMOVED,
-            actor=request.user,
-            obj=reviewer,
-            object_repr=reviewer.user.email,
-            before=_appointment(reviewer),
-        )
-
-
-def _appointment(reviewer) -> dict:
-    """A reviewer's appointment as facts: the account and the office (its code and name)."""
-    if reviewer is None:
-        return {}
-    office = reviewer.office
-    return {"user": reviewer.user.email, "office": f"{office.code} {office.office_name}".strip()}

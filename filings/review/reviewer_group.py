@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import Group, Permission
 
-REVIEWER_GROUP = "Reviewers"
+REVIEWER_GROUP = "审核人员"
 REVIEWER_PERMISSIONS = [
     ("filings", "view_filing"),
     ("filings", "review_filing"),
