@@ -8,7 +8,10 @@ class Reviewer(models.Model):
     (a provincial office: the whole province)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="reviewer",
     )
     office = models.ForeignKey(
         "filings.Jurisdiction",
