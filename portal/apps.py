@@ -9,4 +9,6 @@ class PortalAdminConfig(AdminConfig):
 
     def ready(self):
         super().ready()
-        from portal import checks  # noqa: F401 - registers the system checks
+        from portal import celery_beat_admin, checks  # noqa: F401 - checks registers the checks
+
+        celery_beat_admin.register()
