@@ -157,6 +157,13 @@ def _choice_labels(language: str) -> tuple[dict, dict]:
         )
 
 
+QUEUE_UNREAD_ORGANIZATION_FIELDS = (
+    "organization__responsible_person_id_number",
+    "organization__responsible_person_id_digest",
+    "organization__contact_mobile",
+)
+
+
 @admin.register(Filing)
 class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
     list_display = (
@@ -204,8 +211,11 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         # The content (a JSON document per filing) is never shown in a list: not read for one.
-        # The filing's own page asks for it back (``_visible``).
-        queryset = Filing.objects.annotate(urgency=review_urgency()).defer("data")
+        # The filing's own page asks for it back (``_visible``). Nor are the organization's sealed
+        # columns: each would be opened (decrypted) for every row of the page, for nothing.
+        queryset = Filing.objects.annotate(urgency=review_urgency()).defer(
+            "data", *QUEUE_UNREAD_ORGANIZATION_FIELDS
+        )
         queryset = filings_visible_to(request.user, queryset)
         return queryset.order_by(*self.get_ordering(request))
 
