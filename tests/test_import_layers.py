@@ -172,6 +172,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "*.templatetags.*",
             "filings.law.checks",
             "portal.admin_site",
+            "portal.celery_beat_admin",
             "portal.admin_strings",
             "portal.context_processors",
             "portal.health",
