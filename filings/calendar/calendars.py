@@ -180,13 +180,8 @@ def _revision() -> tuple:
 
 def current_index() -> WorkdayIndex:
     """The index built from the calendar as stored now (rebuilt only when a year changed)."""
-    return index_at(_revision())
-
-
-def index_at(revision: tuple) -> WorkdayIndex:
-    """The index of the calendar at ``revision`` (the number of years and their latest
-    ``updated_at``), for a caller that read it already in a query of its own."""
     global _cache
+    revision = _revision()
     cached = _cache
     if cached is not None and cached[0] == revision:
         return cached[1]

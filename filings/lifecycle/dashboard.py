@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from datetime import UTC, date
+from datetime import date
 
 from django.db import connection
 from django.db.models import Count, Prefetch, Window
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.db.models.expressions import RawSQL
+from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -64,11 +64,12 @@ CACHED_FOR = 10 * 60
 
 
 @functools.cache
-def _last_change_sql() -> str:
-    """One SELECT per kind of row, joined by UNION ALL, each an index range of the organization's
-    rows (their foreign key): (kind, how many, the latest ``updated_at``, the latest id). Written
-    once from the models' tables: compiling it through the ORM on every request cost as much as
-    the rest of a cached page. Every ``%s`` is the organization's id.
+def _fingerprint_sql() -> str:
+    """One text of scalar subqueries, each an index range of the organization's rows (their
+    foreign key): how many there are, and the latest ``updated_at`` or the latest id. It is read
+    as a column of the member's own row (``membership_with_fingerprint``), in the query the page
+    runs anyway, and written once from the models' tables: built by the ORM on every request, it
+    cost as much as the rest of a cached page.
 
     The ids of the rows that are only ever added (events, declarations, orders) move with every
     verb that adds one, whatever the clock says; the latest ``updated_at`` catches the changes
@@ -78,54 +79,50 @@ def _last_change_sql() -> str:
     def table(model) -> str:
         return quote(model._meta.db_table)
 
+    organization = f"{table(Membership)}.{quote('organization_id')}"
     filing, duty, system = table(Filing), table(Obligation), table(RecognitionSystem)
     events = f"{table(FilingEvent)} e INNER JOIN {filing} f ON f.id = e.filing_id"
     duty_events = f"{table(ObligationEvent)} e INNER JOIN {duty} o ON o.id = e.obligation_id"
     declarations = f"{table(SystemDeclaration)} d INNER JOIN {system} s ON s.id = d.system_id"
     kinds = [  # (rows, their organization's column, what changes with them)
-        (filing, "organization_id", "COUNT(*), MAX(updated_at), NULL"),
-        (events, "f.organization_id", "COUNT(*), NULL, MAX(e.id)"),
-        (duty, "organization_id", "COUNT(*), MAX(updated_at), NULL"),
-        (duty_events, "o.organization_id", "COUNT(*), NULL, MAX(e.id)"),
-        (system, "organization_id", "COUNT(*), MAX(updated_at), NULL"),
-        (declarations, "s.organization_id", "COUNT(*), NULL, MAX(d.id)"),
-        (table(HeadcountDeclaration), "organization_id", "COUNT(*), NULL, MAX(id)"),
-        (table(CorrectionOrder), "organization_id", "COUNT(*), NULL, MAX(id)"),
+        (filing, "organization_id", "MAX(updated_at)"),
+        (events, "f.organization_id", "MAX(e.id)"),
+        (duty, "organization_id", "MAX(updated_at)"),
+        (duty_events, "o.organization_id", "MAX(e.id)"),
+        (system, "organization_id", "MAX(updated_at)"),
+        (declarations, "s.organization_id", "MAX(d.id)"),
+        (table(HeadcountDeclaration), "organization_id", "MAX(id)"),
+        (table(CorrectionOrder), "organization_id", "MAX(id)"),
     ]
-    selects = [
-        f"SELECT {number}, {values} FROM {rows} WHERE {column} = %s"  # noqa: S608 - from _meta
-        for number, (rows, column, values) in enumerate(kinds)
+
+    def counted(latest: str) -> str:  # "how many,latest" as text on SQLite and PostgreSQL alike
+        return f"CAST(COUNT(*) AS TEXT) || ',' || COALESCE(CAST({latest} AS TEXT), '')"
+
+    subqueries = [
+        f"SELECT {counted(latest)} FROM {rows} WHERE {column} = {organization}"  # noqa: S608
+        for rows, column, latest in kinds
     ]
-    # The calendar's revision as calendars.current_index reads it, in the same round trip.
-    selects.append(
-        f"SELECT {len(kinds)}, COUNT(*), MAX(updated_at), NULL FROM {table(CalendarYear)}"  # noqa: S608
-    )
-    return " UNION ALL ".join(selects)
+    # The working days left move when a calendar year is entered (calendars.current_index).
+    subqueries.append(f"SELECT {counted('MAX(updated_at)')} FROM {table(CalendarYear)}")  # noqa: S608
+    return " || ';' || ".join(f"({subquery})" for subquery in subqueries)
 
 
-@functools.cache
-def _organization_parameters() -> int:
-    return _last_change_sql().count("%s")
+def membership_with_fingerprint(user, organization_id) -> Membership:
+    """The user's membership of the organization (``Http404`` if none), with the organization's
+    name and code, and the fingerprint of what its dashboard shows as ``fingerprint``: one query.
+    The organization's other columns are not read (two of them would be decrypted for nothing)."""
+    try:
+        return (
+            Membership.objects.select_related("organization")
+            .only("role", "organization__name", "organization__uscc")
+            .annotate(fingerprint=RawSQL(_fingerprint_sql(), ()))  # noqa: S611 - no parameters
+            .get(user=user, organization_id=organization_id)
+        )
+    except (Membership.DoesNotExist, ValueError):
+        raise Http404 from None
 
 
-def last_change(organization_id: int) -> tuple:
-    """The fingerprint of what the organization's dashboard shows (see the module's docstring);
-    ``calendar_revision`` reads the calendar's revision out of it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_last_change_sql(), [organization_id] * _organization_parameters())
-        rows = sorted(cursor.fetchall())
-    *kinds, (_calendar, years, latest_year, _none) = rows
-    if isinstance(latest_year, str):  # SQLite hands a raw query's timestamps back as text
-        latest_year = timezone.make_aware(parse_datetime(latest_year), UTC)
-    return (*(value for row in kinds for value in row[1:]), years, latest_year)
-
-
-def calendar_revision(fingerprint: tuple) -> tuple:
-    """The revision ``calendars.index_at`` takes, as ``calendars.current_index`` reads it."""
-    return fingerprint[-2:]
-
-
-def page_key(membership: Membership, today: date, fingerprint: tuple) -> str:
+def page_key(membership: Membership, today: date) -> str:
     """The cache key of the first page of the dashboard as this member sees it: the role decides
     the buttons, the day the working days left, the language the words, the rule set in force
     the notes beside the systems."""
@@ -135,7 +132,7 @@ def page_key(membership: Membership, today: date, fingerprint: tuple) -> str:
         get_language(),
         today.isoformat(),
         current_regime().code,
-        *fingerprint,
+        membership.fingerprint,
     )
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
     return f"dashboard:{membership.organization_id}:{digest}"
@@ -178,12 +175,11 @@ def _paginated(rows, per_page: int, number):
 
 
 def content(
-    organization: Organization, today: date, *, duties_page=None, filings_page=None, index=None
+    organization: Organization, today: date, *, duties_page=None, filings_page=None
 ) -> dict:
     """Everything the dashboard shows of ``organization`` on ``today``, in a fixed number of
-    queries (pages of 20 duties and of 10 filings). ``index``: the working-day index, if the
-    caller has it (``calendars.index_at``)."""
-    index = index or calendars.current_index()
+    queries (pages of 20 duties and of 10 filings)."""
+    index = calendars.current_index()
     duties = _paginated(
         organization.obligations.filter(status=Obligation.Status.OPEN)
         .select_related("office")

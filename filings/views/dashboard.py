@@ -11,11 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from filings.calendar import calendars
 from filings.lifecycle import dashboard
 from filings.lifecycle.dashboard import DUTIES_PER_PAGE, FILINGS_PER_PAGE
 from filings.models import Membership
-from filings.registry.access import membership_or_404
 from filings.review.review_scope import may_review
 from portal import fragments
 
@@ -41,23 +39,18 @@ def my_dashboard(request):
 @login_required
 def organization_dashboard(request, org_id):
     """The organization's page. Its first page, as this member sees it today, is kept rendered
-    under the fingerprint of what it shows (one query): unchanged, it costs no more queries."""
-    membership = membership_or_404(request.user, org_id)
+    under the fingerprint of what it shows, read with the membership: unchanged, the page runs
+    no query of its own beyond that one."""
+    membership = dashboard.membership_with_fingerprint(request.user, org_id)
     today = timezone.localdate()
     duties_page, filings_page = request.GET.get("duties"), request.GET.get("filings")
-    fingerprint = dashboard.last_change(membership.organization_id)
     key = None
     if not (duties_page or filings_page):  # other pages are rendered each time
-        key = dashboard.page_key(membership, today, fingerprint)
+        key = dashboard.page_key(membership, today)
     body = caches["pages"].get(key) if key else None
     if body is None:
-        index = calendars.index_at(dashboard.calendar_revision(fingerprint))
         context = dashboard.content(
-            membership.organization,
-            today,
-            duties_page=duties_page,
-            filings_page=filings_page,
-            index=index,
+            membership.organization, today, duties_page=duties_page, filings_page=filings_page
         )
         body = fragments.render_fragment(
             "filings/includes/dashboard_body.html", {**context, "membership": membership}
