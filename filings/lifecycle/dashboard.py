@@ -56,6 +56,8 @@ ENDING_ACTIONS = {
     FilingEvent.Action.WITHDRAWN,
     FilingEvent.Action.REVOKED,
 }
+# A filing's content, sealed (EncryptedJSONField): the page shows none of it, so none is opened.
+UNREAD = ("data", "original__data")
 # What no fingerprint follows (see the module's docstring) is kept no longer than this.
 CACHED_FOR = 10 * 60
 
@@ -205,6 +207,7 @@ def content(
     _say_where_the_answer_stands(closed_obligations)
     filings = _paginated(
         organization.filings.select_related("office", "original")
+        .defer(*UNREAD)
         .prefetch_related(
             Prefetch(
                 "events",
@@ -218,9 +221,16 @@ def content(
         FILINGS_PER_PAGE,
         filings_page,
     )
-    initials = organization.filings.filter(kind=Filing.Kind.INITIAL).order_by("-created_at", "-pk")
+    initials = (
+        organization.filings.filter(kind=Filing.Kind.INITIAL)
+        .defer("data")
+        .order_by("-created_at", "-pk")
+    )
     initial_filing = (
-        initials.exclude(status__in=services.CLOSED).select_related("office", "original").first()
+        initials.exclude(status__in=services.CLOSED)
+        .select_related("office", "original")
+        .defer(*UNREAD)
+        .first()
     )
     cancelled_filing = (
         None if initial_filing else initials.filter(status=Filing.Status.CANCELLED).first()
