@@ -278,7 +278,7 @@ def main() -> None:
             medians = measure(client, pages, args.rounds)
             print(f"\n{'page':<36} {'ms':>7} {'home ÷ page':>12} {'aim':>5} {'queries':>8}")
             for label, median in medians.items():
-                cold = label.endswith("cold")
+                cold = label.endswith(("cold", "(cold pass)"))
                 home = medians["home page, signed in" + (" (cold pass)" if cold else "")]
                 aim = AIM if label.endswith("warm") else None
                 if aim and home / median < aim:
