@@ -251,6 +251,7 @@ if CACHE_URL.startswith(("redis://", "rediss://")):
         }
     }
     CACHES["sessions"] = CACHES["default"]
+    CACHES["pages"] = CACHES["default"]
 else:
     CACHES = {
         "default": {
@@ -266,6 +267,13 @@ else:
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "sessions"),
             "OPTIONS": {"MAX_ENTRIES": 50_000},
+        },
+        # Rendered parts of pages (portal.fragments): the filers' dashboards, under a fingerprint
+        # of what they show, apart for the same reason. One pushed out is rendered again.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "pages"),
+            "OPTIONS": {"MAX_ENTRIES": 5_000},
         },
     }
 SESSION_CACHE_ALIAS = "sessions"

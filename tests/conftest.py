@@ -2,7 +2,7 @@ import os
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from portal import embedded_redis
 from portal.celery import app as celery_app
@@ -70,10 +70,13 @@ def _fast_password_hashing(request, settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rate limits count in the cache (emails per address and client): each test starts empty."""
+    """Rate limits count in the cache (emails per address and client), and rendered pages are
+    kept under ids that a rolled-back test gives out again: each test starts empty."""
     cache.clear()
+    caches["pages"].clear()
     yield
     cache.clear()
+    caches["pages"].clear()
 
 
 @pytest.fixture

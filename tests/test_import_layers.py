@@ -78,6 +78,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "portal.checks",
             "portal.logs",
             "portal.pagination",
+            # Renders a template for the page cache; the request only lends its CSRF token.
+            "portal.fragments",
             "portal.formats",
             "portal.formats.*",
             # The apps' packages themselves: their __init__ imports nothing.
@@ -127,6 +129,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "filings.calendar.calendars",
             "filings.review.exports",
             "filings.lifecycle.overdue",
+            "filings.lifecycle.dashboard",
             "filings.review.statistics",
             "filings.review.province",
             "filings.lifecycle.review_period",
@@ -172,6 +175,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "*.templatetags.*",
             "filings.law.checks",
             "portal.admin_site",
+            "portal.celery_beat_admin",
             "portal.admin_strings",
             "portal.context_processors",
             "portal.health",

@@ -297,9 +297,9 @@ def test_the_dashboard_pages_through_many_duties_and_filings(client):
     assert client.get(url + "?duties=999").status_code == 200  # the last page, not an error
 
 
-def test_the_dashboard_counts_a_list_that_fits_on_one_page_from_its_rows(client):
-    """Most organizations' duties fit on the first page: read once, not counted and then read. A
-    longer list costs its count once more, and no more however long it grows."""
+def test_the_dashboard_counts_its_duties_in_the_query_that_reads_them(client):
+    """The first page of duties is read once with their number (a window over the rows), not
+    counted and then read: the same queries for 1, 31 or 131 duties, and the pages are right."""
     membership = MembershipFactory()
     client.force_login(membership.user)
     declare(membership.organization, membership.user, 12_000)
@@ -318,19 +318,23 @@ def test_the_dashboard_counts_a_list_that_fits_on_one_page_from_its_rows(client)
     def counts(queries) -> int:
         return sum(1 for q in queries if 'COUNT(*) AS "__count" FROM "filings_obligation"' in q)
 
+    pages = []
+
     def dashboard() -> list[str]:
         with CaptureQueriesContext(connection) as captured:
-            assert (
-                client.get(reverse("dashboard", args=[membership.organization.pk])).status_code
-                == 200
-            )
+            response = client.get(reverse("dashboard", args=[membership.organization.pk]))
+            assert response.status_code == 200
+        pages.append(response.content.decode())
         return [q["sql"] for q in captured.captured_queries]
 
     one_page = dashboard()
     assert counts(one_page) == 0
+    assert "第 1 页" not in pages[-1]
     more_duties(30, 0)
     two_pages = dashboard()
-    assert counts(two_pages) == 1
-    assert len(two_pages) == len(one_page) + 1
+    assert counts(two_pages) == 0
+    assert len(two_pages) == len(one_page)
+    assert "第 1 页，共 2 页" in pages[-1]
     more_duties(100, 30)
     assert len(dashboard()) == len(two_pages)
+    assert "第 1 页，共 7 页" in pages[-1]

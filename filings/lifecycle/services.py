@@ -362,7 +362,7 @@ def _set_follow_up_obligation(filing: Filing, event_date: date) -> None:
         # The duty, not ``obligation``: after a return that is the correction duty.
         sent = reminders.sent_kinds_of(filing.duty)
         values["next_reminder_on"] = reminders.first_look(deadline.date, sent)
-        Obligation.objects.filter(pk=filing.duty_id).update(**values)
+        Obligation.objects.filter(pk=filing.duty_id).update(**values, updated_at=timezone.now())
     else:
         filing.obligation = Obligation.objects.create(
             organization=filing.organization,
@@ -483,7 +483,7 @@ def submit_filing(filing_id: int, actor) -> Filing:
         )
         if filing.obligation_id:
             Obligation.objects.filter(pk=filing.obligation_id, status="open").update(
-                status=Obligation.Status.FULFILLED, closed_at=now
+                status=Obligation.Status.FULFILLED, closed_at=now, updated_at=now
             )
         form = documents.request(version, Document.Kind.FORM)
         _notify_organization(filing, "filing_submitted", {"version": version}, document=form)
@@ -624,9 +624,10 @@ def reopen_duty(filing: Filing) -> Obligation | None:
             .first()
         )
     # A correction still pending on this filing ends with it.
+    lifted_at = timezone.now()
     Obligation.objects.filter(
         pk=filing.obligation_id, kind=Obligation.Kind.CORRECTION, status=Obligation.Status.OPEN
-    ).update(status=Obligation.Status.LIFTED, closed_at=timezone.now())
+    ).update(status=Obligation.Status.LIFTED, closed_at=lifted_at, updated_at=lifted_at)
     if duty is None:
         return None
     if filing.original_id and filing.original.status == S.REVOKED:

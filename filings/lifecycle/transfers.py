@@ -6,6 +6,7 @@ its receipt, versions, review due date and history; its office changes, with an 
 history and an audit entry."""
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from filings.lifecycle.services import FilingError, TransitionNotAllowed, _lock
@@ -55,7 +56,7 @@ def transfer_to_province(filing_id: int, actor, note: str = "") -> Filing:
     # A correction the organization still owes on it is now owed to the province.
     Obligation.objects.filter(
         pk=filing.obligation_id, kind=Obligation.Kind.CORRECTION, status=Obligation.Status.OPEN
-    ).update(office=province)
+    ).update(office=province, updated_at=timezone.now())
     FilingEvent.objects.create(
         filing=filing,
         action=FilingEvent.Action.TRANSFERRED,
