@@ -671,6 +671,8 @@ class Story:
         assert filing.status == Filing.Status.UNDER_REVIEW
         assert filing.proposed_decision == Filing.Proposal.APPROVE
         assert filing.filing_number is None
+        # The office's signer is told, in their language, that a decision awaits them.
+        self.expect_mail(1, {signer_email}, [filing.receipt_number])
 
         signer = self.reviewer_logs_in(signer_email)
         self.goto("/admin/filings/filing/?holder=to_sign", page=signer)
