@@ -27,7 +27,9 @@ rm -rf "$report"
 mkdir -p "$report"
 
 if [[ ${DATABASE_URL:-} == postgres* ]]; then
-  # The database of DATABASE_URL, made when it is not there yet.
+  # The database of DATABASE_URL, made when it is not there yet. With SCHEMATHESIS_NEW_DATABASE=1
+  # (CI) it is dropped and made anew: rows left by an earlier run were sealed with that run's key
+  # ring (a clone's VAR_DIR), which this run cannot open.
   $PY - <<'PYTHON'
 import os
 from urllib.parse import urlparse
@@ -38,6 +40,8 @@ url = urlparse(os.environ["DATABASE_URL"])
 name = url.path.lstrip("/")
 server = os.environ["DATABASE_URL"].replace(url.path, "/postgres", 1)
 with psycopg.connect(server, autocommit=True) as db:
+    if os.environ.get("SCHEMATHESIS_NEW_DATABASE") == "1":
+        db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     if not db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
         db.execute(f'CREATE DATABASE "{name}"')
 PYTHON
