@@ -33,6 +33,7 @@ Needs PostgreSQL (BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -649,13 +650,26 @@ def measure(size: Size, ids: dict, var_dir: str, seconds: int, large: bool) -> d
     return results
 
 
+@contextlib.contextmanager
+def var_folder(kept: bool):
+    """The VAR_DIR of the run: a temporary folder; for kept databases, one that is kept with them
+    (var/bench-pages/<prefix>), since it holds the key ring that sealed their personal data."""
+    if not kept:
+        with tempfile.TemporaryDirectory(prefix="bench-pages-") as var_dir:
+            yield var_dir
+        return
+    var_dir = ROOT / "var" / "bench-pages" / DATABASE_PREFIX
+    var_dir.mkdir(parents=True, exist_ok=True)
+    yield str(var_dir)
+
+
 def main() -> None:
     args = parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: `make setup` installs it (Debian: apt-get install wrk)")
     small = Size("small", args.small, args.small // 5, args.small * 10 + 8)
     large = Size("large", args.large, args.large // 5, args.large * 10 + 800)
-    with tempfile.TemporaryDirectory(prefix="bench-pages-") as var_dir:
+    with var_folder(args.keep or args.reuse) as var_dir:
         setup_django(var_dir)
         ids = {}
         try:
