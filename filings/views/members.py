@@ -262,7 +262,7 @@ def _accept(request, invitation, *, token, user=None, new_user_data=None):
         messages.error(request, refused.message)
         return redirect("invitation_accept", token)
     if user is None:
-        login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, membership.user, backend="portal.auth_backend.PortalBackend")
     messages.success(
         request,
         _("Welcome to %(organization)s! Your role: %(role)s.")

@@ -115,7 +115,7 @@ def confirm_email(request, token):
             {"reason": invalid.code, "message": invalid.message},
             status=400,
         )
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="portal.auth_backend.PortalBackend")
     request.session.pop(REGISTERED_EMAIL_KEY, None)
     messages.success(request, _("Your email address is confirmed. Welcome to the Filing Portal!"))
     membership = Membership.objects.filter(user=user).order_by("pk").first()
