@@ -212,6 +212,7 @@ def test_the_queue_runs_as_many_queries_in_each_view_with_more_filings(client, c
     today = timezone.localdate()
     for url in (QUEUE, QUEUE + "?view=due_this_week", QUEUE + "?view=all"):
         bulk_filings([("submitted", today - timedelta(days=1))] * 3)
+        client.get(url)  # the "held by" choices are read once, then kept between pages
         with CaptureQueriesContext(connection) as few:
             client.get(url)
         bulk_filings([("submitted", today + timedelta(days=2))] * 120)

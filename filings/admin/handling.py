@@ -5,7 +5,6 @@ filings/lifecycle/sign_off.py."""
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -14,38 +13,29 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from filings.lifecycle import assignment, services, sign_off
-from filings.models import Filing, Reviewer
-from filings.review import handling
-from filings.review.review_scope import may_review, office_of, offices_in_jurisdiction
+from filings.models import Filing
+from filings.review import handling, holders
+from filings.review.review_scope import may_review
 
 P = Filing.Proposal
 
 
 class HolderFilter(admin.SimpleListFilter):
     """Mine, unassigned, awaiting my signature, or held by one of the reviewers who see the
-    queue: one query for the reviewers, whatever the queue holds."""
+    queue: one query for the reviewers, whatever the queue holds, kept between pages
+    (filings/review/holders.py)."""
 
     title = _("handled by")
     parameter_name = "holder"
 
     def lookups(self, request, model_admin):
-        user = request.user
-        own = office_of(user)
-        seeing = Q(office__in=offices_in_jurisdiction(user))
-        if own is not None and own.province_id:
-            seeing |= Q(office_id=own.province_id)
-        reviewers = (
-            Reviewer.objects.filter(seeing, user__is_active=True)
-            .select_related("user")
-            .order_by("user__name", "user__email")[:100]
-        )
         return [
             ("mine", _("Mine")),
             ("unassigned", _("Unassigned")),
             ("to_sign", _("Awaiting my signature")),
             *[
-                (str(r.user_id), _("Held by %(name)s") % {"name": handling.person(r.user)})
-                for r in reviewers
+                (str(user_id), _("Held by %(name)s") % {"name": name})
+                for user_id, name in holders.reviewers_seen_by(request.user)
             ],
         ]
 

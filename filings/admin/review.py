@@ -2,7 +2,6 @@
 decisions, downloads, exports and statistics. Everything starts from ``filings_visible_to``, so a
 reviewer sees the filings of its office and nothing else (another office's filing is 404)."""
 
-import functools
 import re
 
 from django.contrib import admin, messages
@@ -11,17 +10,16 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponseNotAllow
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from filings.admin.handling import HandlingAdminMixin, HolderFilter
 from filings.admin.province_urls import province_urls
 from filings.admin.queue_filters import QueueStatusFilter, QueueViewFilter
+from filings.admin.queue_rows import OPEN, review_overdue
 from filings.documents import comparisons, documents, summary
 from filings.law import compliance
 from filings.lifecycle import services
@@ -47,7 +45,6 @@ from filings.review.reviewer_group import is_office_lead
 from filings.review.statistics import city_name
 from portal.admin_site import ReadOnlyAdmin
 
-OPEN = (Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW)
 USCC_LIKE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
 RECEIPT_LIKE = re.compile(r"FR\d{14,}")
 FILING_NUMBER_PREFIX = "网信人脸备"
@@ -137,25 +134,50 @@ class OfficeFilter(admin.SimpleListFilter):
     parameter_name = "office"
 
     def lookups(self, request, model_admin):
-        # The reviewer's offices that hold filings: a few rows, not a DISTINCT over the filings.
-        offices = offices_visible_to(request.user).values_list("code", "name", "name_en")
+        # A city's reviewer sees its own office only: offered without a query. A provincial
+        # reviewer (or a superuser) is offered the offices that hold filings: a few rows, not a
+        # DISTINCT over the filings.
         english = get_language() == "en"
-        return [(code, name_en if english else name) for code, name, name_en in offices]
+        own = office_of(request.user)
+        if own is not None and own.level != own.Level.PROVINCE:
+            offices = [(own.pk, own.code, own.name, own.name_en)]
+        else:
+            offices = offices_visible_to(request.user).values_list("pk", "code", "name", "name_en")
+        self.office_ids = {}
+        choices = []
+        for pk, code, name, name_en in offices:
+            self.office_ids[code] = pk
+            choices.append((code, name_en if english else name))
+        return choices
 
     def queryset(self, request, queryset):
-        return queryset.filter(office__code=self.value()) if self.value() else queryset
+        # By the office's key, which the choices read: no join of the offices for the filter.
+        if not self.value():
+            return queryset
+        office_id = self.office_ids.get(self.value())
+        return queryset.filter(office_id=office_id) if office_id else queryset.none()
 
 
-@functools.cache
-def _choice_labels(language: str) -> tuple[dict, dict]:
-    """The kinds' and statuses' labels in a language, translated once per process: a row asking
-    ``get_status_display`` hashes every choice's lazy label again (900 translations a page)."""
-    with translation.override(language):
-        return (
-            {value: str(label) for value, label in Filing.Kind.choices},
-            {value: str(label) for value, label in Filing.Status.choices},
-        )
-
+# What a page of the queue shows (filings/admin/queue_rows.py), and nothing more: a row of the
+# queue reads 13 of a filing's, its organization's and its holder's 60-odd columns. The exports
+# and the counts read the list as the changelist filters it, without this.
+QUEUE_ROW_FIELDS = (
+    "receipt_number",
+    "kind",
+    "status",
+    "submitted_at",
+    "review_due",
+    "late",
+    "warning_count",
+    "proposed_decision",
+    "organization",
+    "organization__name",
+    "organization__uscc",
+    "organization__address_division",
+    "holder",
+    "holder__name",
+    "holder__email",
+)
 
 QUEUE_UNREAD_ORGANIZATION_FIELDS = (
     "organization__responsible_person_id_number",
@@ -219,6 +241,11 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
         queryset = filings_visible_to(request.user, queryset)
         return queryset.order_by(*self.get_ordering(request))
 
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if queryset.model is Filing:  # the queue's page, not a filing's history
+            queryset = queryset.only(*QUEUE_ROW_FIELDS)
+        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+
     def get_ordering(self, request):
         # Open reviews first, the most urgent due date first; then returned, then decided.
         # The index filing_review_queue follows this order. Filtered to one status, the urgency
@@ -259,20 +286,11 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
     def city(self, filing):
         return city_name(filing.organization.address_division)
 
-    @staticmethod
-    def review_overdue(filing) -> bool:
-        """Past its review due date with the decision still to take: red in the queue."""
-        return (
-            filing.status in OPEN
-            and filing.review_due is not None
-            and filing.review_due < timezone.localdate()
-        )
-
     @admin.display(description=_("review due"), ordering="review_due")
     def review_due_flagged(self, filing):
         if filing.review_due is None:
             return "—"
-        if self.review_overdue(filing):
+        if review_overdue(filing, timezone.localdate()):
             return format_html(
                 '<strong class="overdue">{} · {}</strong>',
                 filing.review_due.isoformat(),
@@ -286,40 +304,6 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
         if filing.late:
             return format_html('<span class="late">{}</span>', gettext("Filed late"))
         return "—"
-
-    def queue_row(self, filing, change_url: str) -> str:
-        """One row of the queue as Django's admin draws it (``result_list``), in one pass: the
-        columns of ``list_display``, the first a link to the filing (templatetags/review_queue)."""
-        empty = self.get_empty_value_display()
-        kinds, statuses = _choice_labels(get_language())
-        submitted = (
-            date_format(timezone.localtime(filing.submitted_at), "DATETIME_FORMAT")
-            if filing.submitted_at
-            else empty
-        )
-        overdue = self.review_overdue(filing)
-        return format_html(
-            '<tr{}><th class="field-receipt"><a href="{}">{}</a></th>'
-            '<td class="field-organization_name">{}</td><td class="field-uscc">{}</td>'
-            '<td class="field-city">{}</td><td class="field-kind">{}</td>'
-            '<td class="field-status">{}</td><td class="field-holder_name">{}</td>'
-            '<td class="field-submitted_at nowrap">{}</td>'
-            '<td class="field-review_due_flagged">{}</td><td class="field-late_flag">{}</td>'
-            '<td class="field-warning_count">{}</td></tr>',
-            mark_safe(' class="review-overdue"') if overdue else "",
-            change_url,
-            self.receipt(filing) or empty,
-            self.organization_name(filing),
-            self.uscc(filing),
-            self.city(filing),
-            kinds.get(filing.kind, filing.kind),
-            statuses.get(filing.status, filing.status),
-            self.holder_name(filing) or empty,
-            submitted,
-            self.review_due_flagged(filing),
-            self.late_flag(filing),
-            filing.warning_count,
-        )
 
     # --- The filing page ---------------------------------------------------------------------
 
@@ -377,7 +361,10 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
         return get_object_or_404(
             self.get_queryset(request)
             .defer(None)
-            .select_related("office", "original", "duty", "holder", "proposed_by"),
+            # The organization with the filing; its sealed columns are opened only where a page
+            # reads them.
+            .select_related("organization", "office", "original", "duty", "holder", "proposed_by")
+            .defer(*QUEUE_UNREAD_ORGANIZATION_FIELDS),
             pk=pk,
         )
 
