@@ -74,6 +74,10 @@ def test_the_queue_counts_without_sorting_and_lists_without_the_content(
     listing = [q for q in sql if q.startswith("SELECT") and "LIMIT" in q and "urgency" in q]
     assert listing, sql
     assert all('"filings_filing"."data"' not in query for query in listing)
+    # Only what a row shows (QUEUE_ROW_FIELDS): no address, no contact, no sealed column.
+    for unread in ("street_address", "contact_email", "contact_mobile", "responsible_person"):
+        assert all(f'"filings_organization"."{unread}"' not in query for query in listing)
+    assert all('"accounts_user"."password"' not in query for query in listing)
 
 
 def test_the_filing_page_still_reads_the_content(client, queue, city_reviewer):
