@@ -87,6 +87,23 @@ def test_the_filing_page_still_reads_the_content(client, queue, city_reviewer):
     assert "深圳甲公司" in response.content.decode()
 
 
+def test_the_review_page_reads_the_filing_and_its_organization_once_without_sealed_values(
+    client, queue, city_reviewer
+):
+    """The page shows the submitted version's content: the filing's own is not read, nor the
+    organization's sealed columns; the organization comes with the filing."""
+    login_with_second_factor(client, city_reviewer)
+    url = reverse("admin:filings_filing_change", args=[queue["shenzhen"].pk])
+    sql = queries_of(client, url)
+    filings = [q for q in sql if q.startswith('SELECT "filings_filing"."id"')]
+    assert len(filings) == 1, filings
+    assert '"filings_filing"."data"' not in filings[0]
+    assert '"filings_organization"."name"' in filings[0]
+    assert not [q for q in sql if 'FROM "filings_organization"' in q]
+    assert "contact_mobile" not in filings[0]
+    assert "responsible_person_id_number" not in filings[0]
+
+
 def test_the_city_filter_offers_the_reviewers_offices_without_a_distinct_over_filings(
     client, queue, provincial_reviewer
 ):

@@ -233,7 +233,7 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         # The content (a JSON document per filing) is never shown in a list: not read for one.
-        # The filing's own page asks for it back (``_visible``). Nor are the organization's sealed
+        # The pages that use it ask for it back (``_visible``). Nor are the organization's sealed
         # columns: each would be opened (decrypted) for every row of the page, for nothing.
         queryset = Filing.objects.annotate(urgency=review_urgency()).defer(
             "data", *QUEUE_UNREAD_ORGANIZATION_FIELDS
@@ -355,16 +355,20 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _visible(self, request, pk) -> Filing:
+    def _visible(self, request, pk, *, content: bool = True) -> Filing:
+        """The filing, if the reviewer sees it (404 otherwise), with its content unless the page
+        has no use for it: the review page shows the submitted version's, not the filing's."""
         if not self.has_view_permission(request):
             raise Http404
+        queryset = self.get_queryset(request)
+        if content:
+            queryset = queryset.defer(None).defer(*QUEUE_UNREAD_ORGANIZATION_FIELDS)
         return get_object_or_404(
-            self.get_queryset(request)
-            .defer(None)
             # The organization with the filing; its sealed columns are opened only where a page
             # reads them.
-            .select_related("organization", "office", "original", "duty", "holder", "proposed_by")
-            .defer(*QUEUE_UNREAD_ORGANIZATION_FIELDS),
+            queryset.select_related(
+                "organization", "office", "original", "duty", "holder", "proposed_by"
+            ),
             pk=pk,
         )
 
@@ -386,7 +390,7 @@ class FilingAdmin(HandlingAdminMixin, ReadOnlyReviewAdmin, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         try:
-            filing = self._visible(request, int(object_id))
+            filing = self._visible(request, int(object_id), content=False)
         except ValueError:
             raise Http404 from None
         versions = list(filing.versions.select_related("submitted_by").order_by("number"))
