@@ -21,6 +21,49 @@ def pytest_xdist_setupnodes(config, specs):
             parallel.create_bucket(os.environ, changed["AWS_STORAGE_BUCKET_NAME"])
 
 
+# The longest modules of the suite (minutes each, from CI's junit reports): a server, the launcher
+# or a browser each. pytest-django orders the tests as Django does: database tests, then the
+# transactional ones (their flush empties the tables that a rolled-back test expects), then those
+# without the database. Within each of these blocks the longest modules go first, and those without
+# the database go before everything (they cannot see it, so their place does not matter to them):
+# pytest-xdist's workers then share the long ones out and finish on short tests, rather than one
+# worker running a long test at the end while the other waits. Only the order changes.
+LONGEST_FIRST = (
+    "tests/integration/test_make_run.py",
+    "tests/integration/test_run_under_each_rule_set.py",
+    "tests/e2e/test_story.py",
+)
+
+
+def _django_block(item) -> int:
+    """pytest-django's order: 0 database, 1 transactional, 2 no database (its own rules)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return 1
+    if "transactional_db" in fixtures or "live_server" in fixtures:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    blocks = [_django_block(item) for item in items]
+    if blocks != sorted(blocks):
+        return  # not pytest-django's order as read here: leave it alone
+
+    def key(item) -> tuple[int, int, int]:
+        block = _django_block(item)
+        longest_without_database = block == 2 and rank(item) < len(LONGEST_FIRST)
+        return (0 if longest_without_database else 1, block, rank(item))
+
+    items.sort(key=key)  # stable: within a block, the other tests keep their order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _embedded_broker():
     """With no CELERY_BROKER_URL, the suite runs its own Redis on a socket under VAR_DIR, as
