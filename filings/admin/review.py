@@ -158,9 +158,9 @@ class OfficeFilter(admin.SimpleListFilter):
         return queryset.filter(office_id=office_id) if office_id else queryset.none()
 
 
-# What a page of the queue shows (filings/admin/queue_rows.py), and nothing more: a row of the
-# queue reads 13 of a filing's, its organization's and its holder's 60-odd columns. The exports
-# and the counts read the list as the changelist filters it, without this.
+# What a page of the queue shows (filings/admin/queue_rows.py), and nothing more: a row reads these
+# columns, not all 60-odd of a filing's, its organization's and its holder's. The exports and the
+# counts read the list as the changelist filters it, without this (FilingAdmin.get_paginator).
 QUEUE_ROW_FIELDS = (
     "receipt_number",
     "kind",
