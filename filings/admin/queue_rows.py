@@ -20,9 +20,9 @@ from django.utils.translation import get_language, gettext
 
 from filings.models import Filing
 from filings.review import handling
+from filings.review.statistics import OPEN_STATUSES as OPEN
 from filings.review.statistics import city_name
 
-OPEN = (Filing.Status.SUBMITTED, Filing.Status.UNDER_REVIEW)
 ISO_MINUTES = "Y-m-d H:i"  # the portal's DATETIME_FORMAT in both languages (portal/formats)
 
 ROW = (

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from filings.models import Reviewer
+from filings.review import handling
 from filings.review.review_scope import office_of, offices_in_jurisdiction
 
 VERSION_KEY = "queue-holders:version"
@@ -30,13 +31,12 @@ def _listed(user) -> list[tuple[int, str]]:
     seeing = Q(office__in=offices_in_jurisdiction(user))
     if own is not None and own.province_id:
         seeing |= Q(office_id=own.province_id)
-    rows = (
+    reviewers = (
         Reviewer.objects.filter(seeing, user__is_active=True)
-        .order_by("user__name", "user__email")
-        .values_list("user_id", "user__name", "user__email")[:LIMIT]
+        .select_related("user")
+        .order_by("user__name", "user__email")[:LIMIT]
     )
-    # As filings.review.handling.person names them: the name, else the email.
-    return [(user_id, name or email) for user_id, name, email in rows]
+    return [(reviewer.user_id, handling.person(reviewer.user)) for reviewer in reviewers]
 
 
 def reviewers_seen_by(user) -> list[tuple[int, str]]:
